@@ -27,6 +27,13 @@ namespace shoplytics::pg {
 // Returns dsn with any password (key/value "password=..." or URI "user:pass@") replaced by ***.
 std::string RedactDsn(std::string_view dsn);
 
+// The Status code for a server error's SQLSTATE (e.g. "40001" -> kAborted): class 08 and
+// 57P01-57P03 kUnavailable, 40 and 55P03 kAborted, 28 and 42501 kPermissionDenied,
+// 42 and 22 kInvalidArgument (42P04/42P06/42P07/42710/42723 kAlreadyExists),
+// 23/25/55 kFailedPrecondition, 3D/3F kNotFound, 53 kResourceExhausted, 57014 kCancelled,
+// 0A kUnimplemented, anything else kInternal.
+StatusCode StatusCodeForSqlState(std::string_view sqlstate);
+
 // A query result (PGresult). Values are text; IsNull tells NULL from "".
 class QueryResult {
  public:
