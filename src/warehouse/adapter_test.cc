@@ -1,0 +1,114 @@
+#include "warehouse/adapter.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace shoplytics::warehouse {
+namespace {
+
+class WarehouseAdapter : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(Database::OpenInMemory().value());
+    conn_ = std::move(Connection::Open(db_).value());
+  }
+  int64_t Scalar(const std::string& sql) {
+    Result<QueryResult> r = conn_.Query(sql);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->GetInt64(0, 0).value_or(-1) : -1;
+  }
+  DuckDbAdapter adapter_;
+  Database db_;
+  Connection conn_;
+};
+
+TEST_F(WarehouseAdapter, QuotesIdentifiersAndLiterals) {
+  struct Case {
+    std::string in, identifier, literal;
+  };
+  const std::vector<Case> cases = {
+      {"orders", "\"orders\"", "'orders'"}, {"my \"t\"", "\"my \"\"t\"\"\"", "'my \"t\"'"},
+      {"it's", "\"it's\"", "'it''s'"},      {"", "\"\"", "''"},
+      {"select", "\"select\"", "'select'"}, {"a.b", "\"a.b\"", "'a.b'"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(adapter_.QuoteIdentifier(c.in), c.identifier) << c.in;
+    EXPECT_EQ(adapter_.QuoteLiteral(c.in), c.literal) << c.in;
+  }
+  EXPECT_EQ(adapter_.QualifiedName("raw", "shop orders"), "\"raw\".\"shop orders\"");
+  EXPECT_EQ(adapter_.QualifiedName("", "t"), "\"t\"");
+}
+
+TEST_F(WarehouseAdapter, NastyNamesRoundTripThroughDuckDb) {
+  const std::vector<std::string> names = {
+      "my \"t\"", "it's", "select", "a.b", "Ünïcødé tåble", "semi;colon -- comment", "back\\slash"};
+  for (const std::string& name : names) {
+    ASSERT_TRUE(adapter_.CreateSchemaIfNotExists(conn_, name).ok()) << name;
+    ASSERT_TRUE(adapter_.CreateSchemaIfNotExists(conn_, name).ok()) << "second time: " << name;
+    std::string table = adapter_.QualifiedName(name, name);
+    ASSERT_TRUE(conn_
+                    .Execute("CREATE TABLE " + table + " AS SELECT " + adapter_.QuoteLiteral(name) +
+                             " AS " + adapter_.QuoteIdentifier(name))
+                    .ok())
+        << name;
+    Result<QueryResult> r =
+        conn_.Query("SELECT " + adapter_.QuoteIdentifier(name) + " FROM " + table);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->column_name(0), name);
+    EXPECT_EQ(r->GetString(0, 0).value_or(""), name);
+  }
+}
+
+TEST_F(WarehouseAdapter, PublishCreatesThenReplacesTheTable) {
+  ASSERT_TRUE(adapter_.CreateSchemaIfNotExists(conn_, "marts").ok());
+  ASSERT_TRUE(adapter_.PublishTable(conn_, "marts", "daily", "SELECT 1 AS v").ok());
+  EXPECT_EQ(Scalar("SELECT sum(v) FROM marts.daily"), 1);
+  Status replaced =
+      adapter_.PublishTable(conn_, "marts", "daily", "SELECT range AS v FROM range(5)");
+  ASSERT_TRUE(replaced.ok()) << replaced.ToString();
+  EXPECT_EQ(Scalar("SELECT sum(v) FROM marts.daily"), 10);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'"),
+            1);
+}
+
+TEST_F(WarehouseAdapter, FailedPublishLeavesTheOldTableIntactAndNoTempTable) {
+  ASSERT_TRUE(adapter_.CreateSchemaIfNotExists(conn_, "marts").ok());
+  ASSERT_TRUE(adapter_.PublishTable(conn_, "marts", "daily", "SELECT 41 AS v").ok());
+  const std::vector<std::string> bad_builds = {
+      "SELECT nope FROM missing_table",  // fails while binding
+      "SELECT 'x'::INTEGER AS v",        // fails while executing
+  };
+  for (const std::string& sql : bad_builds) {
+    Status status = adapter_.PublishTable(conn_, "marts", "daily", sql);
+    ASSERT_FALSE(status.ok()) << sql;
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+    EXPECT_NE(status.message().find("publishing \"marts\".\"daily\""), std::string::npos)
+        << status.message();
+    EXPECT_EQ(Scalar("SELECT sum(v) FROM marts.daily"), 41) << sql;
+    EXPECT_EQ(Scalar("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE "
+                     "'%__shoplytics_tmp'"),
+              0);
+  }
+  // The connection is back in autocommit and publishing works again.
+  ASSERT_TRUE(adapter_.PublishTable(conn_, "marts", "daily", "SELECT 7 AS v").ok());
+  EXPECT_EQ(Scalar("SELECT sum(v) FROM marts.daily"), 7);
+}
+
+TEST_F(WarehouseAdapter, PublishIsAtomicForOtherConnections) {
+  ASSERT_TRUE(adapter_.CreateSchemaIfNotExists(conn_, "marts").ok());
+  ASSERT_TRUE(adapter_.PublishTable(conn_, "marts", "t", "SELECT 1 AS v").ok());
+  Result<Connection> reader = Connection::Open(db_);
+  ASSERT_TRUE(reader.ok());
+  // A reader inside a snapshot keeps seeing the old table while the swap commits.
+  ASSERT_TRUE(reader->Execute("BEGIN").ok());
+  ASSERT_EQ(reader->Query("SELECT sum(v) FROM marts.t")->GetInt64(0, 0).value_or(-1), 1);
+  ASSERT_TRUE(adapter_.PublishTable(conn_, "marts", "t", "SELECT 2 AS v").ok());
+  EXPECT_EQ(reader->Query("SELECT sum(v) FROM marts.t")->GetInt64(0, 0).value_or(-1), 1);
+  ASSERT_TRUE(reader->Execute("COMMIT").ok());
+  EXPECT_EQ(reader->Query("SELECT sum(v) FROM marts.t")->GetInt64(0, 0).value_or(-1), 2);
+}
+
+}  // namespace
+}  // namespace shoplytics::warehouse

@@ -1,0 +1,181 @@
+// End-to-end: runs the built `shoplytics query` against a warehouse made with the
+// warehouse wrappers, and checks exit codes, stdout and stderr.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "warehouse/connection.h"
+#include "warehouse/database.h"
+#include "warehouse/internal/testing.h"
+
+namespace shoplytics {
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string ShellQuote(const std::string& arg) {
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+class QueryCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    warehouse_ = dir_.File("warehouse.duckdb");
+    Result<warehouse::Database> db = warehouse::Database::Open(warehouse_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Result<warehouse::Connection> conn = warehouse::Connection::Open(*db);
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE(conn->Execute("CREATE SCHEMA marts; CREATE TABLE marts.orders (order_id BIGINT, "
+                              "customer VARCHAR, net DECIMAL(18,2), paid BOOLEAN)")
+                    .ok());
+    Result<warehouse::PreparedStatement> insert =
+        conn->Prepare("INSERT INTO marts.orders VALUES ($1, $2, $3, $4)");
+    ASSERT_TRUE(insert.ok());
+    ASSERT_TRUE(insert->BindInt64(1, 1).ok());
+    ASSERT_TRUE(insert->BindString(2, "O'Brien, Pat").ok());
+    ASSERT_TRUE(insert->BindDouble(3, 12.5).ok());
+    ASSERT_TRUE(insert->BindBool(4, true).ok());
+    ASSERT_TRUE(insert->Execute().ok());
+    ASSERT_TRUE(insert->BindInt64(1, 2).ok());
+    ASSERT_TRUE(insert->BindNull(2).ok());
+    ASSERT_TRUE(insert->BindDouble(3, 3).ok());
+    ASSERT_TRUE(insert->BindBool(4, false).ok());
+    ASSERT_TRUE(insert->Execute().ok());
+    // The database closes here, so the binary can open the file.
+  }
+
+  CliRun Shoplytics(const std::string& args) {
+    const std::string out = dir_.File("stdout"), err = dir_.File("stderr");
+    std::string command = std::string(SHOPLYTICS_BINARY) + " " + args + " >" + out + " 2>" + err;
+    int raw = std::system(command.c_str());
+    CliRun run;
+    run.exit_code = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    run.out = ReadFile(out);
+    run.err = ReadFile(err);
+    return run;
+  }
+
+  CliRun Query(const std::string& sql, const std::string& flags = "") {
+    return Shoplytics("query --warehouse " + ShellQuote(warehouse_) + " " + flags + " " +
+                      ShellQuote(sql));
+  }
+
+  warehouse::testing::TempDir dir_;
+  std::string warehouse_;
+};
+
+TEST_F(QueryCli, PrintsAnAlignedTableByDefault) {
+  CliRun run = Query("SELECT order_id, customer, net FROM marts.orders ORDER BY order_id");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out,
+            " order_id | customer     | net\n"
+            "----------+--------------+-------\n"
+            "        1 | O'Brien, Pat | 12.50\n"
+            "        2 | NULL         |  3.00\n"
+            "(2 rows)\n");
+  EXPECT_EQ(run.err, "");
+}
+
+TEST_F(QueryCli, FindsTheWarehouseInTheProjectDirectory) {
+  std::string project = std::filesystem::path(warehouse_).parent_path().string();
+  CliRun run = Shoplytics("--project " + ShellQuote(project) +
+                          " query 'SELECT count(*) AS n FROM marts.orders'");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, " n\n---\n 2\n(1 row)\n");
+}
+
+TEST_F(QueryCli, PrintsCsvWithRfc4180Quoting) {
+  CliRun run =
+      Query("SELECT order_id, customer FROM marts.orders ORDER BY order_id", "--format csv");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "order_id,customer\n1,\"O'Brien, Pat\"\n2,\n");
+}
+
+TEST_F(QueryCli, PrintsJsonWithProperTypes) {
+  CliRun run = Query("SELECT * FROM marts.orders ORDER BY order_id", "--format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json json = nlohmann::json::parse(run.out);
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[0]["order_id"], 1);
+  EXPECT_EQ(json[0]["customer"], "O'Brien, Pat");
+  EXPECT_DOUBLE_EQ(json[0]["net"].get<double>(), 12.5);
+  EXPECT_EQ(json[0]["paid"], true);
+  EXPECT_TRUE(json[1]["customer"].is_null());
+}
+
+TEST_F(QueryCli, GlobalJsonFlagSelectsJson) {
+  CliRun run =
+      Shoplytics("--json query --warehouse " + ShellQuote(warehouse_) + " 'SELECT 1 AS one'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out), nlohmann::json::parse(R"([{"one": 1}])"));
+}
+
+TEST_F(QueryCli, SqlErrorPrintsOneLineWithDuckDbsMessageAndExits1) {
+  CliRun run = Query("SELECT * FROM marts.nope");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_TRUE(run.err.starts_with("shoplytics query: Catalog Error: Table with name nope"))
+      << run.err;
+  EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << run.err;  // exactly one line
+}
+
+TEST_F(QueryCli, WritesNeedTheWriteFlag) {
+  CliRun refused = Query("INSERT INTO marts.orders VALUES (3, 'x', 1, true)");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("read-only"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--write"), std::string::npos) << refused.err;
+  EXPECT_EQ(Query("SELECT count(*) AS n FROM marts.orders", "--format csv").out, "n\n2\n");
+
+  CliRun allowed = Query("INSERT INTO marts.orders VALUES (3, 'x', 1, true)", "--write");
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_EQ(Query("SELECT count(*) AS n FROM marts.orders", "--format csv").out, "n\n3\n");
+}
+
+TEST_F(QueryCli, MissingWarehouseSaysWhatToRunAndExits2) {
+  CliRun run =
+      Shoplytics("query --warehouse " + ShellQuote(dir_.File("none.duckdb")) + " 'SELECT 1'");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("none.duckdb does not exist"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("shoplytics extract"), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("none.duckdb")));
+}
+
+TEST_F(QueryCli, HelpTeachesWithExamples) {
+  CliRun run = Shoplytics("query --help");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.out.find("--write"), std::string::npos);
+  EXPECT_NE(run.out.find("--format"), std::string::npos);
+  EXPECT_NE(run.out.find("Examples:"), std::string::npos);
+}
+
+TEST_F(QueryCli, UnknownFormatIsUsageError) {
+  CliRun run = Query("SELECT 1", "--format xml");
+  EXPECT_EQ(run.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace shoplytics
