@@ -1,0 +1,357 @@
+#include "seed/day_emitter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "seed/calendar.h"
+
+namespace shoplytics::seed {
+
+namespace {
+
+// Stripe id kinds (the second argument of ShopModel::StripeId).
+enum StripeKind : uint64_t {
+  kChargeId = 1,
+  kFailedChargeId,
+  kRefundId,
+  kDisputeId,
+  kChargeTxnId,
+  kRefundTxnId,
+  kDisputeTxnId,
+  kReversalTxnId,
+  kCustomerId,
+};
+
+std::string OrderNumber(int64_t order_id) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "SO-%08lld", static_cast<long long>(order_id));
+  return buf;
+}
+
+int64_t AvailableOn(int64_t created) { return (created / kSecondsPerDay + 2) * kSecondsPerDay; }
+
+struct Coupon {
+  const char* code;
+  int percent;
+  bool free_shipping;
+};
+
+const Coupon* PickCoupon(Rng& rng, int64_t day) {
+  static constexpr Coupon kWelcome{"WELCOME10", 10, false}, kSave{"SAVE15", 15, false},
+      kShip{"FREESHIP", 0, true}, kSpring{"SPRING20", 20, false}, kBf{"BFCM25", 25, false},
+      kXmas{"XMAS15", 15, false};
+  const CivilDate d = CivilFromDays(day);
+  bool bfcm = false;
+  for (int back = 0; back <= 3; ++back) bfcm |= IsBlackFriday(day - back);
+  if (bfcm) return rng.Chance(0.45) ? &kBf : nullptr;
+  if (!rng.Chance(0.18)) return nullptr;
+  if (d.month == 12 && d.day <= 20 && rng.Chance(0.5)) return &kXmas;
+  if (d.month >= 3 && d.month <= 5 && rng.Chance(0.35)) return &kSpring;
+  const double u = rng.Uniform();
+  return u < 0.4 ? &kWelcome : u < 0.75 ? &kSave : &kShip;
+}
+
+}  // namespace
+
+int64_t StripeFee(int64_t amount) { return std::llround(amount * 0.029) + 30; }
+
+int64_t RefundAt(const OrderLife& life) {
+  if (life.refund_fraction <= 0) return kNever;
+  return life.returned_at != kNever ? life.returned_at : life.cancelled_at;
+}
+
+int64_t RefundAmount(const OrderLife& life, int64_t total_cents) {
+  if (life.refund_fraction <= 0) return 0;
+  if (life.refund_fraction >= 1.0) return total_cents;
+  return std::llround(static_cast<double>(total_cents) * life.refund_fraction);
+}
+
+Status DayEmitter::EmitCustomers(int64_t first, int64_t last, const EmitWindow& window,
+                                 const Writers& writers) {
+  CopyRowWriter* w = writers[kCustomers];
+  if (w == nullptr) return OkStatus();
+  for (int64_t id = first; id < last; ++id) {
+    const Customer c = model_.CustomerAt(id, window.to);
+    if (c.hard_deleted) hard_deleted_.push_back(id);
+    w->BeginRow(11);
+    w->Int64(c.id);
+    w->Text(c.email);
+    w->Text(c.first_name);
+    w->Text(c.last_name);
+    w->Text(c.country);
+    w->Text(c.city);
+    w->Bool(c.marketing_opt_in);
+    w->Text(c.acquisition_channel);
+    w->Timestamp(c.created_at);
+    w->Timestamp(c.updated_at);
+    w->TimestampOrNull(c.deleted_at);
+    RETURN_IF_ERROR(w->EndRow());
+  }
+  return OkStatus();
+}
+
+Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers& writers,
+                           std::vector<PlacedOrder>* placed) {
+  Rng rng({model_.params().seed, 1, static_cast<uint64_t>(day), 99});
+  const int64_t n = model_.OrdersOn(day);
+  const int64_t first_id = model_.FirstOrderIdOn(day);
+  // Order times through the day follow a diurnal curve; ids ascend with time.
+  std::vector<int64_t> times(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) times[i] = ShopModel::RandomTimeOn(rng, day);
+  std::sort(times.begin(), times.end());
+  if (placed != nullptr) placed->clear();
+
+  std::vector<const Product*> lines;
+  std::vector<int> quantities;
+  for (int64_t i = 0; i < n; ++i) {
+    PlacedOrder o;
+    o.order_id = first_id + i;
+    o.placed_at = times[i];
+    o.customer_id = model_.PickCustomer(rng, o.placed_at);
+    o.attribution = model_.PickAttribution(rng, day);
+    const double c = rng.Uniform();
+    o.channel = c < 0.55 ? "web" : c < 0.9 ? "mobile_app" : "marketplace";
+    const double d = rng.Uniform();
+    if (o.channel[0] == 'm' && o.channel[1] == 'o') {
+      o.device = d < 0.85 ? "mobile" : "tablet";
+    } else {
+      o.device = d < 0.48 ? "desktop" : d < 0.92 ? "mobile" : "tablet";
+    }
+    o.country = model_.CustomerCountryAt(o.customer_id, o.placed_at);
+
+    // About 2.5 lines per order, distinct products.
+    const int n_lines = 1 + std::min(rng.Geometric(0.4), 11);
+    lines.clear();
+    quantities.clear();
+    int64_t subtotal = 0;
+    for (int l = 0; l < n_lines; ++l) {
+      const Product* p = &model_.PickProduct(rng, o.placed_at);
+      for (int retry = 0; retry < 3 && std::find(lines.begin(), lines.end(), p) != lines.end();
+           ++retry) {
+        p = &model_.PickProduct(rng, o.placed_at);
+      }
+      if (std::find(lines.begin(), lines.end(), p) != lines.end()) continue;
+      const double q = rng.Uniform();
+      const int quantity = q < 0.86 ? 1 : q < 0.97 ? 2 : static_cast<int>(rng.Int(3, 5));
+      lines.push_back(p);
+      quantities.push_back(quantity);
+      subtotal += quantity * model_.PriceAt(*p, o.placed_at);
+    }
+    const Coupon* coupon = PickCoupon(rng, day);
+    const int64_t discount = coupon ? subtotal * coupon->percent / 100 : 0;
+    const int64_t shipping =
+        (subtotal - discount >= 5000 || (coupon && coupon->free_shipping)) ? 0 : 599;
+    const int64_t tax =
+        (subtotal - discount + shipping) * ShopModel::TaxBasisPoints(o.country) / 10000;
+    o.total_cents = subtotal - discount + shipping + tax;
+    const OrderLife life = model_.LifeOf(o.order_id, o.placed_at);
+
+    if (window.Contains(o.placed_at)) {
+      if (CopyRowWriter* w = writers[kOrders]) {
+        RETURN_IF_ERROR(WriteOrder(*w, o, subtotal, discount, shipping, tax,
+                                   coupon ? coupon->code : nullptr, life, window.to));
+      }
+      // Line discounts share the order's discount in proportion; the last takes the rest.
+      int64_t discount_left = discount;
+      for (size_t l = 0; l < lines.size(); ++l) {
+        const int64_t unit = model_.PriceAt(*lines[l], o.placed_at);
+        const int64_t line_total = unit * quantities[l];
+        const int64_t line_discount = l + 1 == lines.size()
+                                          ? discount_left
+                                          : (subtotal ? discount * line_total / subtotal : 0);
+        discount_left -= line_discount;
+        const int64_t item_id = next_item_id_++;
+        if (CopyRowWriter* w = writers[kOrderItems]) {
+          w->BeginRow(8);
+          w->Int64(item_id);
+          w->Int64(o.order_id);
+          w->Int64(lines[l]->id);
+          w->Int32(quantities[l]);
+          w->Int64(unit);
+          w->Int64(line_discount);
+          w->Timestamp(o.placed_at);
+          w->Timestamp(o.placed_at);
+          RETURN_IF_ERROR(w->EndRow());
+        }
+      }
+    }
+    RETURN_IF_ERROR(EmitStripe(o.order_id, o.customer_id, o.total_cents, life, window, writers));
+    if (placed != nullptr) {
+      for (const Product* p : lines) o.product_ids.push_back(p->id);
+      placed->push_back(std::move(o));
+    }
+  }
+  return OkStatus();
+}
+
+Status DayEmitter::WriteOrder(CopyRowWriter& w, const PlacedOrder& o, int64_t subtotal,
+                              int64_t discount, int64_t shipping, int64_t tax,
+                              const char* coupon, const OrderLife& life, int64_t t) {
+  const char* campaign =
+      o.attribution.campaign >= 0 ? Campaigns()[o.attribution.campaign].name : nullptr;
+  w.BeginRow(24);
+  w.Int64(o.order_id);
+  w.Text(OrderNumber(o.order_id));
+  w.Int64(o.customer_id);
+  w.Text(life.StatusAt(t));
+  w.Text("usd");
+  w.Int64(subtotal);
+  w.Int64(discount);
+  w.Int64(shipping);
+  w.Int64(tax);
+  w.Int64(o.total_cents);
+  w.TextOrNull(coupon ? coupon : "");
+  w.Text(o.channel);
+  w.Text(o.device);
+  w.TextOrNull(o.attribution.source ? o.attribution.source : "");
+  w.TextOrNull(o.attribution.medium ? o.attribution.medium : "");
+  w.TextOrNull(campaign ? campaign : "");
+  w.Text(o.country);
+  w.Timestamp(o.placed_at);
+  w.Timestamp(life.UpdatedAt(t));
+  w.TimestampOrNull(OrderLife::At(life.paid_at, t));
+  w.TimestampOrNull(OrderLife::At(life.shipped_at, t));
+  w.TimestampOrNull(OrderLife::At(life.delivered_at, t));
+  w.TimestampOrNull(OrderLife::At(life.cancelled_at, t));
+  w.TimestampOrNull(OrderLife::At(life.returned_at, t));
+  return w.EndRow();
+}
+
+void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t customer_id,
+                             int64_t total, const OrderLife& life, int64_t t) const {
+  const bool failed = life.payment_failed_at != kNever;
+  const int64_t refund_at = OrderLife::At(RefundAt(life), t);
+  const int64_t refunded = refund_at != kNever ? RefundAmount(life, total) : 0;
+  Rng card({model_.params().seed, 77, static_cast<uint64_t>(order_id)});
+  char last4[8];
+  std::snprintf(last4, sizeof(last4), "%04d", static_cast<int>(card.Int(0, 9999)));
+  w.BeginRow(18);
+  w.Text(model_.StripeId("ch", failed ? kFailedChargeId : kChargeId, order_id));
+  w.Int64(total);
+  w.Int64(failed ? 0 : total);
+  w.Int64(refunded);
+  w.Text("usd");
+  w.Text(failed ? "failed" : "succeeded");
+  w.Bool(!failed);
+  w.Bool(!failed);
+  w.Bool(!failed && refunded == total);
+  w.Bool(OrderLife::At(life.dispute_at, t) != kNever);
+  w.TextOrNull(failed ? "card_declined" : "");
+  w.Text(model_.StripeId("cus", kCustomerId, customer_id));
+  w.Text("Order " + OrderNumber(order_id));
+  w.Int64(order_id);
+  w.Text(ShopModel::CardBrand(life.card));
+  w.Text(last4);
+  if (failed) {
+    w.Null();
+  } else {
+    w.Text(model_.StripeId("txn", kChargeTxnId, order_id));
+  }
+  w.Int64(failed ? life.payment_failed_at : life.paid_at);
+}
+
+void DayEmitter::WriteDispute(CopyRowWriter& w, int64_t order_id, int64_t total,
+                              const OrderLife& life, int64_t t) const {
+  const char* status = t < life.dispute_at + 3 * kSecondsPerDay ? "needs_response"
+                       : t < life.dispute_closed_at             ? "under_review"
+                       : life.dispute_won                       ? "won"
+                                                                : "lost";
+  w.BeginRow(9);
+  w.Text(model_.StripeId("dp", kDisputeId, order_id));
+  w.Text(model_.StripeId("ch", kChargeId, order_id));
+  w.Int64(total);
+  w.Text("usd");
+  w.Text(status);
+  w.Text(ShopModel::DisputeReason(life.dispute_reason));
+  w.Int64(life.dispute_at + 14 * kSecondsPerDay);
+  w.Int64(order_id);
+  w.Int64(life.dispute_at);
+}
+
+void DayEmitter::WriteBalanceTransaction(CopyRowWriter& w, const std::string& id, int64_t amount,
+                                         int64_t fee, const char* type, const char* category,
+                                         const std::string& source, const char* description,
+                                         int64_t created, int64_t now) const {
+  const int64_t available_on = AvailableOn(created);
+  w.BeginRow(12);
+  w.Text(id);
+  w.Int64(amount);
+  w.Int64(fee);
+  w.Int64(amount - fee);
+  w.Text("usd");
+  w.Text(type);
+  w.Text(category);
+  w.Text(source);
+  w.Text(available_on <= now ? "available" : "pending");
+  w.Text(description);
+  w.Int64(available_on);
+  w.Int64(created);
+}
+
+Status DayEmitter::EmitStripe(int64_t order_id, int64_t customer_id, int64_t total,
+                              const OrderLife& life, const EmitWindow& window,
+                              const Writers& writers) {
+  const int64_t charge_at = life.payment_failed_at != kNever ? life.payment_failed_at : life.paid_at;
+  CopyRowWriter* txns = writers[kBalanceTransactions];
+  if (window.Contains(charge_at)) {
+    if (CopyRowWriter* w = writers[kCharges]) {
+      WriteCharge(*w, order_id, customer_id, total, life, window.to);
+      RETURN_IF_ERROR(w->EndRow());
+    }
+    if (txns != nullptr && life.paid_at != kNever) {
+      WriteBalanceTransaction(*txns, model_.StripeId("txn", kChargeTxnId, order_id), total,
+                              StripeFee(total), "charge", "charge",
+                              model_.StripeId("ch", kChargeId, order_id), "Charge for order",
+                              life.paid_at, window.to);
+      RETURN_IF_ERROR(txns->EndRow());
+    }
+  }
+  const int64_t refund_at = RefundAt(life);
+  if (window.Contains(refund_at)) {
+    const int64_t amount = RefundAmount(life, total);
+    const std::string refund_id = model_.StripeId("re", kRefundId, order_id);
+    const std::string txn_id = model_.StripeId("txn", kRefundTxnId, order_id);
+    if (CopyRowWriter* w = writers[kRefunds]) {
+      w->BeginRow(9);
+      w->Text(refund_id);
+      w->Text(model_.StripeId("ch", kChargeId, order_id));
+      w->Int64(amount);
+      w->Text("usd");
+      w->Text("succeeded");
+      w->Text("requested_by_customer");
+      w->Text(txn_id);
+      w->Int64(order_id);
+      w->Int64(refund_at);
+      RETURN_IF_ERROR(w->EndRow());
+    }
+    if (txns != nullptr) {
+      WriteBalanceTransaction(*txns, txn_id, -amount, 0, "refund", "refund", refund_id,
+                              "Refund for order", refund_at, window.to);
+      RETURN_IF_ERROR(txns->EndRow());
+    }
+  }
+  if (window.Contains(life.dispute_at)) {
+    const std::string dispute_id = model_.StripeId("dp", kDisputeId, order_id);
+    if (CopyRowWriter* w = writers[kDisputes]) {
+      WriteDispute(*w, order_id, total, life, window.to);
+      RETURN_IF_ERROR(w->EndRow());
+    }
+    if (txns != nullptr) {
+      WriteBalanceTransaction(*txns, model_.StripeId("txn", kDisputeTxnId, order_id), -total,
+                              1500, "adjustment", "dispute", dispute_id, "Chargeback withdrawal",
+                              life.dispute_at, window.to);
+      RETURN_IF_ERROR(txns->EndRow());
+    }
+  }
+  if (life.dispute_won && window.Contains(life.dispute_closed_at) && txns != nullptr) {
+    WriteBalanceTransaction(*txns, model_.StripeId("txn", kReversalTxnId, order_id), total, 0,
+                            "adjustment", "dispute_reversal",
+                            model_.StripeId("dp", kDisputeId, order_id), "Chargeback reversal",
+                            life.dispute_closed_at, window.to);
+    RETURN_IF_ERROR(txns->EndRow());
+  }
+  return OkStatus();
+}
+
+}  // namespace shoplytics::seed

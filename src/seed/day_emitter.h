@@ -1,0 +1,93 @@
+// DayEmitter turns one day of the ShopModel into rows: the customers who sign up, the
+// orders placed (with their lines), and the Stripe objects (charges, refunds, disputes,
+// balance transactions) whose creation falls in the emit window.
+//
+// The window (from, to] is what makes --advance work: the first generation emits
+// everything created up to the shop's "now" with its state at that time; an advance
+// emits what is created after the old "now", with its state at the new one, and
+// reports the older objects whose state changed (see OrderChanges).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "seed/copy_writer.h"
+#include "seed/schema.h"
+#include "seed/shop_model.h"
+
+namespace shoplytics::seed {
+
+// One writer per source table; a null writer means "not wanted in this pass".
+using Writers = std::array<CopyRowWriter*, kSourceTableCount>;
+
+// An order as placed, for the clickstream and the marketing files.
+struct PlacedOrder {
+  int64_t order_id;
+  int64_t customer_id;
+  int64_t placed_at;
+  int64_t total_cents;
+  Attribution attribution;
+  const char* channel;
+  const char* device;
+  std::string country;
+  std::vector<int64_t> product_ids;
+};
+
+struct EmitWindow {
+  int64_t from;  // exclusive; kNever (-1) for "from the beginning"
+  int64_t to;    // inclusive: the shop's "now"
+  bool Contains(int64_t t) const { return t != kNever && t > from && t <= to; }
+};
+
+class DayEmitter {
+ public:
+  DayEmitter(const ShopModel& model, int64_t next_item_id)
+      : model_(model), next_item_id_(next_item_id) {}
+
+  // Emits customers with ids in [first, last) (their state at window.to).
+  Status EmitCustomers(int64_t first, int64_t last, const EmitWindow& window,
+                       const Writers& writers);
+  // Emits the orders placed on `day` and everything about them created in the window.
+  // `placed` receives the day's orders (cleared first) when not null.
+  Status EmitDay(int64_t day, const EmitWindow& window, const Writers& writers,
+                 std::vector<PlacedOrder>* placed);
+  // Emits the Stripe objects of an existing order created in the window; writes the
+  // charge row again only when `charge_states` is set (for changed-state updates).
+  Status EmitStripe(int64_t order_id, int64_t customer_id, int64_t total_cents,
+                    const OrderLife& life, const EmitWindow& window, const Writers& writers);
+  // Writes a charge row with its state at `t` (paid or failed, refunds, dispute flag).
+  void WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t customer_id, int64_t total,
+                   const OrderLife& life, int64_t t) const;
+  void WriteDispute(CopyRowWriter& w, int64_t order_id, int64_t total, const OrderLife& life,
+                    int64_t t) const;
+
+  int64_t next_item_id() const { return next_item_id_; }
+  // Customers emitted so far whose deletion was a hard one (erased unless they ordered).
+  const std::vector<int64_t>& hard_deleted() const { return hard_deleted_; }
+
+ private:
+  Status WriteOrder(CopyRowWriter& w, const PlacedOrder& o, int64_t subtotal, int64_t discount,
+                    int64_t shipping, int64_t tax, const char* coupon, const OrderLife& life,
+                    int64_t t);
+  void WriteBalanceTransaction(CopyRowWriter& w, const std::string& id, int64_t amount,
+                               int64_t fee, const char* type, const char* category,
+                               const std::string& source, const char* description,
+                               int64_t created, int64_t now) const;
+
+  const ShopModel& model_;
+  int64_t next_item_id_;
+  std::vector<int64_t> hard_deleted_;
+};
+
+// Customer-facing Stripe amounts: the refund of an order (0 when none).
+int64_t RefundAmount(const OrderLife& life, int64_t total_cents);
+// When the order's refund is created, or kNever.
+int64_t RefundAt(const OrderLife& life);
+// Stripe's fee for a card charge: 2.9% + 30 cents.
+int64_t StripeFee(int64_t amount);
+
+}  // namespace shoplytics::seed

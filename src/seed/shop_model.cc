@@ -1,0 +1,515 @@
+#include "seed/shop_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "seed/calendar.h"
+
+namespace shoplytics::seed {
+
+namespace {
+
+// Keys that separate the random streams of different kinds of entity.
+enum StreamKind : uint64_t {
+  kDayStream = 1,
+  kCustomerStream,
+  kProductStream,
+  kLifeStream,
+  kWeightStream,
+};
+
+constexpr ScalePreset kScales[] = {
+    {"tiny", 600, 3, 120, 92},
+    {"small", 10000, 12, 1000, 14},
+    {"medium", 100000, 12, 3000, 5},
+    {"full", 500000, 24, 5000, 2},
+};
+
+constexpr const char* kFirstNames[] = {
+    "Olivia", "Liam",   "Emma",   "Noah",    "Ava",     "Elijah", "Sophia", "Lucas",
+    "Mia",    "Mateo",  "Amelia", "Leo",     "Harper",  "Ethan",  "Lena",   "Jonas",
+    "Chloe",  "Hugo",   "Sofia",  "Luca",    "Freya",   "Oscar",  "Ingrid", "Lars",
+    "Camila", "Diego",  "Yuki",   "Kenji",   "Aisha",   "Omar",   "Priya",  "Arjun",
+    "Grace",  "Henry",  "Zoe",    "Samuel",  "Nora",    "Felix",  "Clara",  "Max"};
+constexpr const char* kLastNames[] = {
+    "Smith",  "Johnson", "Williams", "Brown",   "Jones",  "Garcia", "Miller",  "Davis",
+    "Muller", "Schmidt", "Schneider", "Fischer", "Martin", "Bernard", "Dubois", "Moreau",
+    "Rossi",  "Russo",   "Ferrari",  "Lopez",   "Gonzalez", "Perez", "Jansen", "DeVries",
+    "Berg",   "Lindqvist", "Taylor", "Wilson",  "Evans",  "Thomas", "Nguyen",  "Kim",
+    "Tanaka", "Sato",    "Patel",    "Singh",   "Cohen",  "Novak",  "Kowalski", "Silva"};
+constexpr const char* kEmailDomains[] = {"gmail.com", "outlook.com", "yahoo.com",
+                                         "icloud.com", "proton.me", "gmx.de"};
+struct CountryInfo {
+  const char* code;
+  double weight;
+  const char* cities[3];
+};
+constexpr CountryInfo kCountries[] = {
+    {"US", 40, {"New York", "Austin", "Seattle"}},
+    {"GB", 12, {"London", "Manchester", "Leeds"}},
+    {"DE", 12, {"Berlin", "Munich", "Hamburg"}},
+    {"FR", 8, {"Paris", "Lyon", "Toulouse"}},
+    {"CA", 7, {"Toronto", "Vancouver", "Montreal"}},
+    {"NL", 5, {"Amsterdam", "Rotterdam", "Utrecht"}},
+    {"AU", 5, {"Sydney", "Melbourne", "Brisbane"}},
+    {"ES", 4, {"Madrid", "Barcelona", "Valencia"}},
+    {"IT", 4, {"Milan", "Rome", "Turin"}},
+    {"SE", 3, {"Stockholm", "Gothenburg", "Malmo"}},
+};
+constexpr const char* kAcquisition[] = {"organic_search", "paid_search", "paid_social",
+                                        "email",          "referral",    "direct"};
+constexpr double kAcquisitionWeights[] = {28, 22, 20, 8, 7, 15};
+
+struct CategoryInfo {
+  const char* name;
+  double weight;
+  int64_t min_cents;
+  int64_t max_cents;
+  const char* brands[4];
+  const char* nouns[4];
+};
+constexpr CategoryInfo kCategories[] = {
+    {"electronics", 14, 1999, 149999, {"Voltix", "Nordsound", "Pixelon", "Arcwave"},
+     {"Headphones", "Speaker", "Monitor", "Charger"}},
+    {"jewelery", 6, 1999, 79999, {"Aurelia", "Lumen", "Oro", "Stellis"},
+     {"Ring", "Necklace", "Bracelet", "Earrings"}},
+    {"men's clothing", 14, 1299, 17999, {"Northway", "Harbor", "Ridge", "Fellow"},
+     {"Jacket", "Shirt", "Jeans", "Sweater"}},
+    {"women's clothing", 18, 1299, 19999, {"Maison Vey", "Lila", "Saffron", "Wren"},
+     {"Dress", "Blouse", "Coat", "Skirt"}},
+    {"home & kitchen", 14, 999, 39999, {"Casa Nova", "Hearth", "Oakline", "Brio"},
+     {"Pan", "Lamp", "Blender", "Throw"}},
+    {"beauty", 12, 499, 8999, {"Glow Lab", "Verdant", "Petal", "Mira"},
+     {"Serum", "Cream", "Palette", "Cleanser"}},
+    {"sports & outdoors", 10, 1499, 59999, {"Summit", "Stride", "Tidal", "Apex"},
+     {"Backpack", "Tent", "Shoes", "Yoga Mat"}},
+    {"books", 6, 699, 5999, {"Paperlane", "Inkwell", "Folio", "Chapter"},
+     {"Novel", "Cookbook", "Guide", "Atlas"}},
+    {"toys", 6, 999, 12999, {"Kiddo", "Blocksy", "Twirl", "Pebble"},
+     {"Puzzle", "Robot", "Plush", "Board Game"}},
+};
+constexpr const char* kAdjectives[] = {"Classic", "Pro", "Essential", "Premium", "Eco",
+                                       "Compact", "Deluxe", "Everyday", "Signature", "Lite"};
+
+constexpr const char* kCards[] = {"visa", "mastercard", "amex", "visa", "mastercard", "discover"};
+constexpr const char* kDisputeReasons[] = {"fraudulent", "product_not_received",
+                                           "product_unacceptable", "duplicate", "general"};
+
+// Rounds a price to end in .99, as shops price.
+int64_t PriceEnding99(double cents) {
+  int64_t dollars = static_cast<int64_t>(std::llround(cents / 100.0));
+  if (dollars < 1) dollars = 1;
+  return dollars * 100 - 1;
+}
+
+int64_t DayStart(int64_t day) { return day * kSecondsPerDay; }
+
+}  // namespace
+
+const ScalePreset* FindScale(std::string_view name) {
+  for (const ScalePreset& s : kScales) {
+    if (name == s.name) return &s;
+  }
+  return nullptr;
+}
+
+const std::vector<Campaign>& Campaigns() {
+  static const std::vector<Campaign> kList = {
+      {"cmp_1001", "google_search_brand", "google", "cpc", "google_ads", 16, 45, 0.06, 0, 0},
+      {"cmp_1002", "google_search_generic", "google", "cpc", "google_ads", 14, 95, 0.035, 0, 0},
+      {"cmp_1003", "google_shopping", "google", "cpc", "google_ads", 12, 70, 0.02, 0, 0},
+      {"cmp_2001", "fb_prospecting", "facebook", "paid_social", "meta_ads", 12, 65, 0.011, 0, 0},
+      {"cmp_2002", "fb_retargeting", "facebook", "paid_social", "meta_ads", 8, 55, 0.018, 0, 0},
+      {"cmp_2003", "ig_stories", "instagram", "paid_social", "meta_ads", 7, 60, 0.009, 0, 0},
+      {"cmp_2004", "holiday_sale", "facebook", "paid_social", "meta_ads", 14, 80, 0.015, 1115,
+       1231},
+      {"cmp_3001", "tiktok_awareness", "tiktok", "paid_social", "tiktok_ads", 6, 40, 0.008, 0, 0},
+      {"cmp_4001", "weekly_newsletter", "newsletter", "email", "email", 9, 1, 0.03, 0, 0},
+      {"cmp_4002", "abandoned_cart", "newsletter", "email", "email", 5, 1, 0.08, 0, 0},
+      {"cmp_5001", "affiliate_network", "affiliate", "affiliate", "affiliates", 6, 30, 0.02, 0, 0},
+  };
+  return kList;
+}
+
+std::string_view OrderLife::StatusAt(int64_t t) const {
+  if (placed_at > t) return "";
+  if (At(returned_at, t) != kNever) return "returned";
+  if (At(cancelled_at, t) != kNever) return "cancelled";
+  if (At(delivered_at, t) != kNever) return "delivered";
+  if (At(shipped_at, t) != kNever) return "shipped";
+  if (At(paid_at, t) != kNever) return "paid";
+  return "placed";
+}
+
+int64_t OrderLife::UpdatedAt(int64_t t) const {
+  int64_t last = placed_at;
+  for (int64_t e : {payment_failed_at, paid_at, shipped_at, delivered_at, cancelled_at,
+                    returned_at}) {
+    if (At(e, t) != kNever) last = std::max(last, e);
+  }
+  return last;
+}
+
+int64_t ShopModel::EndDay(const ShopParams& params) {
+  const CivilDate start = CivilFromDays(params.start_day);
+  const int month_index = start.month - 1 + params.months;
+  return DaysFromCivil({start.year + month_index / 12, month_index % 12 + 1, 1}) +
+         (start.day - 1);
+}
+
+ShopModel::ShopModel(const ShopParams& params, int64_t horizon_days) : params_(params) {
+  end_day_ = EndDay(params_);
+  first_day_ = params_.start_day;
+  PlanDays(horizon_days);
+  BuildCatalog();
+  BuildCustomerWeights();
+}
+
+void ShopModel::PlanDays(int64_t horizon_days) {
+  const int64_t days = end_day_ - first_day_ + std::max<int64_t>(horizon_days, 0);
+  std::vector<double> raw(static_cast<size_t>(days));
+  double initial_sum = 0;
+  for (int64_t i = 0; i < days; ++i) {
+    Rng r({params_.seed, kDayStream, static_cast<uint64_t>(first_day_ + i)});
+    const double growth = std::exp(0.025 * static_cast<double>(i) / 30.44);
+    const double noise = std::clamp(1.0 + 0.06 * r.Normal(), 0.8, 1.2);
+    raw[i] = growth * SeasonalFactor(first_day_ + i) * noise;
+    if (first_day_ + i < end_day_) initial_sum += raw[i];
+  }
+  // Scale so the initial period holds orders_per_month x months orders.
+  const double norm =
+      static_cast<double>(params_.orders_per_month) * params_.months / std::max(initial_sum, 1e-9);
+  preexisting_ = std::max<int64_t>(params_.orders_per_month * 6 / 10, 10);
+  orders_.resize(days);
+  first_order_id_.resize(days + 1);
+  first_customer_.resize(days + 1);
+  first_order_id_[0] = 1;
+  first_customer_[0] = preexisting_ + 1;
+  for (int64_t i = 0; i < days; ++i) {
+    orders_[i] = std::max<int64_t>(1, std::llround(raw[i] * norm));
+    Rng r({params_.seed, kDayStream, static_cast<uint64_t>(first_day_ + i), 7});
+    const int64_t signups =
+        std::max<int64_t>(1, std::llround(orders_[i] * 0.28 * (1.0 + 0.1 * r.Normal())));
+    first_order_id_[i + 1] = first_order_id_[i] + orders_[i];
+    first_customer_[i + 1] = first_customer_[i] + signups;
+  }
+}
+
+int64_t ShopModel::OrdersOn(int64_t day) const { return orders_[day - first_day_]; }
+int64_t ShopModel::FirstOrderIdOn(int64_t day) const { return first_order_id_[day - first_day_]; }
+int64_t ShopModel::SignupsOn(int64_t day) const {
+  return first_customer_[day - first_day_ + 1] - first_customer_[day - first_day_];
+}
+int64_t ShopModel::FirstCustomerIdOn(int64_t day) const {
+  return first_customer_[day - first_day_];
+}
+
+void ShopModel::BuildCustomerWeights() {
+  const int64_t total = first_customer_.back() - 1;
+  cum_weight_.resize(static_cast<size_t>(total) + 1);
+  cum_weight_[0] = 0;
+  for (int64_t id = 1; id <= total; ++id) {
+    Rng r({params_.seed, kWeightStream, static_cast<uint64_t>(id)});
+    // Pareto purchase propensity: a few loyal customers buy far more often than most.
+    cum_weight_[id] = cum_weight_[id - 1] + std::min(r.Pareto(1.25), 400.0);
+  }
+}
+
+int64_t ShopModel::SignupTime(int64_t id) const {
+  Rng r({params_.seed, kCustomerStream, static_cast<uint64_t>(id), 1});
+  const double u = r.Uniform();
+  if (id <= preexisting_) {
+    // Spread over the three years before the period.
+    const double span = 3.0 * 365 * kSecondsPerDay;
+    return DayStart(first_day_) - static_cast<int64_t>(span) +
+           static_cast<int64_t>((static_cast<double>(id - 1) + u) / preexisting_ * span);
+  }
+  auto it = std::upper_bound(first_customer_.begin(), first_customer_.end(), id);
+  const int64_t day_index = (it - first_customer_.begin()) - 1;
+  const int64_t first = first_customer_[day_index];
+  const int64_t n = first_customer_[day_index + 1] - first;
+  return DayStart(first_day_ + day_index) +
+         static_cast<int64_t>((static_cast<double>(id - first) + u) * kSecondsPerDay / n);
+}
+
+int64_t ShopModel::CustomerCreatedAt(int64_t id) const { return SignupTime(id); }
+
+namespace {
+// The events of a customer's life, drawn in a fixed order from the customer's own stream.
+struct CustomerEvents {
+  int first, last, domain, new_domain, country, new_country, city, acquisition;
+  bool opt_in, hard_delete;
+  int64_t email_change_at, country_change_at, delete_at;
+};
+
+CustomerEvents DrawCustomer(uint64_t seed, int64_t id, int64_t created) {
+  Rng r({seed, kCustomerStream, static_cast<uint64_t>(id), 2});
+  CustomerEvents e{};
+  e.first = static_cast<int>(r.Int(0, std::size(kFirstNames) - 1));
+  e.last = static_cast<int>(r.Int(0, std::size(kLastNames) - 1));
+  e.domain = static_cast<int>(r.Int(0, std::size(kEmailDomains) - 1));
+  e.new_domain = static_cast<int>(r.Int(0, std::size(kEmailDomains) - 1));
+  double weights[std::size(kCountries)];
+  for (size_t i = 0; i < std::size(kCountries); ++i) weights[i] = kCountries[i].weight;
+  e.country = r.Pick(weights);
+  e.new_country = r.Pick(weights);
+  if (e.new_country == e.country) e.new_country = (e.country + 1) % std::size(kCountries);
+  e.city = static_cast<int>(r.Int(0, 2));
+  e.acquisition = r.Pick(kAcquisitionWeights);
+  e.opt_in = r.Chance(0.6);
+  constexpr double kYear = 365.25 * kSecondsPerDay;
+  e.email_change_at = created + 3600 + static_cast<int64_t>(r.Exponential(8 * kYear));
+  e.country_change_at = created + 3600 + static_cast<int64_t>(r.Exponential(20 * kYear));
+  e.delete_at = created + 7200 + static_cast<int64_t>(r.Exponential(14 * kYear));
+  e.hard_delete = r.Chance(0.3);
+  return e;
+}
+}  // namespace
+
+Customer ShopModel::CustomerAt(int64_t id, int64_t t) const {
+  Customer c;
+  c.id = id;
+  c.created_at = SignupTime(id);
+  const CustomerEvents e = DrawCustomer(params_.seed, id, c.created_at);
+  c.first_name = kFirstNames[e.first];
+  c.last_name = kLastNames[e.last];
+  std::string local = c.first_name + "." + c.last_name;
+  std::transform(local.begin(), local.end(), local.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  c.updated_at = c.created_at;
+  if (e.email_change_at <= t) {
+    c.email = local + std::to_string(id) + ".new@" + kEmailDomains[e.new_domain];
+    c.updated_at = std::max(c.updated_at, e.email_change_at);
+  } else {
+    c.email = local + std::to_string(id) + "@" + kEmailDomains[e.domain];
+  }
+  int country = e.country;
+  if (e.country_change_at <= t) {
+    country = e.new_country;
+    c.updated_at = std::max(c.updated_at, e.country_change_at);
+  }
+  c.country = kCountries[country].code;
+  c.city = kCountries[country].cities[e.city];
+  c.acquisition_channel = kAcquisition[e.acquisition];
+  c.marketing_opt_in = e.opt_in;
+  if (e.delete_at <= t) {
+    c.deleted_at = e.delete_at;
+    c.hard_deleted = e.hard_delete;
+    c.updated_at = std::max(c.updated_at, e.delete_at);
+  }
+  return c;
+}
+
+int64_t ShopModel::CustomerDeletedAt(int64_t id) const {
+  return DrawCustomer(params_.seed, id, SignupTime(id)).delete_at;
+}
+
+std::string ShopModel::CustomerCountryAt(int64_t id, int64_t t) const {
+  const CustomerEvents e = DrawCustomer(params_.seed, id, SignupTime(id));
+  return kCountries[e.country_change_at <= t ? e.new_country : e.country].code;
+}
+
+bool ShopModel::CustomerChangedBetween(int64_t id, int64_t from, int64_t to) const {
+  const CustomerEvents e = DrawCustomer(params_.seed, id, SignupTime(id));
+  for (int64_t t : {e.email_change_at, e.country_change_at, e.delete_at}) {
+    if (t > from && t <= to) return true;
+  }
+  return false;
+}
+
+int64_t ShopModel::PickCustomer(Rng& rng, int64_t t) const {
+  const int64_t day = t / kSecondsPerDay;
+  const int64_t first_today = FirstCustomerIdOn(day);
+  const int64_t n_today = SignupsOn(day);
+  // Every id below signed_up registered at or before t.
+  const int64_t signed_up =
+      first_today + (t - DayStart(day)) * n_today / kSecondsPerDay;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    int64_t id;
+    if (signed_up > first_today && rng.Chance(0.3)) {
+      // A first order right after sign-up.
+      id = rng.Int(std::max(first_today, signed_up - 25), signed_up - 1);
+    } else {
+      const double x = rng.Uniform() * cum_weight_[signed_up - 1];
+      auto it = std::upper_bound(cum_weight_.begin() + 1, cum_weight_.begin() + signed_up, x);
+      id = std::min<int64_t>(it - cum_weight_.begin(), signed_up - 1);
+    }
+    if (CustomerDeletedAt(id) > t) return id;
+  }
+  return std::max<int64_t>(signed_up - 1, 1);
+}
+
+void ShopModel::BuildCatalog() {
+  const int n = std::max(params_.products, 10);
+  products_.reserve(n);
+  double category_weights[std::size(kCategories)];
+  for (size_t i = 0; i < std::size(kCategories); ++i) category_weights[i] = kCategories[i].weight;
+  const int64_t period = (end_day_ - first_day_) * kSecondsPerDay;
+  const int64_t horizon_end = DayStart(last_plan_day());
+  for (int i = 0; i < n; ++i) {
+    Rng r({params_.seed, kProductStream, static_cast<uint64_t>(i + 1)});
+    Product p;
+    p.id = i + 1;
+    const CategoryInfo& cat = kCategories[r.Pick(category_weights)];
+    p.category = cat.name;
+    p.brand = cat.brands[r.Int(0, 3)];
+    const char* noun = cat.nouns[r.Int(0, 3)];
+    const char* adjective = kAdjectives[r.Int(0, std::size(kAdjectives) - 1)];
+    p.name = p.brand + " " + adjective + " " + noun;
+    char sku[32];
+    std::snprintf(sku, sizeof(sku), "SKU-%c%c-%06d", std::toupper(cat.name[0]),
+                  std::toupper(cat.name[1]), i + 1);
+    p.sku = sku;
+    // Log-uniform within the category's price band.
+    const double lo = std::log(static_cast<double>(cat.min_cents));
+    const double hi = std::log(static_cast<double>(cat.max_cents));
+    p.base_price_cents = PriceEnding99(std::exp(r.Uniform(lo, hi)));
+    p.cost_cents = std::llround(static_cast<double>(p.base_price_cents) * r.Uniform(0.35, 0.62));
+    p.description = std::string("The ") + adjective + " " + noun + " by " + p.brand +
+                    ": a " + cat.name + " favourite, made to last.";
+    // Most of the catalog predates the period; a fifth launches during it.
+    if (i < 10 || r.Chance(0.8)) {
+      p.created_at = DayStart(first_day_) - r.Int(30, 1000) * kSecondsPerDay - r.Int(0, 86399);
+    } else {
+      p.created_at = DayStart(first_day_) + r.Int(0, std::max<int64_t>(period - 1, 0));
+    }
+    p.popularity = std::min(r.Pareto(1.1), 300.0);
+    p.rating = std::round(r.Uniform(2.4, 5.0) * 10) / 10;
+    p.rating_count = static_cast<int>(10 + p.popularity * r.Int(20, 60));
+    // Price changes roughly every four months, around the base price.
+    int64_t t = p.created_at;
+    while (true) {
+      t += static_cast<int64_t>(r.Exponential(120.0 * kSecondsPerDay)) + 3600;
+      if (t >= horizon_end) break;
+      p.price_changes.emplace_back(
+          t, PriceEnding99(static_cast<double>(p.base_price_cents) * r.Uniform(0.8, 1.15)));
+    }
+    products_.push_back(std::move(p));
+  }
+  product_cum_.resize(products_.size());
+  double sum = 0;
+  for (size_t i = 0; i < products_.size(); ++i) {
+    sum += products_[i].popularity;
+    product_cum_[i] = sum;
+  }
+}
+
+int64_t ShopModel::PriceAt(const Product& p, int64_t t) const {
+  int64_t price = p.base_price_cents;
+  for (const auto& [when, value] : p.price_changes) {
+    if (when > t) break;
+    price = value;
+  }
+  return price;
+}
+
+int64_t ShopModel::PriceUpdatedAt(const Product& p, int64_t t) const {
+  int64_t updated = p.created_at;
+  for (const auto& change : p.price_changes) {
+    if (change.first > t) break;
+    updated = change.first;
+  }
+  return updated;
+}
+
+const Product& ShopModel::PickProduct(Rng& rng, int64_t t) const {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const double x = rng.Uniform() * product_cum_.back();
+    size_t i = std::upper_bound(product_cum_.begin(), product_cum_.end(), x) - product_cum_.begin();
+    i = std::min(i, products_.size() - 1);
+    if (products_[i].created_at <= t) return products_[i];
+  }
+  return products_[0];
+}
+
+OrderLife ShopModel::LifeOf(int64_t order_id, int64_t placed_at) const {
+  Rng r({params_.seed, kLifeStream, static_cast<uint64_t>(order_id)});
+  constexpr int64_t kHour = 3600, kDay = kSecondsPerDay;
+  OrderLife life;
+  life.placed_at = placed_at;
+  life.card = static_cast<int>(r.Int(0, std::size(kCards) - 1));
+  if (r.Chance(0.02)) {
+    life.payment_failed_at = placed_at + r.Int(20, 120);
+    life.cancelled_at = life.payment_failed_at + r.Int(600, kHour);
+    return life;
+  }
+  life.paid_at = placed_at + r.Int(30, 600);
+  if (r.Chance(0.03)) {
+    life.cancelled_at = life.paid_at + r.Int(kHour / 2, 36 * kHour);
+    life.refund_fraction = 1.0;
+    return life;
+  }
+  life.shipped_at = life.paid_at + r.Int(6 * kHour, 72 * kHour);
+  life.delivered_at = life.shipped_at + r.Int(kDay, 6 * kDay);
+  if (r.Chance(0.07)) {
+    life.returned_at = life.delivered_at + r.Int(2 * kDay, 21 * kDay);
+    life.refund_fraction = r.Chance(0.6) ? 1.0 : r.Uniform(0.2, 0.7);
+  } else if (r.Chance(0.005)) {
+    life.dispute_at = life.paid_at + r.Int(7 * kDay, 60 * kDay);
+    life.dispute_closed_at = life.dispute_at + r.Int(20 * kDay, 75 * kDay);
+    life.dispute_won = r.Chance(0.35);
+    life.dispute_reason = static_cast<int>(r.Int(0, std::size(kDisputeReasons) - 1));
+  }
+  return life;
+}
+
+int64_t ShopModel::RandomTimeOn(Rng& rng, int64_t day) {
+  static constexpr double kHourWeights[24] = {2.0, 1.2, 0.8, 0.6, 0.6, 0.9, 1.6, 2.6,
+                                              3.4, 4.0, 4.4, 4.6, 5.0, 5.0, 4.8, 4.8,
+                                              5.0, 5.4, 6.0, 6.6, 6.8, 6.2, 4.8, 3.2};
+  const int hour = rng.Pick(kHourWeights);
+  return day * kSecondsPerDay + hour * 3600 + rng.Int(0, 3599);
+}
+
+bool ShopModel::CampaignActive(const Campaign& c, int64_t day) {
+  if (c.active_from_month_day == 0) return true;
+  const CivilDate d = CivilFromDays(day);
+  const int md = d.month * 100 + d.day;
+  return md >= c.active_from_month_day && md <= c.active_to_month_day;
+}
+
+Attribution ShopModel::PickAttribution(Rng& rng, int64_t day) const {
+  const double u = rng.Uniform();
+  if (u < 0.24) return {};  // direct
+  if (u < 0.46) return {-1, "google", "organic"};
+  const auto& campaigns = Campaigns();
+  double total = 0;
+  for (const Campaign& c : campaigns) total += CampaignActive(c, day) ? c.weight : 0;
+  double x = rng.Uniform() * total;
+  for (size_t i = 0; i < campaigns.size(); ++i) {
+    if (!CampaignActive(campaigns[i], day)) continue;
+    x -= campaigns[i].weight;
+    if (x < 0) return {static_cast<int>(i), campaigns[i].source, campaigns[i].medium};
+  }
+  return {0, campaigns[0].source, campaigns[0].medium};
+}
+
+int ShopModel::TaxBasisPoints(std::string_view country) {
+  static constexpr std::pair<const char*, int> kRates[] = {
+      {"US", 700}, {"GB", 2000}, {"DE", 1900}, {"FR", 2000}, {"CA", 1300},
+      {"NL", 2100}, {"AU", 1000}, {"ES", 2100}, {"IT", 2200}, {"SE", 2500}};
+  for (const auto& [code, bp] : kRates) {
+    if (country == code) return bp;
+  }
+  return 0;
+}
+
+const char* ShopModel::CardBrand(int card) { return kCards[card]; }
+const char* ShopModel::DisputeReason(int reason) { return kDisputeReasons[reason]; }
+
+std::string ShopModel::StripeId(std::string_view prefix, uint64_t kind, uint64_t key) const {
+  static constexpr char kAlphabet[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  Rng r({params_.seed, 0x5772697065ULL, kind, key});
+  std::string id(prefix);
+  id.push_back('_');
+  uint64_t bits = r.Next();
+  for (int i = 0; i < 24; ++i) {
+    if (i == 10) bits = r.Next();
+    id.push_back(kAlphabet[bits % 62]);
+    bits /= 62;
+  }
+  return id;
+}
+
+}  // namespace shoplytics::seed
