@@ -350,7 +350,7 @@ int64_t QueryResult::affected_rows() const {
 // ---------------------------------------------------------------------------------------
 // CopyIn
 
-CopyIn::CopyIn(Connection* conn, std::string table_hint)
+CopyIn::CopyIn(pg_conn* conn, std::string table_hint)
     : conn_(conn), table_hint_(std::move(table_hint)) {
   buffer_.reserve(kCopyChunkBytes + kCopyChunkBytes / 4);
 }
@@ -375,7 +375,7 @@ CopyIn::~CopyIn() {
 }
 
 Status CopyIn::Write(std::string_view data) {
-  if (conn_ == nullptr || conn_->conn_ == nullptr) {
+  if (conn_ == nullptr) {
     return FailedPreconditionError("COPY IN (" + table_hint_ + "): no COPY in progress");
   }
   buffer_.append(data);
@@ -387,7 +387,7 @@ Status CopyIn::Write(std::string_view data) {
 // waiting in the results, and it is the message worth returning.
 Status CopyIn::Flush() {
   if (buffer_.empty()) return OkStatus();
-  PGconn* conn = conn_->conn_;
+  PGconn* conn = conn_;
   int rc = PQputCopyData(conn, buffer_.data(), static_cast<int>(buffer_.size()));
   buffer_.clear();
   if (rc == 1) return OkStatus();
@@ -401,11 +401,11 @@ Status CopyIn::Flush() {
 }
 
 Result<int64_t> CopyIn::Finish() {
-  if (conn_ == nullptr || conn_->conn_ == nullptr) {
+  if (conn_ == nullptr) {
     return FailedPreconditionError("COPY IN (" + table_hint_ + "): no COPY in progress");
   }
   RETURN_IF_ERROR(Flush());
-  PGconn* conn = conn_->conn_;
+  PGconn* conn = conn_;
   conn_ = nullptr;
   std::string what = "COPY IN (" + table_hint_ + ")";
   if (PQputCopyEnd(conn, nullptr) != 1) {
@@ -425,8 +425,8 @@ Result<int64_t> CopyIn::Finish() {
 }
 
 void CopyIn::Abort(std::string_view reason) {
-  if (conn_ == nullptr || conn_->conn_ == nullptr) return;
-  PGconn* conn = conn_->conn_;
+  if (conn_ == nullptr) return;
+  PGconn* conn = conn_;
   conn_ = nullptr;
   buffer_.clear();
   PQputCopyEnd(conn, std::string(reason).c_str());
@@ -436,7 +436,7 @@ void CopyIn::Abort(std::string_view reason) {
 // ---------------------------------------------------------------------------------------
 // CopyOut
 
-CopyOut::CopyOut(Connection* conn) : conn_(conn) {}
+CopyOut::CopyOut(pg_conn* conn) : conn_(conn) {}
 
 CopyOut::CopyOut(CopyOut&& other) noexcept
     : conn_(std::exchange(other.conn_, nullptr)),
@@ -446,7 +446,7 @@ CopyOut::CopyOut(CopyOut&& other) noexcept
 CopyOut& CopyOut::operator=(CopyOut&& other) noexcept {
   if (this != &other) {
     Release();
-    if (conn_ != nullptr && !done_) CancelCopyOut(conn_->conn_);
+    if (conn_ != nullptr && !done_) CancelCopyOut(conn_);
     conn_ = std::exchange(other.conn_, nullptr);
     chunk_ = std::exchange(other.chunk_, nullptr);
     done_ = std::exchange(other.done_, true);
@@ -456,7 +456,7 @@ CopyOut& CopyOut::operator=(CopyOut&& other) noexcept {
 
 CopyOut::~CopyOut() {
   Release();
-  if (conn_ != nullptr && !done_) CancelCopyOut(conn_->conn_);
+  if (conn_ != nullptr && !done_) CancelCopyOut(conn_);
 }
 
 void CopyOut::Release() {
@@ -467,10 +467,10 @@ void CopyOut::Release() {
 Result<std::optional<std::string_view>> CopyOut::Next() {
   Release();
   if (done_) return std::optional<std::string_view>();
-  if (conn_ == nullptr || conn_->conn_ == nullptr) {
+  if (conn_ == nullptr) {
     return FailedPreconditionError("COPY OUT: no COPY in progress");
   }
-  PGconn* conn = conn_->conn_;
+  PGconn* conn = conn_;
   int n = PQgetCopyData(conn, &chunk_, 0);
   if (n > 0) return std::optional<std::string_view>(std::string_view(chunk_, n));
   done_ = true;
@@ -583,7 +583,7 @@ Result<CopyIn> Connection::BeginCopyIn(std::string_view sql) {
   OwnedResult result(PQexec(conn_, std::string(sql).c_str()));
   if (result == nullptr) return LastError(what);
   ExecStatusType status = PQresultStatus(result.get());
-  if (status == PGRES_COPY_IN) return CopyIn(this, hint);
+  if (status == PGRES_COPY_IN) return CopyIn(conn_, hint);
   if (status == PGRES_FATAL_ERROR) return ResultError(conn_, result.get(), what);
   result.reset();
   DrainResults(conn_, what).IgnoreError();
@@ -596,7 +596,7 @@ Result<CopyOut> Connection::BeginCopyOut(std::string_view sql) {
   OwnedResult result(PQexec(conn_, std::string(sql).c_str()));
   if (result == nullptr) return LastError(what);
   ExecStatusType status = PQresultStatus(result.get());
-  if (status == PGRES_COPY_OUT) return CopyOut(this);
+  if (status == PGRES_COPY_OUT) return CopyOut(conn_);
   if (status == PGRES_FATAL_ERROR) return ResultError(conn_, result.get(), what);
   result.reset();
   DrainResults(conn_, what).IgnoreError();

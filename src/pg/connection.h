@@ -65,7 +65,9 @@ class Connection;
 // COPY ... FROM STDIN in progress. Write() buffers; data goes to the server in large
 // chunks. Finish() ends the COPY and reports the server's verdict (a bad row fails the
 // whole COPY, with the server's message naming the line). Destroying an unfinished
-// CopyIn aborts the COPY.
+// CopyIn aborts the COPY. A CopyIn (and a CopyOut) uses the libpq connection of the
+// Connection that began it: it keeps working when that Connection object is moved, but the
+// connection must outlive it and must not run other statements until the COPY ends.
 class CopyIn {
  public:
   CopyIn(CopyIn&&) noexcept;
@@ -82,10 +84,10 @@ class CopyIn {
 
  private:
   friend class Connection;
-  explicit CopyIn(Connection* conn, std::string table_hint);
+  explicit CopyIn(pg_conn* conn, std::string table_hint);
   Status Flush();
 
-  Connection* conn_ = nullptr;
+  pg_conn* conn_ = nullptr;  // borrowed from the Connection; null once the COPY is over
   std::string table_hint_;
   std::string buffer_;
 };
@@ -105,11 +107,11 @@ class CopyOut {
 
  private:
   friend class Connection;
-  explicit CopyOut(Connection* conn);
+  explicit CopyOut(pg_conn* conn);
   void Release();
 
-  Connection* conn_ = nullptr;
-  char* chunk_ = nullptr;  // owned: freed with PQfreemem
+  pg_conn* conn_ = nullptr;  // borrowed from the Connection
+  char* chunk_ = nullptr;    // owned: freed with PQfreemem
   bool done_ = false;
 };
 

@@ -248,6 +248,23 @@ TEST_F(PgConnectionTest, CopyInOfManyRowsArrivesWhole) {
   EXPECT_EQ(copy.Finish().status().code(), StatusCode::kFailedPrecondition);
 }
 
+// Regression: a COPY begun on a Connection that is then moved (into the object that owns
+// both) used to keep a pointer to the moved-from Connection and crash.
+TEST_F(PgConnectionTest, CopyKeepsWorkingWhenItsConnectionIsMoved) {
+  Connection conn = Connect();
+  ASSERT_OK(conn.Execute("CREATE TABLE t (id int)"));
+  CopyIn copy = ValueOrDie(conn.BeginCopyIn("COPY t FROM STDIN"));
+  Connection owner = std::move(conn);
+  ASSERT_OK(copy.Write("1\n2\n"));
+  EXPECT_EQ(ValueOrDie(copy.Finish()), 2);
+  CopyOut out = ValueOrDie(owner.BeginCopyOut("COPY t TO STDOUT"));
+  Connection owner2 = std::move(owner);
+  EXPECT_EQ(*ValueOrDie(out.Next()), "1\n");
+  EXPECT_EQ(*ValueOrDie(out.Next()), "2\n");
+  EXPECT_FALSE(ValueOrDie(out.Next()).has_value());
+  EXPECT_EQ(ValueOrDie(owner2.Query("SELECT 3")).Get(0, 0), "3");
+}
+
 TEST_F(PgConnectionTest, BadRowFailsFinishWithItsLineNumber) {
   Connection conn = Connect();
   ASSERT_OK(conn.Execute("CREATE TABLE t (id int, name text)"));

@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "pg/connection.h"  // RedactDsn, Connection: what callers of a LocalServer use next
 
 namespace shoplytics::pg {
 
