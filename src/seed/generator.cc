@@ -28,9 +28,11 @@ double SecondsSince(Clock::time_point t) {
 // about 135 days after payment).
 constexpr int64_t kLifeWindowSeconds = 160 * kSecondsPerDay;
 
-std::string CreateTableSql(const TableDef& t, bool with_key, const char* name = nullptr) {
+// Autovacuum stays off during the bulk load (the rows are frozen by COPY FREEZE); the
+// generator analyzes the tables itself and turns it back on.
+std::string CreateTableSql(const TableDef& t, bool with_key) {
   std::string sql = "CREATE TABLE ";
-  sql += name ? name : t.name;
+  sql += t.name;
   sql += " (";
   sql += t.columns;
   if (with_key) {
@@ -38,8 +40,16 @@ std::string CreateTableSql(const TableDef& t, bool with_key, const char* name = 
     sql += t.key;
     sql += ")";
   }
-  sql += ")";
+  sql += ") WITH (autovacuum_enabled = false)";
   return sql;
+}
+
+Status EnableAutovacuum(pg::Connection& conn) {
+  std::string sql;
+  for (const TableDef& t : SourceTables()) {
+    sql += std::string("ALTER TABLE ") + t.name + " RESET (autovacuum_enabled); ";
+  }
+  return conn.Execute(sql);
 }
 
 Status PrepareSchemas(pg::Connection& conn, bool force) {
@@ -285,6 +295,7 @@ Result<GenerateReport> GenerateShop(const GenerateOptions& options, const Progre
     if (t.table == "shop.customers") t.rows -= erased;
   }
   RETURN_IF_ERROR(control.Execute("ANALYZE"));
+  RETURN_IF_ERROR(EnableAutovacuum(control));
   report.index_seconds = SecondsSince(indexing);
 
   RETURN_IF_ERROR(WriteState(control, params, "complete", now, emitter.next_item_id(), 0));

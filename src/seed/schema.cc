@@ -75,7 +75,6 @@ const std::vector<std::string>& PostLoadDdl(int lane) {
           "ALTER TABLE shop.order_items ADD FOREIGN KEY (product_id) REFERENCES shop.products",
           "CREATE INDEX ON shop.order_items (order_id)",
           "CREATE INDEX ON shop.orders (updated_at, order_id)",
-          "CREATE INDEX ON shop.order_items (updated_at, order_item_id)",
       },
       {
           "ALTER TABLE shop.customers ADD PRIMARY KEY (customer_id)",

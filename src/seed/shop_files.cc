@@ -215,6 +215,18 @@ Status ClickstreamFiles::AddDay(const ShopModel& model, int64_t day,
                                 const std::vector<PlacedOrder>& orders) {
   Rng rng({model.params().seed, 4, static_cast<uint64_t>(day)});
   std::string today, tomorrow;
+  // Events go to the file in pieces, so memory stays flat however busy the day.
+  auto append = [&](int64_t file_day, std::string& data) -> Status {
+    if (data.empty()) return OkStatus();
+    const std::string path = dir_ + "/events-" + FormatDate(file_day) + ".jsonl";
+    if (!fs::exists(path)) ++files_;
+    ASSIGN_OR_RETURN(FILE * f, OpenFile(path, "a"));
+    Status st = WriteAll(f, data, path);
+    Status closed = CloseFile(f, path);
+    data.clear();
+    return st.ok() ? closed : st;
+  };
+  constexpr size_t kFlushBytes = 4 << 20;
   EventBuilder b(model, rng, &today);
   // Emits through `b` into `today`, then moves a few events to tomorrow's file (late
   // arrivals) and repeats a few (at-least-once delivery).
@@ -252,6 +264,7 @@ Status ClickstreamFiles::AddDay(const ShopModel& model, int64_t day,
     }
     emit(s, "checkout_start", std::min(t + rng.Int(10, 60), o.placed_at - 1), "/checkout");
     emit(s, "purchase", o.placed_at, "/checkout/complete", 0, o.order_id, o.total_cents);
+    if (today.size() > kFlushBytes) RETURN_IF_ERROR(append(day, today));
   }
   // Sessions that end before a purchase: about 19 per order (a 5% conversion rate).
   const int64_t other_sessions = static_cast<int64_t>(orders.size()) * 19;
@@ -281,17 +294,9 @@ Status ClickstreamFiles::AddDay(const ShopModel& model, int64_t day,
     emit(s, "add_to_cart", t += rng.Int(5, 60), page_of(viewed), viewed);
     if (rng.Chance(0.25)) emit(s, "remove_from_cart", t += rng.Int(5, 120), "/cart", viewed);
     if (depth == 3) emit(s, "checkout_start", t += rng.Int(10, 90), "/checkout");
+    if (today.size() > kFlushBytes) RETURN_IF_ERROR(append(day, today));
   }
 
-  auto append = [&](int64_t file_day, const std::string& data) -> Status {
-    if (data.empty()) return OkStatus();
-    const std::string path = dir_ + "/events-" + FormatDate(file_day) + ".jsonl";
-    if (!fs::exists(path)) ++files_;
-    ASSIGN_OR_RETURN(FILE * f, OpenFile(path, "a"));
-    Status st = WriteAll(f, data, path);
-    Status closed = CloseFile(f, path);
-    return st.ok() ? closed : st;
-  };
   RETURN_IF_ERROR(append(day, today));
   return append(day + 1, tomorrow);
 }

@@ -505,7 +505,7 @@ std::string ShopModel::StripeId(std::string_view prefix, uint64_t kind, uint64_t
   id.push_back('_');
   uint64_t bits = r.Next();
   for (int i = 0; i < 24; ++i) {
-    if (i == 10) bits = r.Next();
+    if (i % 10 == 0 && i > 0) bits = r.Next();
     id.push_back(kAlphabet[bits % 62]);
     bits /= 62;
   }
