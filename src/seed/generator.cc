@@ -419,11 +419,12 @@ Result<GenerateReport> AdvanceShop(const std::string& dsn, const std::string& ou
   const int64_t first_new_customer = model.FirstCustomerIdOn(first_new_day);
   std::vector<int64_t> hard_deleted;
   RETURN_IF_ERROR(conn.Execute(
-      "CREATE TEMP TABLE tmp_customers (LIKE shop.customers) ON COMMIT DROP; "
-      "CREATE TEMP TABLE tmp_orders (LIKE shop.orders) ON COMMIT DROP; "
-      "CREATE TEMP TABLE tmp_products (LIKE shop.products) ON COMMIT DROP; "
-      "CREATE TEMP TABLE tmp_charges (LIKE stripe.charges) ON COMMIT DROP; "
-      "CREATE TEMP TABLE tmp_disputes (LIKE stripe.disputes) ON COMMIT DROP"));
+      // Same columns, no constraints: updates carry only the columns that change.
+      "CREATE TEMP TABLE tmp_customers ON COMMIT DROP AS SELECT * FROM shop.customers WITH NO DATA; "
+      "CREATE TEMP TABLE tmp_orders ON COMMIT DROP AS SELECT * FROM shop.orders WITH NO DATA; "
+      "CREATE TEMP TABLE tmp_products ON COMMIT DROP AS SELECT * FROM shop.products WITH NO DATA; "
+      "CREATE TEMP TABLE tmp_charges ON COMMIT DROP AS SELECT * FROM stripe.charges WITH NO DATA; "
+      "CREATE TEMP TABLE tmp_disputes ON COMMIT DROP AS SELECT * FROM stripe.disputes WITH NO DATA"));
   DayEmitter customer_emitter(model, state.next_item_id);
   ASSIGN_OR_RETURN(
       report.customers_updated,
