@@ -449,7 +449,11 @@ Status LocalServer::StopDir(const std::string& data_dir) {
   return server->Stop();
 }
 
+LocalServer::LocalServer() : creator_(::getpid()) {}
+
+// A forked child (a test's subprocess, say) inherits the object but not the server.
 LocalServer::~LocalServer() {
+  if (::getpid() != creator_) return;
   if (owned_ && pid_ > 0) {
     Status stopped = Stop();
     if (!stopped.ok()) std::fprintf(stderr, "shoplytics: %s\n", stopped.ToString().c_str());

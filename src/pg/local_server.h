@@ -91,7 +91,7 @@ class LocalServer {
   std::string LogTail(int lines = 20) const;
 
  private:
-  LocalServer() = default;
+  LocalServer();
   Status Launch(const std::string& bin_dir, std::chrono::milliseconds timeout);
   Status WaitReady(std::chrono::milliseconds timeout);
   void StartWatchdog();
@@ -105,6 +105,7 @@ class LocalServer {
   bool owned_ = false;     // the destructor stops the server
   bool temp_dir_ = false;  // the destructor removes data_dir_
   bool reused_ = false;
+  pid_t creator_ = 0;  // the process that made this object; a forked child never stops
   pid_t watchdog_pid_ = 0;
   int watchdog_fd_ = -1;  // write end of the watchdog's pipe
 };
