@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/generate.h"
 #include "common/progress.h"
 #include "common/strings.h"
 #include "pg/connection.h"
@@ -65,22 +66,6 @@ int Stop(const GlobalOptions& g) {
   return kExitOk;
 }
 
-// The scale's parameters, with history ending at today's midnight (UTC), as `generate`.
-Result<seed::ShopParams> DemoParams(const std::string& scale_name) {
-  const seed::ScalePreset* scale = seed::FindScale(scale_name);
-  if (scale == nullptr) return InvalidArgumentError("unknown --scale '" + scale_name + "'");
-  seed::ShopParams p;
-  p.orders_per_month = scale->orders_per_month;
-  p.months = scale->months;
-  p.products = scale->products;
-  p.clickstream_days = scale->clickstream_days;
-  const int64_t today = static_cast<int64_t>(std::time(nullptr)) / seed::kSecondsPerDay;
-  seed::CivilDate c = seed::CivilFromDays(today);
-  int month_index = c.year * 12 + (c.month - 1) - p.months;
-  p.start_day = seed::DaysFromCivil({month_index / 12, month_index % 12 + 1, std::min(c.day, 28)});
-  return p;
-}
-
 // True when the database already holds a shop that the generator made.
 Result<bool> ShopExists(const std::string& dsn) {
   ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(dsn));
@@ -91,21 +76,12 @@ Result<bool> ShopExists(const std::string& dsn) {
 }
 
 Status Generate(const std::string& dsn, const std::string& out_dir, const DemoFlags& flags) {
-  ASSIGN_OR_RETURN(seed::ShopParams params, DemoParams(flags.scale));
-  ProgressOptions po;
-  po.label = "generate";
-  po.unit = "days";
-  ProgressBar bar(po);
-  int64_t last = 0;
-  auto progress = [&](int64_t done, int64_t total, int64_t) {
-    bar.SetTotal(total);
-    bar.Add(done - last);
-    last = done;
-  };
-  seed::GenerateOptions options{params, dsn, out_dir, /*force=*/false};
-  Result<seed::GenerateReport> report = seed::GenerateShop(options, progress);
-  bar.Finish();
-  return report.status();
+  seed::ShopParams params;
+  const int64_t today = static_cast<int64_t>(std::time(nullptr)) / seed::kSecondsPerDay;
+  if (!seed::ParamsForScale(flags.scale, today, &params)) {
+    return InvalidArgumentError("unknown --scale '" + flags.scale + "'");
+  }
+  return GenerateWithProgress({params, dsn, out_dir, /*force=*/false}).status();
 }
 
 Result<std::vector<TableCount>> CountTables(const std::string& dsn) {

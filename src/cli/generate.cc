@@ -5,6 +5,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/generate.h"
+
 #include "cli/command.h"
 #include "common/progress.h"
 #include "common/strings.h"
@@ -81,30 +83,26 @@ int Fail(const Status& st) {
 }
 
 Result<seed::ShopParams> ResolveParams(const GenerateFlags& f) {
-  const seed::ScalePreset* scale = seed::FindScale(f.scale);
-  if (scale == nullptr) {
+  seed::ShopParams p;
+  const int64_t today = static_cast<int64_t>(std::time(nullptr)) / seed::kSecondsPerDay;
+  if (!seed::ParamsForScale(f.scale, today, &p)) {
     return InvalidArgumentError("unknown --scale '" + f.scale +
                                 "': choose tiny, small, medium or full");
   }
-  seed::ShopParams p;
   p.seed = f.seed;
-  p.orders_per_month = f.orders_per_month > 0 ? f.orders_per_month : scale->orders_per_month;
-  p.months = f.months > 0 ? f.months : scale->months;
-  p.products = f.products > 0 ? f.products : scale->products;
-  p.clickstream_days = f.clickstream_days >= 0 ? f.clickstream_days : scale->clickstream_days;
+  if (f.orders_per_month > 0) p.orders_per_month = f.orders_per_month;
+  if (f.products > 0) p.products = f.products;
+  if (f.clickstream_days >= 0) p.clickstream_days = f.clickstream_days;
+  if (f.months > 0) {
+    p.months = f.months;
+    p.start_day = seed::StartDayEndingAt(today, p.months);
+  }
   if (p.months > 120) return InvalidArgumentError("--months must be at most 120");
   if (p.orders_per_month > 5'000'000) {
     return InvalidArgumentError("--orders-per-month must be at most 5000000");
   }
-  if (!f.start.empty()) {
-    if (!seed::ParseDate(f.start, &p.start_day)) {
-      return InvalidArgumentError("--start '" + f.start + "' is not a date like 2025-01-31");
-    }
-  } else {
-    const int64_t today = static_cast<int64_t>(std::time(nullptr)) / seed::kSecondsPerDay;
-    seed::CivilDate c = seed::CivilFromDays(today);
-    int month_index = c.year * 12 + (c.month - 1) - p.months;
-    p.start_day = seed::DaysFromCivil({month_index / 12, month_index % 12 + 1, std::min(c.day, 28)});
+  if (!f.start.empty() && !seed::ParseDate(f.start, &p.start_day)) {
+    return InvalidArgumentError("--start '" + f.start + "' is not a date like 2025-01-31");
   }
   return p;
 }
@@ -173,37 +171,50 @@ void PrintReport(const seed::GenerateReport& r, const std::string& dsn, const st
 }
 
 int Run(const GenerateFlags& f, const GlobalOptions& g) {
+  Result<seed::ShopParams> params = ResolveParams(f);
+  if (!params.ok()) return Fail(params.status());
   std::unique_ptr<pg::LocalServer> server;
   Result<std::string> dsn = ResolveDsn(f, g, &server);
   if (!dsn.ok()) return Fail(dsn.status());
   const std::string out = f.out_dir.empty() ? g.project_dir + "/data" : f.out_dir;
-
-  ProgressOptions po;
-  po.label = f.advance > 0 ? "advance" : "generate";
-  po.unit = f.advance > 0 ? "tables" : "days";
-  ProgressBar bar(po);
-  int64_t last = 0;
-  auto progress = [&](int64_t done, int64_t total, int64_t) {
-    bar.SetTotal(total);
-    bar.Add(done - last);
-    last = done;
-  };
-  Result<seed::GenerateReport> report = InvalidArgumentError("unreachable");
-  if (f.advance > 0) {
-    report = seed::AdvanceShop(*dsn, out, f.advance, progress);
-  } else {
-    Result<seed::ShopParams> params = ResolveParams(f);
-    if (!params.ok()) return Fail(params.status());
-    seed::GenerateOptions options{*params, *dsn, out, f.force};
-    report = seed::GenerateShop(options, progress);
-  }
-  bar.Finish();
+  Result<seed::GenerateReport> report =
+      f.advance > 0 ? AdvanceWithProgress(*dsn, out, f.advance)
+                    : GenerateWithProgress({*params, *dsn, out, f.force});
   if (!report.ok()) return Fail(report.status());
   PrintReport(*report, *dsn, out, g.json);
   return kExitOk;
 }
 
 }  // namespace
+
+Result<seed::GenerateReport> GenerateWithProgress(const seed::GenerateOptions& options) {
+  ProgressOptions po;
+  po.label = "generate";
+  po.unit = "days";
+  ProgressBar bar(po);
+  Result<seed::GenerateReport> report =
+      seed::GenerateShop(options, [&](int64_t done, int64_t total, int64_t) {
+        bar.SetTotal(total);
+        bar.Add(done - bar.done());
+      });
+  bar.Finish();
+  return report;
+}
+
+Result<seed::GenerateReport> AdvanceWithProgress(const std::string& dsn,
+                                                 const std::string& out_dir, int days) {
+  ProgressOptions po;
+  po.label = "advance";
+  po.unit = "tables";
+  ProgressBar bar(po);
+  Result<seed::GenerateReport> report =
+      seed::AdvanceShop(dsn, out_dir, days, [&](int64_t done, int64_t total, int64_t) {
+        bar.SetTotal(total);
+        bar.Add(done - bar.done());
+      });
+  bar.Finish();
+  return report;
+}
 
 void RegisterGenerate(CLI::App& app, Context& ctx) {
   auto flags = std::make_shared<GenerateFlags>();

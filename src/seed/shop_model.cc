@@ -113,6 +113,24 @@ const ScalePreset* FindScale(std::string_view name) {
   return nullptr;
 }
 
+bool ParamsForScale(std::string_view name, int64_t today, ShopParams* params) {
+  const ScalePreset* scale = FindScale(name);
+  if (scale == nullptr) return false;
+  params->orders_per_month = scale->orders_per_month;
+  params->months = scale->months;
+  params->products = scale->products;
+  params->clickstream_days = scale->clickstream_days;
+  params->start_day = StartDayEndingAt(today, scale->months);
+  return true;
+}
+
+int64_t StartDayEndingAt(int64_t today, int months) {
+  const CivilDate c = CivilFromDays(today);
+  const int month_index = c.year * 12 + (c.month - 1) - months;
+  // Days past the 28th would not exist in every month; ShopModel adds whole months.
+  return DaysFromCivil({month_index / 12, month_index % 12 + 1, std::min(c.day, 28)});
+}
+
 const std::vector<Campaign>& Campaigns() {
   static const std::vector<Campaign> kList = {
       {"cmp_1001", "google_search_brand", "google", "cpc", "google_ads", 16, 45, 0.06, 0, 0},

@@ -36,6 +36,12 @@ struct ScalePreset {
 };
 const ScalePreset* FindScale(std::string_view name);
 
+// The parameters of a named scale (nullptr-safe: false for an unknown name), with the
+// history ending at the midnight that starts `today` (days since 1970-01-01).
+bool ParamsForScale(std::string_view name, int64_t today, ShopParams* params);
+// The first day of a history of `months` months that ends when `today` begins.
+int64_t StartDayEndingAt(int64_t today, int months);
+
 // Time is Unix seconds (UTC). A time of -1 means "never".
 constexpr int64_t kNever = -1;
 
