@@ -73,7 +73,9 @@ void RegisterPendingCommands(CLI::App& app, Context& ctx) {
 CLI::App* RegisterPending(CLI::App& app, Context& ctx, const std::string& name,
                           const std::string& description, const std::string& capability) {
   CLI::App* sub = app.add_subcommand(name, description + "  [not built yet: " + capability + "]");
-  sub->allow_extras();
+  // Whatever follows (sub-subcommands, flags) belongs to the capability to come.
+  sub->prefix_command();
+  sub->fallthrough(false);
   sub->callback([&ctx, name, capability] {
     std::fprintf(stderr,
                  "shoplytics %s: not built yet; it arrives with %s. Nothing was done.\n",
