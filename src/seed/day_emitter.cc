@@ -209,13 +209,17 @@ Status DayEmitter::WriteOrder(CopyRowWriter& w, const PlacedOrder& o, int64_t su
   w.TextOrNull(campaign ? campaign : "");
   w.Text(o.country);
   w.Timestamp(o.placed_at);
+  WriteOrderProgress(w, life, t);
+  return w.EndRow();
+}
+
+void WriteOrderProgress(CopyRowWriter& w, const OrderLife& life, int64_t t) {
   w.Timestamp(life.UpdatedAt(t));
   w.TimestampOrNull(OrderLife::At(life.paid_at, t));
   w.TimestampOrNull(OrderLife::At(life.shipped_at, t));
   w.TimestampOrNull(OrderLife::At(life.delivered_at, t));
   w.TimestampOrNull(OrderLife::At(life.cancelled_at, t));
   w.TimestampOrNull(OrderLife::At(life.returned_at, t));
-  return w.EndRow();
 }
 
 void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t customer_id,

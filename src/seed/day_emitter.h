@@ -83,6 +83,10 @@ class DayEmitter {
   std::vector<int64_t> hard_deleted_;
 };
 
+// Writes an order's progress columns at time t: updated_at, paid_at, shipped_at,
+// delivered_at, cancelled_at, returned_at (the last six columns of shop.orders).
+void WriteOrderProgress(CopyRowWriter& w, const OrderLife& life, int64_t t);
+
 // Customer-facing Stripe amounts: the refund of an order (0 when none).
 int64_t RefundAmount(const OrderLife& life, int64_t total_cents);
 // When the order's refund is created, or kNever.

@@ -488,12 +488,7 @@ Result<GenerateReport> AdvanceShop(const std::string& dsn, const std::string& ou
               w.BeginRow(8);
               w.Int64(o.order_id);
               w.Text(life.StatusAt(new_now));
-              w.Timestamp(life.UpdatedAt(new_now));
-              w.TimestampOrNull(OrderLife::At(life.paid_at, new_now));
-              w.TimestampOrNull(OrderLife::At(life.shipped_at, new_now));
-              w.TimestampOrNull(OrderLife::At(life.delivered_at, new_now));
-              w.TimestampOrNull(OrderLife::At(life.cancelled_at, new_now));
-              w.TimestampOrNull(OrderLife::At(life.returned_at, new_now));
+              WriteOrderProgress(w, life, new_now);
               return w.EndRow();
             });
           }));
