@@ -4,14 +4,16 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
+#include "common/files.h"
 #include "warehouse/connection.h"
 #include "warehouse/database.h"
-#include "warehouse/internal/testing.h"
 
 namespace shoplytics {
 namespace {
@@ -44,7 +46,10 @@ std::string ShellQuote(const std::string& arg) {
 class QueryCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    warehouse_ = dir_.File("warehouse.duckdb");
+    Result<TempDir> dir = TempDir::Create("query-cli");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    dir_ = std::make_unique<TempDir>(std::move(dir).value());
+    warehouse_ = File("warehouse.duckdb");
     Result<warehouse::Database> db = warehouse::Database::Open(warehouse_);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     Result<warehouse::Connection> conn = warehouse::Connection::Open(*db);
@@ -69,7 +74,7 @@ class QueryCli : public ::testing::Test {
   }
 
   CliRun Shoplytics(const std::string& args) {
-    const std::string out = dir_.File("stdout"), err = dir_.File("stderr");
+    const std::string out = File("stdout"), err = File("stderr");
     std::string command = std::string(SHOPLYTICS_BINARY) + " " + args + " >" + out + " 2>" + err;
     int raw = std::system(command.c_str());
     CliRun run;
@@ -84,7 +89,9 @@ class QueryCli : public ::testing::Test {
                       ShellQuote(sql));
   }
 
-  warehouse::testing::TempDir dir_;
+  std::string File(const std::string& name) const { return (dir_->path() / name).string(); }
+
+  std::unique_ptr<TempDir> dir_;
   std::string warehouse_;
 };
 
@@ -157,11 +164,11 @@ TEST_F(QueryCli, WritesNeedTheWriteFlag) {
 
 TEST_F(QueryCli, MissingWarehouseSaysWhatToRunAndExits2) {
   CliRun run =
-      Shoplytics("query --warehouse " + ShellQuote(dir_.File("none.duckdb")) + " 'SELECT 1'");
+      Shoplytics("query --warehouse " + ShellQuote(File("none.duckdb")) + " 'SELECT 1'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("none.duckdb does not exist"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("shoplytics extract"), std::string::npos) << run.err;
-  EXPECT_FALSE(std::filesystem::exists(dir_.File("none.duckdb")));
+  EXPECT_FALSE(std::filesystem::exists(File("none.duckdb")));
 }
 
 TEST_F(QueryCli, HelpTeachesWithExamples) {

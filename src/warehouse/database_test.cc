@@ -4,13 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "warehouse/connection.h"
-#include "warehouse/internal/testing.h"
 
 namespace shoplytics::warehouse {
 namespace {
-
-using testing::TempDir;
 
 int64_t Count(Connection& conn, const std::string& sql) {
   Result<QueryResult> result = conn.Query(sql);
@@ -31,8 +29,9 @@ TEST(WarehouseDatabase, InMemoryDatabaseRunsQueries) {
 }
 
 TEST(WarehouseDatabase, FileSurvivesManyOpenCloseCyclesAndReopens) {
-  TempDir dir;
-  const std::string path = dir.File("cycles.duckdb");
+  Result<TempDir> dir = TempDir::Create("warehouse-test");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  const std::string path = (dir->path() / "cycles.duckdb").string();
   for (int i = 0; i < 30; ++i) {
     Result<Database> db = Database::Open(path);
     ASSERT_TRUE(db.ok()) << "cycle " << i << ": " << db.status().ToString();
@@ -52,8 +51,9 @@ TEST(WarehouseDatabase, FileSurvivesManyOpenCloseCyclesAndReopens) {
 }
 
 TEST(WarehouseDatabase, ReadOnlyDatabaseRejectsWritesAsFailedPrecondition) {
-  TempDir dir;
-  const std::string path = dir.File("ro.duckdb");
+  Result<TempDir> dir = TempDir::Create("warehouse-test");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  const std::string path = (dir->path() / "ro.duckdb").string();
   {
     Result<Database> db = Database::Open(path);
     ASSERT_TRUE(db.ok());
@@ -72,8 +72,9 @@ TEST(WarehouseDatabase, ReadOnlyDatabaseRejectsWritesAsFailedPrecondition) {
 }
 
 TEST(WarehouseDatabase, ReadOnlyOpenOfMissingFileFailsNamingIt) {
-  TempDir dir;
-  const std::string path = dir.File("missing.duckdb");
+  Result<TempDir> dir = TempDir::Create("warehouse-test");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  const std::string path = (dir->path() / "missing.duckdb").string();
   Result<Database> db = Database::Open(path, {.read_only = true, .settings = {}});
   ASSERT_FALSE(db.ok());
   EXPECT_NE(db.status().message().find(path), std::string::npos) << db.status().message();
@@ -94,8 +95,9 @@ TEST(WarehouseDatabase, SettingsAreApplied) {
 }
 
 TEST(WarehouseDatabase, FileLockedByAnotherProcessIsFailedPreconditionNamingTheFile) {
-  TempDir dir;
-  const std::string path = dir.File("locked.duckdb");
+  Result<TempDir> dir = TempDir::Create("warehouse-test");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  const std::string path = (dir->path() / "locked.duckdb").string();
   int ready[2];
   int release[2];
   ASSERT_EQ(pipe(ready), 0);
