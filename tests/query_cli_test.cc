@@ -1,16 +1,13 @@
 // End-to-end: runs the built `shoplytics query` against a warehouse made with the
 // warehouse wrappers, and checks exit codes, stdout and stderr.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
+#include "cli_runner.h"
 #include "common/files.h"
 #include "warehouse/connection.h"
 #include "warehouse/database.h"
@@ -18,30 +15,9 @@
 namespace shoplytics {
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string ShellQuote(const std::string& arg) {
-  std::string out = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+using testing::CliRun;
+using testing::RunShoplytics;
+using testing::ShellQuote;
 
 class QueryCli : public ::testing::Test {
  protected:
@@ -73,16 +49,7 @@ class QueryCli : public ::testing::Test {
     // The database closes here, so the binary can open the file.
   }
 
-  CliRun Shoplytics(const std::string& args) {
-    const std::string out = File("stdout"), err = File("stderr");
-    std::string command = std::string(SHOPLYTICS_BINARY) + " " + args + " >" + out + " 2>" + err;
-    int raw = std::system(command.c_str());
-    CliRun run;
-    run.exit_code = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    run.out = ReadFile(out);
-    run.err = ReadFile(err);
-    return run;
-  }
+  CliRun Shoplytics(const std::string& args) { return RunShoplytics(args, dir_->path().string()); }
 
   CliRun Query(const std::string& sql, const std::string& flags = "") {
     return Shoplytics("query --warehouse " + ShellQuote(warehouse_) + " " + flags + " " +
@@ -163,8 +130,7 @@ TEST_F(QueryCli, WritesNeedTheWriteFlag) {
 }
 
 TEST_F(QueryCli, MissingWarehouseSaysWhatToRunAndExits2) {
-  CliRun run =
-      Shoplytics("query --warehouse " + ShellQuote(File("none.duckdb")) + " 'SELECT 1'");
+  CliRun run = Shoplytics("query --warehouse " + ShellQuote(File("none.duckdb")) + " 'SELECT 1'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("none.duckdb does not exist"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("shoplytics extract"), std::string::npos) << run.err;
