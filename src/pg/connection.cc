@@ -378,6 +378,10 @@ Status CopyIn::Write(std::string_view data) {
   if (conn_ == nullptr) {
     return FailedPreconditionError("COPY IN (" + table_hint_ + "): no COPY in progress");
   }
+  if (buffer_.empty() && data.size() >= kCopyChunkBytes) {
+    // A caller that already sends large chunks skips the extra copy into buffer_.
+    return Send(data);
+  }
   buffer_.append(data);
   if (buffer_.size() >= kCopyChunkBytes) return Flush();
   return OkStatus();
@@ -387,9 +391,14 @@ Status CopyIn::Write(std::string_view data) {
 // waiting in the results, and it is the message worth returning.
 Status CopyIn::Flush() {
   if (buffer_.empty()) return OkStatus();
-  PGconn* conn = conn_;
-  int rc = PQputCopyData(conn, buffer_.data(), static_cast<int>(buffer_.size()));
+  Status st = Send(buffer_);
   buffer_.clear();
+  return st;
+}
+
+Status CopyIn::Send(std::string_view data) {
+  PGconn* conn = conn_;
+  int rc = PQputCopyData(conn, data.data(), static_cast<int>(data.size()));
   if (rc == 1) return OkStatus();
   std::string what = "COPY IN (" + table_hint_ + ")";
   Status libpq_error(

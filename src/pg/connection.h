@@ -86,6 +86,7 @@ class CopyIn {
   friend class Connection;
   explicit CopyIn(pg_conn* conn, std::string table_hint);
   Status Flush();
+  Status Send(std::string_view data);
 
   pg_conn* conn_ = nullptr;  // borrowed from the Connection; null once the COPY is over
   std::string table_hint_;
