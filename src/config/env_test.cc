@@ -2,18 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
+#include "config/internal/fake_env.h"
 
 namespace shoplytics {
 namespace {
 
-EnvLookup FakeEnv(std::map<std::string, std::string, std::less<>> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using testing::FakeEnv;
 
 const EnvLookup kEnv = FakeEnv({{"HOST", "db.local"}, {"PORT", "5432"}, {"EMPTY", ""}});
 

@@ -2,20 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "common/files.h"
+#include "config/internal/fake_env.h"
 
 namespace shoplytics {
 namespace {
 
-EnvLookup FakeEnv(std::map<std::string, std::string, std::less<>> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using testing::FakeEnv;
 
 Result<ProjectConfig> Parse(std::string_view yaml, std::filesystem::path dir = "/srv/my_shop") {
   return ParseProjectConfig(yaml, dir, "shoplytics.yml", FakeEnv({{"DSN", "postgres://x"}}));

@@ -4,20 +4,13 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "common/files.h"
+#include "config/internal/fake_env.h"
 
 namespace shoplytics {
 namespace {
 
-EnvLookup FakeEnv(std::map<std::string, std::string, std::less<>> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using testing::FakeEnv;
 
 constexpr std::string_view kYaml = R"(name: demo
 threads: 4
