@@ -289,6 +289,87 @@ Status ChownTo(const std::string& path, const Identity& id) {
   return OkStatus();
 }
 
+// Every directory from / down to the parent of `data_dir`: the ones the server's user must
+// be able to enter (search permission) to reach its data directory.
+std::vector<std::string> Ancestors(const std::string& data_dir) {
+  std::vector<std::string> ancestors;
+  fs::path path;
+  for (const fs::path& part : fs::path(data_dir).parent_path()) {
+    path /= part;
+    ancestors.push_back(path.string());
+  }
+  return ancestors;
+}
+
+struct Blocked {
+  size_t index = 0;  // into the directories checked
+  int error = 0;     // access()'s errno
+};
+
+// Checks, in a forked child that switches to `id` as ExecChild does, that it can enter each
+// of `dirs` in turn; returns the first one it cannot.
+Result<std::optional<Blocked>> FirstUnenterable(const std::vector<std::string>& dirs,
+                                                const Identity& id) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return InternalError("pipe: " + ErrnoText(errno));
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return InternalError("fork: " + ErrnoText(errno));
+  }
+  if (pid == 0) {  // async-signal-safe calls only
+    if (::setgroups(0, nullptr) != 0 || ::setgid(id.gid) != 0 || ::setuid(id.uid) != 0) {
+      ::_exit(126);
+    }
+    for (size_t i = 0; i < dirs.size(); ++i) {
+      if (::access(dirs[i].c_str(), X_OK) != 0) {
+        Blocked blocked{i, errno};
+        ::_exit(::write(fds[1], &blocked, sizeof blocked) == sizeof blocked ? 1 : 125);
+      }
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  Blocked blocked;
+  ssize_t n;
+  while ((n = ::read(fds[0], &blocked, sizeof blocked)) < 0 && errno == EINTR) {
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::optional<Blocked>();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && n == sizeof blocked &&
+      blocked.index < dirs.size()) {
+    return std::optional<Blocked>(blocked);
+  }
+  const std::string how = "the check process ended with wait status " + std::to_string(status);
+  return InternalError("checking which directories the postgres user can enter: " + how);
+}
+
+// As root, initdb and postgres run as `postgres`, which must be able to enter every parent
+// of the data directory; a project in /root or under a mkdtemp dir (mode 0700) is out of
+// its reach, and initdb would only say "could not access directory ...: Permission denied".
+Status CheckServerCanReach(const std::string& data_dir, const Identity& id) {
+  if (!id.switch_user) return OkStatus();
+  const std::vector<std::string> ancestors = Ancestors(data_dir);
+  ASSIGN_OR_RETURN(std::optional<Blocked> blocked, FirstUnenterable(ancestors, id));
+  if (!blocked) return OkStatus();
+  const std::string& dir = ancestors[blocked->index];
+  std::string mode;
+  if (struct stat st{}; ::stat(dir.c_str(), &st) == 0) {
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    mode = std::string(", mode ") + octal;
+  }
+  return FailedPreconditionError(
+      "as root, shoplytics runs PostgreSQL as the 'postgres' user, which cannot enter " + dir +
+      " (" + ErrnoText(blocked->error) + mode + ") on the way to the data directory " + data_dir +
+      "; allow it with 'chmod o+x " + dir +
+      "', or put the project somewhere the postgres user can reach");
+}
+
 Status InitDb(const std::string& bin_dir, const std::string& data_dir, const Identity& id) {
   ASSIGN_OR_RETURN(auto run, RunCaptured(id, {bin_dir + "/initdb", "-D", data_dir, "-U", "postgres",
                                               "--auth=trust", "--encoding=UTF8", "--locale=C",
@@ -337,6 +418,7 @@ Result<std::unique_ptr<LocalServer>> LocalServer::Start(LocalServerOptions optio
     fs::create_directories(dir, ec);
     if (ec) return InternalError("creating " + dir + ": " + ec.message());
     RETURN_IF_ERROR(ChownTo(dir, id));
+    RETURN_IF_ERROR(CheckServerCanReach(dir, id));
     RETURN_IF_ERROR(InitDb(bin_dir, dir, id));
   }
   // A postmaster.pid whose process is gone (a crash, a reboot) would stop postgres.

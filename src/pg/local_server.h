@@ -8,6 +8,8 @@
 //
 // PostgreSQL refuses to run as root; when the process is root, initdb and postgres run as
 // the `postgres` system user (which must exist) and the data directory is chowned to it.
+// That user must be able to enter every parent of the data directory (not the case under
+// /root or a mode 0700 temp dir): Start() checks this before initdb.
 // The binaries come from $SHOPLYTICS_PG_BINDIR, `pg_config --bindir`, or the newest
 // /usr/lib/postgresql/*/bin.
 //
@@ -50,7 +52,9 @@ struct LocalServerOptions {
 class LocalServer {
  public:
   // Starts (or reuses, see LocalServerOptions::data_dir) a server. Errors: kFailedPrecondition
-  // when the binaries or the postgres user are missing or initdb fails;
+  // when the binaries or the postgres user are missing, when the postgres user cannot enter
+  // a parent of a new data directory (the message names the first such directory), or when
+  // initdb fails;
   // kDeadlineExceeded / kUnavailable when the server does not come up (the message ends
   // with the tail of the server log).
   static Result<std::unique_ptr<LocalServer>> Start(LocalServerOptions options = {});

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "common/files.h"
 #include "pg/connection.h"
 #include "pg_fixture.h"
 
@@ -159,6 +161,25 @@ TEST(LocalServer, MissingBinariesAreAFailedPrecondition) {
   Result<std::unique_ptr<LocalServer>> server = LocalServer::Start(options);
   EXPECT_EQ(server.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(server.status().message().find("/nonexistent/bin"), std::string::npos);
+}
+
+// Regression: as root, initdb (run as postgres) failed with a bare "could not access
+// directory ...: Permission denied" for a project under a mode 0700 directory.
+TEST(LocalServer, DataDirBeyondADirThePostgresUserCannotEnterIsAFailedPreconditionNamingIt) {
+  if (::geteuid() != 0) GTEST_SKIP() << "only a root process runs PostgreSQL as another user";
+  Result<TempDir> parent = TempDir::Create("shoplytics-pg-private");
+  ASSERT_TRUE(parent.ok()) << parent.status().ToString();
+  ASSERT_EQ(::chmod(parent->path().c_str(), 0700), 0);
+  const std::string blocking = parent->path().string();
+  LocalServerOptions options;
+  options.data_dir = blocking + "/project/.shoplytics/pg";
+  Result<std::unique_ptr<LocalServer>> server = LocalServer::Start(options);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), StatusCode::kFailedPrecondition) << server.status().ToString();
+  EXPECT_NE(server.status().message().find("cannot enter " + blocking + " ("), std::string::npos)
+      << server.status().message();
+  EXPECT_NE(server.status().message().find("chmod o+x " + blocking), std::string::npos)
+      << server.status().message();
 }
 
 // The watchdog: a process killed with SIGKILL runs no destructor, yet its server stops
