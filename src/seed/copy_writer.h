@@ -3,7 +3,9 @@
 // to a flush callback (typically an AsyncCopy feeding a COPY ... FROM STDIN).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -14,19 +16,42 @@ namespace shoplytics::seed {
 
 class CopyRowWriter {
  public:
+  // PostgreSQL timestamps count microseconds from 2000-01-01 00:00:00 UTC.
+  static constexpr int64_t kPgEpochUnixSeconds = 946684800;
+
   using FlushFn = std::function<Status(std::string&& chunk)>;
 
   // Writes the binary COPY header into the first chunk.
   explicit CopyRowWriter(FlushFn flush, size_t flush_bytes = 1 << 20);
 
-  void BeginRow(int16_t fields);
-  void Int64(int64_t v);
-  void Int32(int32_t v);
-  void Bool(bool v);
-  void Text(std::string_view v);
-  void Null();
+  void BeginRow(int16_t fields) {
+    const uint16_t be = __builtin_bswap16(static_cast<uint16_t>(fields));
+    std::memcpy(Take(2), &be, 2);
+  }
+  void Int64(int64_t v) {
+    char* p = Take(12);
+    const uint32_t len = __builtin_bswap32(8);
+    const uint64_t be = __builtin_bswap64(static_cast<uint64_t>(v));
+    std::memcpy(p, &len, 4);
+    std::memcpy(p + 4, &be, 8);
+  }
+  void Int32(int32_t v) {
+    BigEndian32(4);
+    BigEndian32(static_cast<uint32_t>(v));
+  }
+  void Bool(bool v) {
+    BigEndian32(1);
+    *Take(1) = v ? 1 : 0;
+  }
+  void Text(std::string_view v) {
+    BigEndian32(static_cast<uint32_t>(v.size()));
+    Raw(v.data(), v.size());
+  }
+  void Null() { BigEndian32(0xFFFFFFFFu); }
   // A timestamptz from Unix seconds.
-  void Timestamp(int64_t unix_seconds);
+  void Timestamp(int64_t unix_seconds) {
+    Int64((unix_seconds - kPgEpochUnixSeconds) * 1000000);
+  }
   // A timestamptz, or NULL when unix_seconds < 0.
   void TimestampOrNull(int64_t unix_seconds);
   void TextOrNull(std::string_view v) { v.empty() ? Null() : Text(v); }
@@ -36,17 +61,33 @@ class CopyRowWriter {
   Status Finish();
 
   int64_t rows() const { return rows_; }
-  int64_t bytes() const { return bytes_ + static_cast<int64_t>(buffer_.size()); }
+  int64_t bytes() const { return bytes_ + static_cast<int64_t>(used_); }
 
  private:
-  void Raw(const void* data, size_t n) { buffer_.append(static_cast<const char*>(data), n); }
-  void BigEndian32(uint32_t v);
-  void BigEndian64(uint64_t v);
+  // The buffer is sized ahead and filled through used_; fixed-size fields are single
+  // stores (memcpy of a constant size), and only growing leaves the inline path.
+  char* Take(size_t n) {
+    if (used_ + n > buffer_.size()) Grow(n);
+    char* p = buffer_.data() + used_;
+    used_ += n;
+    return p;
+  }
+  void Grow(size_t n);
+  void Raw(const void* data, size_t n) { std::memcpy(Take(n), data, n); }
+  void BigEndian32(uint32_t v) {
+    const uint32_t be = __builtin_bswap32(v);
+    std::memcpy(Take(4), &be, 4);
+  }
+  void BigEndian64(uint64_t v) {
+    const uint64_t be = __builtin_bswap64(v);
+    std::memcpy(Take(8), &be, 8);
+  }
   Status Flush();
 
   FlushFn flush_;
   size_t flush_bytes_;
   std::string buffer_;
+  size_t used_ = 0;
   int64_t rows_ = 0;
   int64_t bytes_ = 0;
   Status status_;

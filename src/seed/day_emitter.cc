@@ -23,10 +23,22 @@ enum StripeKind : uint64_t {
   kCustomerId,
 };
 
-std::string OrderNumber(int64_t order_id) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "SO-%08lld", static_cast<long long>(order_id));
-  return buf;
+// Appends n as at least `width` zero-padded digits.
+void AppendPadded(std::string& out, int64_t n, int width) {
+  char digits[24];
+  int len = 0;
+  do {
+    digits[len++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  for (int i = len; i < width; ++i) out.push_back('0');
+  while (len > 0) out.push_back(digits[--len]);
+}
+
+std::string OrderNumber(int64_t order_id, const char* prefix = "SO-") {
+  std::string s(prefix);
+  AppendPadded(s, order_id, 8);
+  return s;
 }
 
 int64_t AvailableOn(int64_t created) { return (created / kSecondsPerDay + 2) * kSecondsPerDay; }
@@ -37,14 +49,21 @@ struct Coupon {
   bool free_shipping;
 };
 
-const Coupon* PickCoupon(Rng& rng, int64_t day) {
+// What a day means for coupons, worked out once per day.
+struct CouponDay {
+  explicit CouponDay(int64_t day) : date(CivilFromDays(day)) {
+    for (int back = 0; back <= 3; ++back) bfcm |= IsBlackFriday(day - back);
+  }
+  CivilDate date;
+  bool bfcm = false;  // Black Friday to Cyber Monday
+};
+
+const Coupon* PickCoupon(Rng& rng, const CouponDay& day) {
   static constexpr Coupon kWelcome{"WELCOME10", 10, false}, kSave{"SAVE15", 15, false},
       kShip{"FREESHIP", 0, true}, kSpring{"SPRING20", 20, false}, kBf{"BFCM25", 25, false},
       kXmas{"XMAS15", 15, false};
-  const CivilDate d = CivilFromDays(day);
-  bool bfcm = false;
-  for (int back = 0; back <= 3; ++back) bfcm |= IsBlackFriday(day - back);
-  if (bfcm) return rng.Chance(0.45) ? &kBf : nullptr;
+  const CivilDate& d = day.date;
+  if (day.bfcm) return rng.Chance(0.45) ? &kBf : nullptr;
   if (!rng.Chance(0.18)) return nullptr;
   if (d.month == 12 && d.day <= 20 && rng.Chance(0.5)) return &kXmas;
   if (d.month >= 3 && d.month <= 5 && rng.Chance(0.35)) return &kSpring;
@@ -104,6 +123,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
 
   std::vector<const Product*> lines;
   std::vector<int> quantities;
+  const CouponDay coupon_day(day);
   for (int64_t i = 0; i < n; ++i) {
     PlacedOrder o;
     o.order_id = first_id + i;
@@ -138,7 +158,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
       quantities.push_back(quantity);
       subtotal += quantity * model_.PriceAt(*p, o.placed_at);
     }
-    const Coupon* coupon = PickCoupon(rng, day);
+    const Coupon* coupon = PickCoupon(rng, coupon_day);
     const int64_t discount = coupon ? subtotal * coupon->percent / 100 : 0;
     const int64_t shipping =
         (subtotal - discount >= 5000 || (coupon && coupon->free_shipping)) ? 0 : 599;
@@ -227,9 +247,11 @@ void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t custome
   const bool failed = life.payment_failed_at != kNever;
   const int64_t refund_at = OrderLife::At(RefundAt(life), t);
   const int64_t refunded = refund_at != kNever ? RefundAmount(life, total) : 0;
-  Rng card({model_.params().seed, 77, static_cast<uint64_t>(order_id)});
-  char last4[8];
-  std::snprintf(last4, sizeof(last4), "%04d", static_cast<int>(card.Int(0, 9999)));
+  std::string last4;
+  AppendPadded(last4, static_cast<int64_t>(HashKey({model_.params().seed, 77,
+                                                    static_cast<uint64_t>(order_id)}) %
+                                            10000),
+               4);
   w.BeginRow(18);
   w.Text(model_.StripeId("ch", failed ? kFailedChargeId : kChargeId, order_id));
   w.Int64(total);
@@ -243,7 +265,7 @@ void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t custome
   w.Bool(OrderLife::At(life.dispute_at, t) != kNever);
   w.TextOrNull(failed ? "card_declined" : "");
   w.Text(model_.StripeId("cus", kCustomerId, customer_id));
-  w.Text("Order " + OrderNumber(order_id));
+  w.Text(OrderNumber(order_id, "Order SO-"));
   w.Int64(order_id);
   w.Text(ShopModel::CardBrand(life.card));
   w.Text(last4);

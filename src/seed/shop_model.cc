@@ -211,6 +211,16 @@ void ShopModel::PlanDays(int64_t horizon_days) {
     first_order_id_[i + 1] = first_order_id_[i] + orders_[i];
     first_customer_[i + 1] = first_customer_[i] + signups;
   }
+  campaign_mask_.assign(days, 0);
+  campaign_weight_.assign(days, 0);
+  const auto& campaigns = Campaigns();
+  for (int64_t i = 0; i < days; ++i) {
+    for (size_t c = 0; c < campaigns.size(); ++c) {
+      if (!CampaignActive(campaigns[c], first_day_ + i)) continue;
+      campaign_mask_[i] |= 1u << c;
+      campaign_weight_[i] += campaigns[c].weight;
+    }
+  }
 }
 
 int64_t ShopModel::OrdersOn(int64_t day) const { return orders_[day - first_day_]; }
@@ -231,6 +241,15 @@ void ShopModel::BuildCustomerWeights() {
     // Pareto purchase propensity: a few loyal customers buy far more often than most.
     cum_weight_[id] = cum_weight_[id - 1] + std::min(r.Pareto(1.25), 400.0);
   }
+  const int64_t buckets = std::max<int64_t>(total / 8, 1);
+  customer_bucket_.resize(static_cast<size_t>(buckets) + 2);
+  int64_t id = 1;
+  for (int64_t b = 0; b <= buckets; ++b) {
+    const double bound = cum_weight_[total] * static_cast<double>(b) / static_cast<double>(buckets);
+    while (id < total && cum_weight_[id] <= bound) ++id;
+    customer_bucket_[b] = id;
+  }
+  customer_bucket_[buckets + 1] = total;
 }
 
 int64_t ShopModel::SignupTime(int64_t id) const {
@@ -355,7 +374,13 @@ int64_t ShopModel::PickCustomer(Rng& rng, int64_t t) const {
       id = rng.Int(std::max(first_today, signed_up - 25), signed_up - 1);
     } else {
       const double x = rng.Uniform() * cum_weight_[signed_up - 1];
-      auto it = std::upper_bound(cum_weight_.begin() + 1, cum_weight_.begin() + signed_up, x);
+      // The first id whose cumulative weight exceeds x lies within x's bucket.
+      const int64_t buckets = static_cast<int64_t>(customer_bucket_.size()) - 2;
+      const int64_t b = std::min<int64_t>(
+          static_cast<int64_t>(x / cum_weight_.back() * static_cast<double>(buckets)), buckets);
+      const int64_t lo = std::clamp<int64_t>(customer_bucket_[b], 1, signed_up - 1);
+      const int64_t hi = std::clamp<int64_t>(customer_bucket_[b + 1] + 1, lo, signed_up);
+      auto it = std::upper_bound(cum_weight_.begin() + lo, cum_weight_.begin() + hi, x);
       id = std::min<int64_t>(it - cum_weight_.begin(), signed_up - 1);
     }
     if (CustomerDeletedAt(id) > t) return id;
@@ -410,12 +435,31 @@ void ShopModel::BuildCatalog() {
     }
     products_.push_back(std::move(p));
   }
-  product_cum_.resize(products_.size());
-  double sum = 0;
-  for (size_t i = 0; i < products_.size(); ++i) {
-    sum += products_[i].popularity;
-    product_cum_[i] = sum;
+  // Vose's alias method.
+  const size_t n_products = products_.size();
+  double total = 0;
+  for (const Product& p : products_) total += p.popularity;
+  product_prob_.assign(n_products, 0);
+  product_alias_.assign(n_products, 0);
+  std::vector<double> scaled(n_products);
+  std::vector<uint32_t> small, large;
+  for (size_t i = 0; i < n_products; ++i) {
+    scaled[i] = products_[i].popularity * n_products / total;
+    (scaled[i] < 1 ? small : large).push_back(static_cast<uint32_t>(i));
   }
+  while (!small.empty() && !large.empty()) {
+    const uint32_t s_i = small.back(), l_i = large.back();
+    small.pop_back();
+    product_prob_[s_i] = scaled[s_i];
+    product_alias_[s_i] = l_i;
+    scaled[l_i] -= 1 - scaled[s_i];
+    if (scaled[l_i] < 1) {
+      large.pop_back();
+      small.push_back(l_i);
+    }
+  }
+  for (uint32_t i : large) product_prob_[i] = 1;
+  for (uint32_t i : small) product_prob_[i] = 1;
 }
 
 int64_t ShopModel::PriceAt(const Product& p, int64_t t) const {
@@ -438,10 +482,9 @@ int64_t ShopModel::PriceUpdatedAt(const Product& p, int64_t t) const {
 
 const Product& ShopModel::PickProduct(Rng& rng, int64_t t) const {
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const double x = rng.Uniform() * product_cum_.back();
-    size_t i = std::upper_bound(product_cum_.begin(), product_cum_.end(), x) - product_cum_.begin();
-    i = std::min(i, products_.size() - 1);
-    if (products_[i].created_at <= t) return products_[i];
+    const size_t i = static_cast<size_t>(rng.Int(0, static_cast<int64_t>(products_.size()) - 1));
+    const Product& p = products_[rng.Uniform() < product_prob_[i] ? i : product_alias_[i]];
+    if (p.created_at <= t) return p;
   }
   return products_[0];
 }
@@ -497,11 +540,10 @@ Attribution ShopModel::PickAttribution(Rng& rng, int64_t day) const {
   if (u < 0.24) return {};  // direct
   if (u < 0.46) return {-1, "google", "organic"};
   const auto& campaigns = Campaigns();
-  double total = 0;
-  for (const Campaign& c : campaigns) total += CampaignActive(c, day) ? c.weight : 0;
-  double x = rng.Uniform() * total;
+  const uint32_t mask = campaign_mask_[day - first_day_];
+  double x = rng.Uniform() * campaign_weight_[day - first_day_];
   for (size_t i = 0; i < campaigns.size(); ++i) {
-    if (!CampaignActive(campaigns[i], day)) continue;
+    if ((mask & (1u << i)) == 0) continue;
     x -= campaigns[i].weight;
     if (x < 0) return {static_cast<int>(i), campaigns[i].source, campaigns[i].medium};
   }
@@ -524,7 +566,7 @@ const char* ShopModel::DisputeReason(int reason) { return kDisputeReasons[reason
 std::string ShopModel::StripeId(std::string_view prefix, uint64_t kind, uint64_t key) const {
   static constexpr char kAlphabet[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  Rng r({params_.seed, 0x5772697065ULL, kind, key});
+  uint64_t state = HashKey({params_.seed, 0x5772697065ULL, kind, key});
   std::string id;
   id.reserve(prefix.size() + 25);
   id.append(prefix);
@@ -532,7 +574,7 @@ std::string ShopModel::StripeId(std::string_view prefix, uint64_t kind, uint64_t
   // Each word yields base-62 digits from its high end by multiply-shift (no division);
   // ten digits use about 60 of its 64 bits.
   for (int word = 0; word < 3; ++word) {
-    uint64_t bits = r.Next();
+    uint64_t bits = SplitMix64(state);
     for (int i = 0; i < (word == 2 ? 4 : 10); ++i) {
       const unsigned __int128 m = static_cast<unsigned __int128>(bits) * 62;
       id.push_back(kAlphabet[static_cast<uint64_t>(m >> 64)]);

@@ -180,7 +180,15 @@ class ShopModel {
   std::vector<int64_t> first_customer_;   // per day, plus one past the end
   std::vector<double> cum_weight_;        // cum_weight_[i] = sum of weights of ids 1..i
   std::vector<Product> products_;
-  std::vector<double> product_cum_;       // cumulative popularity
+  // Walker's alias table over product popularity: O(1) draws.
+  std::vector<double> product_prob_;
+  std::vector<uint32_t> product_alias_;
+  // customer_bucket_[b]: first id whose cumulative weight exceeds b / kBuckets of the
+  // total, so a weighted draw searches one small range instead of all customers.
+  std::vector<int64_t> customer_bucket_;
+  // Per planned day: bit i set when campaign i runs; the sum of their weights.
+  std::vector<uint32_t> campaign_mask_;
+  std::vector<double> campaign_weight_;
 };
 
 }  // namespace shoplytics::seed
