@@ -86,6 +86,16 @@ int64_t RefundAmount(const OrderLife& life, int64_t total_cents) {
   return std::llround(static_cast<double>(total_cents) * life.refund_fraction);
 }
 
+const std::string& DayEmitter::Id(std::string_view prefix, uint64_t kind, uint64_t key) const {
+  CachedId& slot = id_cache_[kind % id_cache_.size()];
+  if (slot.kind != kind || slot.key != key || slot.id.empty()) {
+    slot.kind = kind;
+    slot.key = key;
+    slot.id = model_.StripeId(prefix, kind, key);
+  }
+  return slot.id;
+}
+
 Status DayEmitter::EmitCustomers(int64_t first, int64_t last, const EmitWindow& window,
                                  const Writers& writers) {
   CopyRowWriter* w = writers[kCustomers];
@@ -253,7 +263,7 @@ void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t custome
                                             10000),
                4);
   w.BeginRow(18);
-  w.Text(model_.StripeId("ch", failed ? kFailedChargeId : kChargeId, order_id));
+  w.Text(Id("ch", failed ? kFailedChargeId : kChargeId, order_id));
   w.Int64(total);
   w.Int64(failed ? 0 : total);
   w.Int64(refunded);
@@ -264,7 +274,7 @@ void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t custome
   w.Bool(!failed && refunded == total);
   w.Bool(OrderLife::At(life.dispute_at, t) != kNever);
   w.TextOrNull(failed ? "card_declined" : "");
-  w.Text(model_.StripeId("cus", kCustomerId, customer_id));
+  w.Text(Id("cus", kCustomerId, customer_id));
   w.Text(OrderNumber(order_id, "Order SO-"));
   w.Int64(order_id);
   w.Text(ShopModel::CardBrand(life.card));
@@ -272,7 +282,7 @@ void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t custome
   if (failed) {
     w.Null();
   } else {
-    w.Text(model_.StripeId("txn", kChargeTxnId, order_id));
+    w.Text(Id("txn", kChargeTxnId, order_id));
   }
   w.Int64(failed ? life.payment_failed_at : life.paid_at);
 }
@@ -284,8 +294,8 @@ void DayEmitter::WriteDispute(CopyRowWriter& w, int64_t order_id, int64_t total,
                        : life.dispute_won                       ? "won"
                                                                 : "lost";
   w.BeginRow(9);
-  w.Text(model_.StripeId("dp", kDisputeId, order_id));
-  w.Text(model_.StripeId("ch", kChargeId, order_id));
+  w.Text(Id("dp", kDisputeId, order_id));
+  w.Text(Id("ch", kChargeId, order_id));
   w.Int64(total);
   w.Text("usd");
   w.Text(status);
@@ -326,9 +336,9 @@ Status DayEmitter::EmitStripe(int64_t order_id, int64_t customer_id, int64_t tot
       RETURN_IF_ERROR(w->EndRow());
     }
     if (txns != nullptr && life.paid_at != kNever) {
-      WriteBalanceTransaction(*txns, model_.StripeId("txn", kChargeTxnId, order_id), total,
+      WriteBalanceTransaction(*txns, Id("txn", kChargeTxnId, order_id), total,
                               StripeFee(total), "charge", "charge",
-                              model_.StripeId("ch", kChargeId, order_id), "Charge for order",
+                              Id("ch", kChargeId, order_id), "Charge for order",
                               life.paid_at, window.to);
       RETURN_IF_ERROR(txns->EndRow());
     }
@@ -336,12 +346,12 @@ Status DayEmitter::EmitStripe(int64_t order_id, int64_t customer_id, int64_t tot
   const int64_t refund_at = RefundAt(life);
   if (window.Contains(refund_at)) {
     const int64_t amount = RefundAmount(life, total);
-    const std::string refund_id = model_.StripeId("re", kRefundId, order_id);
-    const std::string txn_id = model_.StripeId("txn", kRefundTxnId, order_id);
+    const std::string& refund_id = Id("re", kRefundId, order_id);
+    const std::string& txn_id = Id("txn", kRefundTxnId, order_id);
     if (CopyRowWriter* w = writers[kRefunds]) {
       w->BeginRow(9);
       w->Text(refund_id);
-      w->Text(model_.StripeId("ch", kChargeId, order_id));
+      w->Text(Id("ch", kChargeId, order_id));
       w->Int64(amount);
       w->Text("usd");
       w->Text("succeeded");
@@ -358,22 +368,22 @@ Status DayEmitter::EmitStripe(int64_t order_id, int64_t customer_id, int64_t tot
     }
   }
   if (window.Contains(life.dispute_at)) {
-    const std::string dispute_id = model_.StripeId("dp", kDisputeId, order_id);
+    const std::string& dispute_id = Id("dp", kDisputeId, order_id);
     if (CopyRowWriter* w = writers[kDisputes]) {
       WriteDispute(*w, order_id, total, life, window.to);
       RETURN_IF_ERROR(w->EndRow());
     }
     if (txns != nullptr) {
-      WriteBalanceTransaction(*txns, model_.StripeId("txn", kDisputeTxnId, order_id), -total,
+      WriteBalanceTransaction(*txns, Id("txn", kDisputeTxnId, order_id), -total,
                               1500, "adjustment", "dispute", dispute_id, "Chargeback withdrawal",
                               life.dispute_at, window.to);
       RETURN_IF_ERROR(txns->EndRow());
     }
   }
   if (life.dispute_won && window.Contains(life.dispute_closed_at) && txns != nullptr) {
-    WriteBalanceTransaction(*txns, model_.StripeId("txn", kReversalTxnId, order_id), total, 0,
+    WriteBalanceTransaction(*txns, Id("txn", kReversalTxnId, order_id), total, 0,
                             "adjustment", "dispute_reversal",
-                            model_.StripeId("dp", kDisputeId, order_id), "Chargeback reversal",
+                            Id("dp", kDisputeId, order_id), "Chargeback reversal",
                             life.dispute_closed_at, window.to);
     RETURN_IF_ERROR(txns->EndRow());
   }

@@ -78,6 +78,15 @@ class DayEmitter {
                                const std::string& source, const char* description,
                                int64_t created, int64_t now) const;
 
+  // The Stripe id of (kind, key), remembered per kind: one order asks for its charge's and
+  // balance transaction's ids several times.
+  const std::string& Id(std::string_view prefix, uint64_t kind, uint64_t key) const;
+  struct CachedId {
+    uint64_t kind = 0, key = 0;
+    std::string id;
+  };
+  mutable std::array<CachedId, 16> id_cache_;
+
   const ShopModel& model_;
   int64_t next_item_id_;
   std::vector<int64_t> hard_deleted_;

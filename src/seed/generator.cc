@@ -264,7 +264,7 @@ Result<GenerateReport> GenerateShop(const GenerateOptions& options, const Progre
   DayEmitter emitter(model, 1);
   const EmitWindow window{kNever, now};
   ASSIGN_OR_RETURN(MarketingFiles marketing, MarketingFiles::Open(options.out_dir, true));
-  ClickstreamFiles clickstream(options.out_dir);
+  BackgroundClickstream clickstream(model, options.out_dir);
   std::vector<PlacedOrder> placed;
   RETURN_IF_ERROR(
       emitter.EmitCustomers(1, model.FirstCustomerIdOn(model.start_day()), window, writers));
@@ -275,7 +275,7 @@ Result<GenerateReport> GenerateShop(const GenerateOptions& options, const Progre
                                           model.FirstCustomerIdOn(day + 1), window, writers));
     RETURN_IF_ERROR(emitter.EmitDay(day, window, writers, &placed));
     RETURN_IF_ERROR(marketing.AddDay(model, day, placed));
-    if (day >= clickstream_from) RETURN_IF_ERROR(clickstream.AddDay(model, day, placed));
+    if (day >= clickstream_from) RETURN_IF_ERROR(clickstream.AddDay(day, placed));
     if (progress) {
       int64_t rows = 0;
       for (auto* w : writers) rows += w ? w->rows() : 0;
@@ -283,6 +283,7 @@ Result<GenerateReport> GenerateShop(const GenerateOptions& options, const Progre
     }
   }
   RETURN_IF_ERROR(marketing.Close());
+  RETURN_IF_ERROR(clickstream.Finish());
   for (int t = 0; t < kSourceTableCount; ++t) {
     if (!streams[t]) continue;
     RETURN_IF_ERROR(writers[t]->Finish());

@@ -301,6 +301,56 @@ Status ClickstreamFiles::AddDay(const ShopModel& model, int64_t day,
   return append(day + 1, tomorrow);
 }
 
+BackgroundClickstream::BackgroundClickstream(const ShopModel& model, std::string dir)
+    : model_(model), files_(std::move(dir)), thread_([this] { Run(); }) {}
+
+BackgroundClickstream::~BackgroundClickstream() { Finish().IgnoreError(); }
+
+void BackgroundClickstream::Run() {
+  while (true) {
+    std::pair<int64_t, std::vector<PlacedOrder>> item;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    cv_.notify_all();
+    Status st = files_.AddDay(model_, item.first, item.second);
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_ = st;
+      closing_ = true;
+      queue_.clear();
+      cv_.notify_all();
+      return;
+    }
+  }
+}
+
+Status BackgroundClickstream::AddDay(int64_t day, std::vector<PlacedOrder> orders) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return queue_.size() < 2 || closing_; });
+  if (!status_.ok()) return status_;
+  if (closing_) return CancelledError("clickstream writer is closed");
+  queue_.emplace_back(day, std::move(orders));
+  lock.unlock();
+  cv_.notify_all();
+  return OkStatus();
+}
+
+Status BackgroundClickstream::Finish() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
 Status RemoveGeneratedFiles(const std::string& dir) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) return OkStatus();

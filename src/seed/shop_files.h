@@ -5,8 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -50,6 +54,32 @@ class ClickstreamFiles {
   std::string dir_;
   int64_t events_ = 0;
   int64_t files_ = 0;
+};
+
+// Runs a ClickstreamFiles on a thread of its own, so writing events overlaps the database
+// load. At most two days wait in its queue (memory stays flat).
+class BackgroundClickstream {
+ public:
+  BackgroundClickstream(const ShopModel& model, std::string dir);
+  ~BackgroundClickstream();  // waits for the queued days
+  // Queues a day; returns the writer's error once one happened.
+  Status AddDay(int64_t day, std::vector<PlacedOrder> orders);
+  // Waits for the queued days; the writer's status.
+  Status Finish();
+  int64_t events() const { return files_.events(); }
+  int64_t files() const { return files_.files(); }
+
+ private:
+  void Run();
+
+  const ShopModel& model_;
+  ClickstreamFiles files_;  // used by the thread only, until Finish
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<int64_t, std::vector<PlacedOrder>>> queue_;  // guarded by mu_
+  bool closing_ = false;                                            // guarded by mu_
+  Status status_;                                                   // guarded by mu_
+  std::thread thread_;
 };
 
 // Removes events-*.jsonl and the marketing CSVs from dir (for a fresh generation).

@@ -1,6 +1,7 @@
 #include "seed/shop_model.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "seed/calendar.h"
@@ -285,6 +286,38 @@ int64_t DeletionTime(uint64_t seed, int64_t id, int64_t created) {
   return created + 7200 + static_cast<int64_t>(r.Exponential(14 * 365.25 * kSecondsPerDay));
 }
 
+// Where a customer lives, and whether and when they move: a stream of its own, since every
+// order asks for its shipping country.
+struct CountryFacts {
+  int country, new_country;
+  int64_t change_at;
+};
+
+CountryFacts DrawCountry(uint64_t seed, int64_t id, int64_t created) {
+  static const auto kWeights = [] {
+    std::array<double, std::size(kCountries)> w{};
+    for (size_t i = 0; i < std::size(kCountries); ++i) w[i] = kCountries[i].weight;
+    return w;
+  }();
+  Rng r({seed, kCustomerStream, static_cast<uint64_t>(id), 4});
+  double total = 0;
+  for (double w : kWeights) total += w;
+  auto pick = [&] {
+    double x = r.Uniform() * total;
+    for (size_t i = 0; i < kWeights.size(); ++i) {
+      if ((x -= kWeights[i]) < 0) return static_cast<int>(i);
+    }
+    return static_cast<int>(kWeights.size() - 1);
+  };
+  CountryFacts f;
+  f.country = pick();
+  f.new_country = pick();
+  if (f.new_country == f.country) f.new_country = (f.country + 1) % std::size(kCountries);
+  f.change_at =
+      created + 3600 + static_cast<int64_t>(r.Exponential(20 * 365.25 * kSecondsPerDay));
+  return f;
+}
+
 CustomerEvents DrawCustomer(uint64_t seed, int64_t id, int64_t created) {
   Rng r({seed, kCustomerStream, static_cast<uint64_t>(id), 2});
   CustomerEvents e{};
@@ -292,17 +325,15 @@ CustomerEvents DrawCustomer(uint64_t seed, int64_t id, int64_t created) {
   e.last = static_cast<int>(r.Int(0, std::size(kLastNames) - 1));
   e.domain = static_cast<int>(r.Int(0, std::size(kEmailDomains) - 1));
   e.new_domain = static_cast<int>(r.Int(0, std::size(kEmailDomains) - 1));
-  double weights[std::size(kCountries)];
-  for (size_t i = 0; i < std::size(kCountries); ++i) weights[i] = kCountries[i].weight;
-  e.country = r.Pick(weights);
-  e.new_country = r.Pick(weights);
-  if (e.new_country == e.country) e.new_country = (e.country + 1) % std::size(kCountries);
+  const CountryFacts where = DrawCountry(seed, id, created);
+  e.country = where.country;
+  e.new_country = where.new_country;
+  e.country_change_at = where.change_at;
   e.city = static_cast<int>(r.Int(0, 2));
   e.acquisition = r.Pick(kAcquisitionWeights);
   e.opt_in = r.Chance(0.6);
   constexpr double kYear = 365.25 * kSecondsPerDay;
   e.email_change_at = created + 3600 + static_cast<int64_t>(r.Exponential(8 * kYear));
-  e.country_change_at = created + 3600 + static_cast<int64_t>(r.Exponential(20 * kYear));
   e.hard_delete = r.Chance(0.3);
   e.delete_at = DeletionTime(seed, id, created);
   return e;
@@ -348,8 +379,8 @@ int64_t ShopModel::CustomerDeletedAt(int64_t id) const {
 }
 
 std::string ShopModel::CustomerCountryAt(int64_t id, int64_t t) const {
-  const CustomerEvents e = DrawCustomer(params_.seed, id, SignupTime(id));
-  return kCountries[e.country_change_at <= t ? e.new_country : e.country].code;
+  const CountryFacts f = DrawCountry(params_.seed, id, SignupTime(id));
+  return kCountries[f.change_at <= t ? f.new_country : f.country].code;
 }
 
 bool ShopModel::CustomerChangedBetween(int64_t id, int64_t from, int64_t to) const {
