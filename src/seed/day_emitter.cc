@@ -35,8 +35,12 @@ void AppendPadded(std::string& out, int64_t n, int width) {
   while (len > 0) out.push_back(digits[--len]);
 }
 
+// "SO-00000042", or with another prefix; short enough to stay in std::string's inline buffer
+// unless the prefix is long.
 std::string OrderNumber(int64_t order_id, const char* prefix = "SO-") {
-  std::string s(prefix);
+  std::string s;
+  s.reserve(24);
+  s.append(prefix);
   AppendPadded(s, order_id, 8);
   return s;
 }
@@ -91,7 +95,8 @@ const std::string& DayEmitter::Id(std::string_view prefix, uint64_t kind, uint64
   if (slot.kind != kind || slot.key != key || slot.id.empty()) {
     slot.kind = kind;
     slot.key = key;
-    slot.id = model_.StripeId(prefix, kind, key);
+    slot.id.clear();  // keeps its capacity: no allocation per id
+    model_.AppendStripeId(slot.id, prefix, kind, key);
   }
   return slot.id;
 }
@@ -121,7 +126,7 @@ Status DayEmitter::EmitCustomers(int64_t first, int64_t last, const EmitWindow& 
 }
 
 Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers& writers,
-                           std::vector<PlacedOrder>* placed) {
+                           std::vector<PlacedOrder>* placed, bool with_products) {
   Rng rng({model_.params().seed, 1, static_cast<uint64_t>(day), 99});
   const int64_t n = model_.OrdersOn(day);
   const int64_t first_id = model_.FirstOrderIdOn(day);
@@ -208,7 +213,10 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
     }
     RETURN_IF_ERROR(EmitStripe(o.order_id, o.customer_id, o.total_cents, life, window, writers));
     if (placed != nullptr) {
-      for (const Product* p : lines) o.product_ids.push_back(p->id);
+      if (with_products) {
+        o.product_ids.reserve(lines.size());
+        for (const Product* p : lines) o.product_ids.push_back(p->id);
+      }
       placed->push_back(std::move(o));
     }
   }

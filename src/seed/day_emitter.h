@@ -52,9 +52,10 @@ class DayEmitter {
   Status EmitCustomers(int64_t first, int64_t last, const EmitWindow& window,
                        const Writers& writers);
   // Emits the orders placed on `day` and everything about them created in the window.
-  // `placed` receives the day's orders (cleared first) when not null.
+  // `placed` receives the day's orders (cleared first) when not null, with their
+  // product ids only when `with_products` (the clickstream needs them, marketing not).
   Status EmitDay(int64_t day, const EmitWindow& window, const Writers& writers,
-                 std::vector<PlacedOrder>* placed);
+                 std::vector<PlacedOrder>* placed, bool with_products = true);
   // Emits the Stripe objects of an existing order created in the window; writes the
   // charge row again only when `charge_states` is set (for changed-state updates).
   Status EmitStripe(int64_t order_id, int64_t customer_id, int64_t total_cents,

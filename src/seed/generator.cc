@@ -273,9 +273,10 @@ Result<GenerateReport> GenerateShop(const GenerateOptions& options, const Progre
   for (int64_t day = model.start_day(); day < model.end_day(); ++day) {
     RETURN_IF_ERROR(emitter.EmitCustomers(model.FirstCustomerIdOn(day),
                                           model.FirstCustomerIdOn(day + 1), window, writers));
-    RETURN_IF_ERROR(emitter.EmitDay(day, window, writers, &placed));
+    const bool with_clickstream = day >= clickstream_from;
+    RETURN_IF_ERROR(emitter.EmitDay(day, window, writers, &placed, with_clickstream));
     RETURN_IF_ERROR(marketing.AddDay(model, day, placed));
-    if (day >= clickstream_from) RETURN_IF_ERROR(clickstream.AddDay(day, placed));
+    if (with_clickstream) RETURN_IF_ERROR(clickstream.AddDay(day, placed));
     if (progress) {
       int64_t rows = 0;
       for (auto* w : writers) rows += w ? w->rows() : 0;

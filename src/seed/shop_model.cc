@@ -254,8 +254,11 @@ void ShopModel::BuildCustomerWeights() {
 }
 
 int64_t ShopModel::SignupTime(int64_t id) const {
-  Rng r({params_.seed, kCustomerStream, static_cast<uint64_t>(id), 1});
-  const double u = r.Uniform();
+  // One hash is enough for one uniform draw (asked on every order).
+  const double u = static_cast<double>(
+                       HashKey({params_.seed, kCustomerStream, static_cast<uint64_t>(id), 1}) >>
+                       11) *
+                   0x1.0p-53;
   if (id <= preexisting_) {
     // Spread over the three years before the period.
     const double span = 3.0 * 365 * kSecondsPerDay;
@@ -282,8 +285,11 @@ struct CustomerEvents {
 
 // Deletion has a stream of its own: PickCustomer asks for it on every order.
 int64_t DeletionTime(uint64_t seed, int64_t id, int64_t created) {
-  Rng r({seed, kCustomerStream, static_cast<uint64_t>(id), 3});
-  return created + 7200 + static_cast<int64_t>(r.Exponential(14 * 365.25 * kSecondsPerDay));
+  const double u = static_cast<double>(
+                       HashKey({seed, kCustomerStream, static_cast<uint64_t>(id), 3}) >> 11) *
+                   0x1.0p-53;
+  return created + 7200 +
+         static_cast<int64_t>(-14 * 365.25 * kSecondsPerDay * std::log(1.0 - u));
 }
 
 // Where a customer lives, and whether and when they move: a stream of its own, since every
@@ -493,22 +499,23 @@ void ShopModel::BuildCatalog() {
   for (uint32_t i : small) product_prob_[i] = 1;
 }
 
+namespace {
+// The last price change at or before t, or nullptr.
+const std::pair<int64_t, int64_t>* LastChange(const Product& p, int64_t t) {
+  auto it = std::upper_bound(p.price_changes.begin(), p.price_changes.end(), t,
+                             [](int64_t v, const auto& change) { return v < change.first; });
+  return it == p.price_changes.begin() ? nullptr : &*(it - 1);
+}
+}  // namespace
+
 int64_t ShopModel::PriceAt(const Product& p, int64_t t) const {
-  int64_t price = p.base_price_cents;
-  for (const auto& [when, value] : p.price_changes) {
-    if (when > t) break;
-    price = value;
-  }
-  return price;
+  const auto* change = LastChange(p, t);
+  return change ? change->second : p.base_price_cents;
 }
 
 int64_t ShopModel::PriceUpdatedAt(const Product& p, int64_t t) const {
-  int64_t updated = p.created_at;
-  for (const auto& change : p.price_changes) {
-    if (change.first > t) break;
-    updated = change.first;
-  }
-  return updated;
+  const auto* change = LastChange(p, t);
+  return change ? change->first : p.created_at;
 }
 
 const Product& ShopModel::PickProduct(Rng& rng, int64_t t) const {
@@ -595,24 +602,31 @@ const char* ShopModel::CardBrand(int card) { return kCards[card]; }
 const char* ShopModel::DisputeReason(int reason) { return kDisputeReasons[reason]; }
 
 std::string ShopModel::StripeId(std::string_view prefix, uint64_t kind, uint64_t key) const {
+  std::string id;
+  AppendStripeId(id, prefix, kind, key);
+  return id;
+}
+
+void ShopModel::AppendStripeId(std::string& out, std::string_view prefix, uint64_t kind,
+                               uint64_t key) const {
   static constexpr char kAlphabet[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   uint64_t state = HashKey({params_.seed, 0x5772697065ULL, kind, key});
-  std::string id;
-  id.reserve(prefix.size() + 25);
-  id.append(prefix);
-  id.push_back('_');
+  char id[24];
   // Each word yields base-62 digits from its high end by multiply-shift (no division);
   // ten digits use about 60 of its 64 bits.
+  int n = 0;
   for (int word = 0; word < 3; ++word) {
     uint64_t bits = SplitMix64(state);
     for (int i = 0; i < (word == 2 ? 4 : 10); ++i) {
       const unsigned __int128 m = static_cast<unsigned __int128>(bits) * 62;
-      id.push_back(kAlphabet[static_cast<uint64_t>(m >> 64)]);
+      id[n++] = kAlphabet[static_cast<uint64_t>(m >> 64)];
       bits = static_cast<uint64_t>(m);
     }
   }
-  return id;
+  out.append(prefix);
+  out.push_back('_');
+  out.append(id, sizeof(id));
 }
 
 }  // namespace shoplytics::seed

@@ -164,6 +164,8 @@ class ShopModel {
 
   // Stripe-style ids: prefix + 24 base62 characters derived from the seed and a key.
   std::string StripeId(std::string_view prefix, uint64_t kind, uint64_t key) const;
+  void AppendStripeId(std::string& out, std::string_view prefix, uint64_t kind,
+                      uint64_t key) const;
 
  private:
   void PlanDays(int64_t horizon_days);
