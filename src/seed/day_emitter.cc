@@ -138,6 +138,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
 
   std::vector<const Product*> lines;
   std::vector<int> quantities;
+  std::vector<int64_t> unit_prices;
   const CouponDay coupon_day(day);
   for (int64_t i = 0; i < n; ++i) {
     PlacedOrder o;
@@ -159,6 +160,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
     const int n_lines = 1 + std::min(rng.Geometric(0.4), 11);
     lines.clear();
     quantities.clear();
+    unit_prices.clear();
     int64_t subtotal = 0;
     for (int l = 0; l < n_lines; ++l) {
       const Product* p = &model_.PickProduct(rng, o.placed_at);
@@ -171,7 +173,8 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
       const int quantity = q < 0.86 ? 1 : q < 0.97 ? 2 : static_cast<int>(rng.Int(3, 5));
       lines.push_back(p);
       quantities.push_back(quantity);
-      subtotal += quantity * model_.PriceAt(*p, o.placed_at);
+      unit_prices.push_back(model_.PriceAt(*p, o.placed_at));
+      subtotal += quantity * unit_prices.back();
     }
     const Coupon* coupon = PickCoupon(rng, coupon_day);
     const int64_t discount = coupon ? subtotal * coupon->percent / 100 : 0;
@@ -190,7 +193,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
       // Line discounts share the order's discount in proportion; the last takes the rest.
       int64_t discount_left = discount;
       for (size_t l = 0; l < lines.size(); ++l) {
-        const int64_t unit = model_.PriceAt(*lines[l], o.placed_at);
+        const int64_t unit = unit_prices[l];
         const int64_t line_total = unit * quantities[l];
         const int64_t line_discount = l + 1 == lines.size()
                                           ? discount_left

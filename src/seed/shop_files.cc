@@ -124,6 +124,19 @@ Status MarketingFiles::AddDay(const ShopModel& model, int64_t day,
 
 namespace {
 
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  int n = 0;
+  const bool negative = v < 0;
+  uint64_t u = negative ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    buf[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u > 0);
+  if (negative) out.push_back('-');
+  while (n > 0) out.push_back(buf[--n]);
+}
+
 // Builds one JSON event line; every string it writes is from our own vocabulary, so
 // nothing needs escaping.
 class EventBuilder {
@@ -141,7 +154,7 @@ class EventBuilder {
   };
 
   // Returns the line's length so the caller can copy it (late or duplicate events).
-  size_t Event(const Session& s, const char* type, int64_t t, const std::string& page,
+  size_t Event(const Session& s, const char* type, int64_t t, std::string_view page,
                int64_t product_id = 0, int64_t order_id = 0, int64_t revenue = 0,
                const char* query = nullptr) {
     const size_t start = out_->size();
@@ -153,13 +166,24 @@ class EventBuilder {
     o += type;
     o += "\",\"event_time\":\"";
     AppendIsoTimestamp(o, t);
-    o += "\",\"session_id\":\"" + s.session_id + "\",\"anonymous_id\":\"" + s.anonymous_id + "\"";
-    if (s.customer_id > 0) o += ",\"customer_id\":" + std::to_string(s.customer_id);
-    o += ",\"page\":\"" + page + "\",\"device\":\"";
+    o += "\",\"session_id\":\"";
+    o += s.session_id;
+    o += "\",\"anonymous_id\":\"";
+    o += s.anonymous_id;
+    o += '"';
+    if (s.customer_id > 0) {
+      o += ",\"customer_id\":";
+      AppendInt(o, s.customer_id);
+    }
+    o += ",\"page\":\"";
+    o += page;
+    o += "\",\"device\":\"";
     o += s.device;
     o += "\",\"channel\":\"";
     o += s.channel;
-    o += "\",\"country\":\"" + s.country + "\"";
+    o += "\",\"country\":\"";
+    o += s.country;
+    o += '"';
     if (s.attribution.source != nullptr) {
       o += ",\"utm_source\":\"";
       o += s.attribution.source;
@@ -172,15 +196,20 @@ class EventBuilder {
         o += "\"";
       }
     }
-    if (product_id > 0) o += ",\"product_id\":" + std::to_string(product_id);
+    if (product_id > 0) {
+      o += ",\"product_id\":";
+      AppendInt(o, product_id);
+    }
     if (query != nullptr) {
       o += ",\"search_query\":\"";
       o += query;
       o += "\"";
     }
     if (order_id > 0) {
-      o += ",\"order_id\":" + std::to_string(order_id) +
-           ",\"revenue_cents\":" + std::to_string(revenue);
+      o += ",\"order_id\":";
+      AppendInt(o, order_id);
+      o += ",\"revenue_cents\":";
+      AppendInt(o, revenue);
     }
     o += "}\n";
     return o.size() - start;
@@ -231,7 +260,7 @@ Status ClickstreamFiles::AddDay(const ShopModel& model, int64_t day,
   // Emits through `b` into `today`, then moves a few events to tomorrow's file (late
   // arrivals) and repeats a few (at-least-once delivery).
   auto emit = [&](const EventBuilder::Session& s, const char* type, int64_t t,
-                  const std::string& page, int64_t product = 0, int64_t order = 0,
+                  std::string_view page, int64_t product = 0, int64_t order = 0,
                   int64_t revenue = 0, const char* query = nullptr) {
     const size_t len = b.Event(s, type, t, page, product, order, revenue, query);
     ++events_;
