@@ -40,10 +40,7 @@ void RegisterPendingCommands(CLI::App& app, Context& ctx) {
   const char* kServe = "the server (dashboards, API, users)";
   RegisterPending(app, ctx, "init", "Create a new project DIR from the default template",
                   kIngestion);
-  RegisterPending(app, ctx, "sandbox",
-                  "Serve the generated Stripe and catalog data over HTTP (--fail-rate, "
-                  "--rate-limit, --latency)",
-                  kIngestion);
+  RegisterSandbox(app, ctx);
   RegisterPending(app, ctx, "extract",
                   "Extract sources into the lake and the raw schema (--source, --full-refresh)",
                   kIngestion);
