@@ -1,0 +1,1 @@
+#include "lake/lake.h"

@@ -1,0 +1,41 @@
+// The lake: immutable Parquet batches under lake/<source>/<table>/dt=<date>/<batch>.parquet,
+// listed in meta.batches (written by sources::RawStore in the batch's own transaction).
+//
+// A file whose batch is not in meta.batches is an orphan (a load that died before its
+// commit): RebuildRaw ignores it and ApplyRetention deletes it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "common/status.h"
+#include "warehouse/connection.h"
+
+namespace shoplytics::lake {
+
+struct RebuildReport {
+  int64_t tables = 0;
+  int64_t batches = 0;
+  int64_t rows = 0;
+};
+
+// Rebuilds raw.* from the lake: drops the raw tables named in meta.batches (of `source`,
+// or all when empty) and replays their batches in commit order, merging by each batch's
+// key as the original load did. One transaction per table.
+Result<RebuildReport> RebuildRaw(warehouse::Connection& conn, const std::string& source);
+
+struct RetentionReport {
+  int64_t partitions_deleted = 0;
+  int64_t files_deleted = 0;
+  int64_t orphans_deleted = 0;
+};
+
+// Deletes partitions (dt=<date> folders) older than `keep_days` before `today` (days since
+// 1970-01-01), their meta.batches rows, and orphan files; keep_days <= 0 keeps everything
+// but still removes orphans older than an hour.
+Result<RetentionReport> ApplyRetention(warehouse::Connection& conn,
+                                       const std::filesystem::path& lake_dir, int keep_days,
+                                       int64_t today);
+
+}  // namespace shoplytics::lake
