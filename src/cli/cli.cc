@@ -38,8 +38,6 @@ void RegisterPendingCommands(CLI::App& app, Context& ctx) {
   const char* kQuality = "data quality (expectation suites)";
   const char* kOrchestrate = "orchestration (pipelines, schedules, run history)";
   const char* kServe = "the server (dashboards, API, users)";
-  RegisterPending(app, ctx, "init", "Create a new project DIR from the default template",
-                  kIngestion);
   RegisterSandbox(app, ctx);
   RegisterPending(app, ctx, "extract",
                   "Extract sources into the lake and the raw schema (--source, --full-refresh)",
@@ -100,6 +98,7 @@ int Main(int argc, char** argv) {
   RegisterDemo(app, ctx);
   RegisterGenerate(app, ctx);
   RegisterQuery(app, ctx);
+  RegisterInit(app, ctx);
   RegisterPendingCommands(app, ctx);
 
   try {

@@ -33,6 +33,7 @@ CLI::App* RegisterPending(CLI::App& app, Context& ctx, const std::string& name,
 void RegisterGenerate(CLI::App& app, Context& ctx);
 void RegisterQuery(CLI::App& app, Context& ctx);
 void RegisterDemo(CLI::App& app, Context& ctx);
+void RegisterInit(CLI::App& app, Context& ctx);
 void RegisterSandbox(CLI::App& app, Context& ctx);
 
 }  // namespace shoplytics::cli
