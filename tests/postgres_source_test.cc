@@ -354,8 +354,8 @@ TEST_F(PostgresSourceTest, IncompatibleTypeChangeStopsOnlyThatTable) {
   PgExec("ALTER TABLE shop.inventory ALTER COLUMN quantity_on_hand TYPE text");
   PgExec(
       "UPDATE shop.inventory SET updated_at = updated_at + interval '1 day'; "
-      "UPDATE shop.orders SET status = 'changed', updated_at = updated_at + interval '1 day' "
-      "WHERE order_id = 3");
+      "UPDATE shop.orders SET status = 'changed', updated_at = (SELECT max(updated_at) FROM "
+      "shop.orders) + interval '1 second' WHERE order_id = 3");
   auto reports = Extract();
   ASSERT_TRUE(reports.ok()) << reports.status().ToString();
   const TableReport* inventory = Find(*reports, "inventory");
@@ -389,8 +389,9 @@ TEST_F(PostgresSourceTest, HardDeletesAreFoundByKeyReconciliation) {
 TEST_F(PostgresSourceTest, SoftDeletesAreCarriedAsRows) {
   MustExtract();
   PgExec(
-      "UPDATE shop.customers SET deleted_at = updated_at + interval '1 day', updated_at = "
-      "updated_at + interval '1 day' WHERE customer_id = 4");
+      "UPDATE shop.customers SET (deleted_at, updated_at) = (SELECT max(updated_at) + "
+      "interval '1 second', max(updated_at) + interval '1 second' FROM shop.customers) "
+      "WHERE customer_id = 4");
   MustExtract();
   auto deleted = DuckString(
       "SELECT deleted_at IS NOT NULL FROM raw.shop_customers WHERE "
