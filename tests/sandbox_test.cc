@@ -28,6 +28,11 @@ class SandboxTest : public testing::SandboxShopTest {
     client_ = std::move(client).value();
   }
 
+  void TearDown() override {
+    client_ = HttpClient();
+    SandboxShopTest::TearDown();
+  }
+
   HttpResponse Get(const std::string& path_and_query, const std::string& key = "sk_test_abc") {
     std::vector<std::string> headers;
     if (!key.empty()) headers.push_back("Authorization: Bearer " + key);
@@ -78,7 +83,18 @@ TEST_F(SandboxTest, RendersChargesInStripesShape) {
   EXPECT_EQ(std::to_string(PgCount("SELECT order_id FROM stripe.charges WHERE id = '" + id + "'")),
             charge["metadata"]["order_id"].get<std::string>());
   EXPECT_EQ(GetJson("/v1/refunds?limit=1")["data"][0]["object"], "refund");
-  EXPECT_EQ(GetJson("/v1/disputes?limit=1")["data"][0]["object"], "dispute");
+  // A month-long shop may have no dispute yet: add one.
+  pg::Connection conn = Connect();
+  ASSERT_TRUE(conn.Execute("INSERT INTO stripe.disputes VALUES ('dp_test', '" + id +
+                           "', 100, 'usd', 'needs_response', 'fraudulent', 1900000000, 7, "
+                           "1800000000)")
+                  .ok());
+  json dispute = GetJson("/v1/disputes?limit=1")["data"][0];
+  EXPECT_EQ(dispute["object"], "dispute");
+  EXPECT_EQ(dispute["id"], "dp_test");
+  EXPECT_EQ(dispute["charge"], id);
+  EXPECT_EQ(dispute["evidence_details"]["due_by"], 1900000000);
+  EXPECT_EQ(dispute["metadata"]["order_id"], "7");
   json bt = GetJson("/v1/balance_transactions?limit=1")["data"][0];
   EXPECT_EQ(bt["object"], "balance_transaction");
   EXPECT_EQ(bt["net"].get<int64_t>(), bt["amount"].get<int64_t>() - bt["fee"].get<int64_t>());

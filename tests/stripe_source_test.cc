@@ -166,7 +166,7 @@ TEST_F(StripeSourceTest, FullPullEqualsTheStripeTables) {
             PgCount("SELECT sum(net) FROM stripe.balance_transactions"));
   EXPECT_EQ(DuckInt("SELECT count(*) FROM raw.stripe_refunds r WHERE charge IS NULL"), 0);
   EXPECT_EQ(DuckInt("SELECT count(*) FROM raw.stripe_charges WHERE created <> "
-                    "to_timestamp(created_epoch) OR raw_json->>'id' <> id"),
+                    "to_timestamp(created_epoch) OR json_extract_string(raw_json, '$.id') <> id"),
             0);
   // The cursor is the newest object's `created`.
   EXPECT_EQ(DuckInt("SELECT cursor_value::BIGINT FROM meta.cursors WHERE source = 'stripe' AND "

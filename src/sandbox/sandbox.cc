@@ -407,6 +407,9 @@ void Server::Impl::Products(const httplib::Request& req, httplib::Response& res)
 }
 
 void Server::Impl::Routes() {
+  // Idle keep-alive connections hold a worker until they time out, and Stop() waits for
+  // the workers: keep that wait short.
+  http.set_keep_alive_timeout(1);
   http.set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return Faults(req, res); });
   for (const ListSpec& spec : kLists) {
