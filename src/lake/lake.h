@@ -2,7 +2,8 @@
 // listed in meta.batches (written by sources::RawStore in the batch's own transaction).
 //
 // A file whose batch is not in meta.batches is an orphan (a load that died before its
-// commit): RebuildRaw ignores it and ApplyRetention deletes it.
+// commit): rebuilding raw from the lake (sources::RawStore::RebuildFromLake) ignores it and
+// ApplyRetention deletes it.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +14,6 @@
 #include "warehouse/connection.h"
 
 namespace shoplytics::lake {
-
-struct RebuildReport {
-  int64_t tables = 0;
-  int64_t batches = 0;
-  int64_t rows = 0;
-};
-
-// Rebuilds raw.* from the lake: drops the raw tables named in meta.batches (of `source`,
-// or all when empty) and replays their batches in commit order, merging by each batch's
-// key as the original load did. One transaction per table.
-Result<RebuildReport> RebuildRaw(warehouse::Connection& conn, const std::string& source);
 
 struct RetentionReport {
   int64_t partitions_deleted = 0;

@@ -190,7 +190,8 @@ Status RawStore::EnsureRawTable(const BatchInfo& batch, BatchResult* result) {
 
 Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
   BatchResult result;
-  result.batch_id = NewBatchId(batch.ref);
+  const bool replay = !batch.replay_batch_id.empty();
+  result.batch_id = replay ? batch.replay_batch_id : NewBatchId(batch.ref);
   const std::string raw = kSql.QualifiedName("raw", batch.ref.RawName());
   const std::string& staging = batch.staging;
   ASSIGN_OR_RETURN(warehouse::Transaction tx, warehouse::Transaction::Begin(conn_));
@@ -203,7 +204,7 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
 
   // The lake gets the batch as it came, under a temporary name until the commit.
   fs::path tmp_file;
-  if (!lake_dir_.empty() && result.rows > 0) {
+  if (!replay && !lake_dir_.empty() && result.rows > 0) {
     const std::string date = batch.logical_date.empty() ? "unknown" : batch.logical_date;
     const fs::path dir = lake_dir_ / batch.ref.source / batch.ref.table / ("dt=" + date);
     std::error_code ec;
@@ -249,17 +250,19 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
                                   kSql.QuoteLiteral(result.batch_id) + ", now() FROM " + staging));
   }
 
-  ASSIGN_OR_RETURN(warehouse::PreparedStatement record,
-                   conn_.Prepare("INSERT INTO meta.batches VALUES ($1, $2, $3, $4, $5, $6, "
-                                 "TRY_CAST($7 AS DATE), now())"));
-  RETURN_IF_ERROR(record.BindString(1, result.batch_id));
-  RETURN_IF_ERROR(record.BindString(2, batch.ref.source));
-  RETURN_IF_ERROR(record.BindString(3, batch.ref.table));
-  RETURN_IF_ERROR(record.BindString(4, Join(batch.key, ",")));
-  RETURN_IF_ERROR(record.BindInt64(5, result.rows));
-  RETURN_IF_ERROR(record.BindString(6, result.lake_file.string()));
-  RETURN_IF_ERROR(record.BindString(7, batch.logical_date));
-  RETURN_IF_ERROR(record.Execute().status());
+  if (!replay) {
+    ASSIGN_OR_RETURN(warehouse::PreparedStatement record,
+                     conn_.Prepare("INSERT INTO meta.batches VALUES ($1, $2, $3, $4, $5, $6, "
+                                   "TRY_CAST($7 AS DATE), now())"));
+    RETURN_IF_ERROR(record.BindString(1, result.batch_id));
+    RETURN_IF_ERROR(record.BindString(2, batch.ref.source));
+    RETURN_IF_ERROR(record.BindString(3, batch.ref.table));
+    RETURN_IF_ERROR(record.BindString(4, Join(batch.key, ",")));
+    RETURN_IF_ERROR(record.BindInt64(5, result.rows));
+    RETURN_IF_ERROR(record.BindString(6, result.lake_file.string()));
+    RETURN_IF_ERROR(record.BindString(7, batch.logical_date));
+    RETURN_IF_ERROR(record.Execute().status());
+  }
   if (batch.cursor) {
     ASSIGN_OR_RETURN(warehouse::PreparedStatement cursor,
                      conn_.Prepare("INSERT INTO meta.cursors VALUES ($1, $2, $3, $4, now()) "
@@ -354,6 +357,66 @@ Result<std::optional<std::string>> RawStore::LoadedChecksum(const TableRef& ref,
   if (r.row_count() == 0) return std::optional<std::string>();
   ASSIGN_OR_RETURN(std::string sum, r.GetString(0, 0));
   return std::optional<std::string>(std::move(sum));
+}
+
+Result<RawStore::RebuildReport> RawStore::RebuildFromLake(const std::string& source) {
+  struct Stored {
+    std::string batch_id, source, table, key_columns, lake_path;
+  };
+  std::vector<Stored> batches;
+  {
+    ASSIGN_OR_RETURN(warehouse::PreparedStatement st,
+                     conn_.Prepare("SELECT batch_id, source, \"table\", key_columns, "
+                                   "coalesce(lake_path, '') FROM meta.batches WHERE $1 = '' OR "
+                                   "source = $1 ORDER BY created_at, batch_id"));
+    RETURN_IF_ERROR(st.BindString(1, source));
+    ASSIGN_OR_RETURN(warehouse::QueryResult r, st.Execute());
+    for (uint64_t i = 0; i < r.row_count(); ++i) {
+      Stored b;
+      ASSIGN_OR_RETURN(b.batch_id, r.GetString(0, i));
+      ASSIGN_OR_RETURN(b.source, r.GetString(1, i));
+      ASSIGN_OR_RETURN(b.table, r.GetString(2, i));
+      ASSIGN_OR_RETURN(b.key_columns, r.GetString(3, i));
+      ASSIGN_OR_RETURN(b.lake_path, r.GetString(4, i));
+      batches.push_back(std::move(b));
+    }
+  }
+  RebuildReport report;
+  std::vector<std::string> dropped;
+  for (const Stored& b : batches) {
+    const TableRef ref{b.source, b.table};
+    if (std::find(dropped.begin(), dropped.end(), ref.RawName()) == dropped.end()) {
+      RETURN_IF_ERROR(
+          conn_.Execute("DROP TABLE IF EXISTS " + kSql.QualifiedName("raw", ref.RawName())));
+      dropped.push_back(ref.RawName());
+      ++report.tables;
+    }
+    if (b.lake_path.empty()) continue;  // a batch with no rows has no file
+    if (!fs::exists(b.lake_path)) {
+      return DataLossError("batch " + b.batch_id + " of " + ref.Display() + ": its lake file " +
+                           b.lake_path + " is missing; raw." + ref.RawName() +
+                           " cannot be rebuilt past it");
+    }
+    RETURN_IF_ERROR(conn_.Execute(
+        "CREATE OR REPLACE TEMP TABLE _shoplytics_replay AS SELECT * FROM read_parquet(" +
+        kSql.QuoteLiteral(b.lake_path) + ")"));
+    BatchInfo info;
+    info.ref = ref;
+    info.staging = "_shoplytics_replay";
+    size_t start = 0;
+    while (!b.key_columns.empty()) {
+      const size_t comma = b.key_columns.find(',', start);
+      info.key.push_back(b.key_columns.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    info.replay_batch_id = b.batch_id;
+    ASSIGN_OR_RETURN(BatchResult merged, CommitBatch(info));
+    ++report.batches;
+    report.rows += merged.rows;
+  }
+  RETURN_IF_ERROR(conn_.Execute("DROP TABLE IF EXISTS _shoplytics_replay"));
+  return report;
 }
 
 }  // namespace shoplytics::sources

@@ -67,6 +67,9 @@ struct BatchInfo {
   std::string source_file;
   std::string file_checksum;
   std::vector<QuarantinedRow> quarantined;
+  // Replaying a batch from the lake (RebuildFromLake): merge under this batch id, without
+  // writing the lake or meta.batches again.
+  std::string replay_batch_id;
 };
 
 struct BatchResult {
@@ -94,6 +97,17 @@ class RawStore {
 
   // Records refused rows in meta.quarantine (its own transaction).
   Status Quarantine(const TableRef& ref, const std::vector<QuarantinedRow>& rows);
+
+  struct RebuildReport {
+    int64_t tables = 0;
+    int64_t batches = 0;
+    int64_t rows = 0;
+  };
+  // Rebuilds raw.* from the lake: drops the raw tables named in meta.batches (of `source`,
+  // or all when empty) and replays their batches in commit order, merging by each batch's
+  // key as the original load did. One transaction per batch: an interrupted rebuild is
+  // finished by running it again. A listed batch whose file is missing is kDataLoss.
+  Result<RebuildReport> RebuildFromLake(const std::string& source);
 
   // Files already loaded: their checksum, or nullopt (for the file loaders).
   Result<std::optional<std::string>> LoadedChecksum(const TableRef& ref, const std::string& file);
