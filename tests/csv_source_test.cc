@@ -28,7 +28,7 @@ constexpr char kSpendTable[] =
     "      spend:\n"
     "        glob: \"marketing_spend*.csv\"\n"
     "        columns: {date: date, channel: varchar, campaign_id: bigint, campaign_name: "
-    "varchar, spend: decimal(18,2), currency: varchar}\n"
+    "varchar, spend: \"decimal(18,2)\", currency: varchar}\n"
     "        primary_key: [date, campaign_id]\n";
 
 class CsvSourceTest : public ::testing::Test {
@@ -220,7 +220,7 @@ TEST_F(CsvSourceTest, AMissingDeclaredColumnIsAnErrorNamingFileAndColumn) {
 
 TEST_F(CsvSourceTest, ConvertsDeclaredTypesExactly) {
   Write("t.csv",
-        "id;flag;at;at_tz;n;amount\n"
+        "id;flag;at_ts;at_tz;n;amount\n"
         "1;yes;2025-03-01T10:00:00;2025-03-01T10:00:00+02:00;-7;0.30\n"
         "2;f;2025-03-01 23:59:59.5;2025-03-01T23:00:00Z;;-0.1\n"
         "3;maybe;2025-03-01T10:00:00;2025-03-01T10:00:00Z;1;1\n"
@@ -230,16 +230,17 @@ TEST_F(CsvSourceTest, ConvertsDeclaredTypesExactly) {
       "      t:\n"
       "        glob: \"t.csv\"\n"
       "        delimiter: \";\"\n"
-      "        columns: {id: bigint, flag: boolean, at: timestamp, at_tz: timestamptz, "
-      "n: smallint, amount: numeric(4,2)}\n"
+      "        columns: {id: bigint, flag: boolean, at_ts: timestamp, at_tz: timestamptz, "
+      "n: smallint, amount: \"numeric(4, 2)\"}\n"
       "        primary_key: id\n");
   EXPECT_EQ(report.quarantined, 3);
-  EXPECT_EQ(Rows("SELECT id, flag, at, epoch(at_tz), n, amount FROM raw.marketing_t ORDER BY id"),
-            (std::vector<std::string>{"1|true|2025-03-01 10:00:00|1740816000.0|-7|0.30",
-                                      "2|false|2025-03-01 23:59:59.5|1740870000.0|NULL|-0.10"}));
+  EXPECT_EQ(
+      Rows("SELECT id, flag, at_ts, epoch(at_tz), n, amount FROM raw.marketing_t ORDER BY id"),
+      (std::vector<std::string>{"1|true|2025-03-01 10:00:00|1740816000.0|-7|0.30",
+                                "2|false|2025-03-01 23:59:59.5|1740870000.0|NULL|-0.10"}));
   EXPECT_EQ(Rows("SELECT line, reason FROM meta.quarantine ORDER BY line"),
             (std::vector<std::string>{"4|column flag: bad boolean 'maybe'",
-                                      "5|column at: bad timestamp '2025-03-01T25:00:00' "
+                                      "5|column at_ts: bad timestamp '2025-03-01T25:00:00' "
                                       "(expected ISO-8601)",
                                       "6|column n: 40000 is out of range for SMALLINT"}));
 }

@@ -58,10 +58,14 @@ Status ParseDecimalType(const std::string& type, const ConfigNode& node, ColumnS
     int p = 0, s = 0;
     if (std::sscanf(type.c_str() + open, "(%d,%d)", &p, &s) != 2 || type.back() != ')' || p < 1 ||
         p > 38 || s < 0 || s > p) {
+      std::string hint;
+      if (type.find(')') == std::string::npos) {
+        hint = " (in a {...} map, quote a type with a comma: \"decimal(18,2)\")";
+      }
       return node.Error(
           "expected decimal(precision,scale) with 1 <= precision <= 38 and "
           "0 <= scale <= precision, got '" +
-          type + "'");
+          type + "'" + hint);
     }
     col->precision = p;
     col->scale = s;
