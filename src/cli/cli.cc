@@ -33,15 +33,11 @@ void RegisterGlobals(CLI::App& app, GlobalOptions& g) {
 
 // Commands of DESIGN.md whose capability arrives in a later issue.
 void RegisterPendingCommands(CLI::App& app, Context& ctx) {
-  const char* kIngestion = "ingestion (sources into the lake and raw)";
   const char* kTransform = "the transformation engine (dbt-format projects)";
   const char* kQuality = "data quality (expectation suites)";
   const char* kOrchestrate = "orchestration (pipelines, schedules, run history)";
   const char* kServe = "the server (dashboards, API, users)";
   RegisterSandbox(app, ctx);
-  RegisterPending(app, ctx, "extract",
-                  "Extract sources into the lake and the raw schema (--source, --full-refresh)",
-                  kIngestion);
   for (const char* dbt : {"build", "run", "test", "seed", "snapshot", "compile", "ls"}) {
     RegisterPending(app, ctx, dbt,
                     std::string("dbt '") + dbt +
@@ -99,6 +95,7 @@ int Main(int argc, char** argv) {
   RegisterGenerate(app, ctx);
   RegisterQuery(app, ctx);
   RegisterInit(app, ctx);
+  RegisterExtract(app, ctx);
   RegisterPendingCommands(app, ctx);
 
   try {

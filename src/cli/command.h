@@ -34,6 +34,7 @@ void RegisterGenerate(CLI::App& app, Context& ctx);
 void RegisterQuery(CLI::App& app, Context& ctx);
 void RegisterDemo(CLI::App& app, Context& ctx);
 void RegisterInit(CLI::App& app, Context& ctx);
+void RegisterExtract(CLI::App& app, Context& ctx);
 void RegisterSandbox(CLI::App& app, Context& ctx);
 
 }  // namespace shoplytics::cli
