@@ -6,12 +6,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/files.h"
 #include "config/project_config.h"
+#include "pg_fixture.h"
+#include "seed/calendar.h"
+#include "seed/generator.h"
+#include "sources/csv_source.h"
 #include "warehouse/connection.h"
 #include "warehouse/database.h"
 
@@ -176,6 +182,93 @@ TEST_F(ClickstreamSourceTest, AnUnchangedFileIsSkipped) {
   EXPECT_EQ(again.skipped_files, 1);
   EXPECT_EQ(again.rows, 0);
   EXPECT_EQ(Rows("SELECT count(*) FROM meta.batches"), std::vector<std::string>{"1"});
+}
+
+// The generator's own files, with the default project's source declarations: nothing is
+// quarantined, every distinct event lands once, and the late events keep their own date.
+class CsvAndClickstreamFromGeneratorTest : public testing::PostgresTest {};
+
+TEST_F(CsvAndClickstreamFromGeneratorTest, LoadsTheGeneratorsFilesWithoutQuarantine) {
+  auto dir = TempDir::Create("genfiles");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  const fs::path files = dir->path() / "data";
+  seed::ShopParams p;
+  p.seed = 5;
+  ASSERT_TRUE(seed::ParseDate("2024-10-01", &p.start_day));
+  p.months = 1;
+  p.orders_per_month = 300;
+  p.products = 40;
+  p.clickstream_days = 3;
+  auto generated = seed::GenerateShop({p, dsn(), files.string(), false}, nullptr);
+  ASSERT_TRUE(generated.ok()) << generated.status().ToString();
+
+  // What the files hold, counted independently of the loaders.
+  std::set<std::string> event_ids;
+  int64_t spend_rows = -1;
+  for (const auto& entry : fs::directory_iterator(files)) {
+    std::ifstream in(entry.path());
+    std::string line;
+    const std::string name = entry.path().filename().string();
+    if (name == "marketing_spend.csv") {
+      while (std::getline(in, line)) ++spend_rows;
+    } else if (name.rfind("events-", 0) == 0) {
+      while (std::getline(in, line)) event_ids.insert(line.substr(0, line.find("\",")));
+    }
+  }
+  ASSERT_GT(spend_rows, 0);
+  ASSERT_GT(event_ids.size(), 100u);
+
+  auto project = ParseProjectConfig(
+      "sources:\n"
+      "  marketing:\n    type: csv\n    tables:\n"
+      "      marketing_spend:\n        glob: marketing_spend*.csv\n"
+      "        primary_key: [date, campaign_id]\n        columns:\n"
+      "          date: date\n          channel: varchar\n          campaign_id: varchar\n"
+      "          campaign_name: varchar\n          spend: decimal(18,2)\n"
+      "          currency: varchar\n"
+      "      campaign_performance:\n        glob: campaign_performance*.csv\n"
+      "        primary_key: [date, campaign_id]\n        columns:\n"
+      "          date: date\n          channel: varchar\n          campaign_id: varchar\n"
+      "          campaign_name: varchar\n          impressions: bigint\n"
+      "          clicks: bigint\n          conversions: bigint\n"
+      "          conversion_value: decimal(18,2)\n"
+      "  clickstream:\n    type: jsonl\n    glob: events-*.jsonl\n    table: events\n",
+      dir->path(), "shoplytics.yml", [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(project.ok()) << project.status().ToString();
+  {
+    auto db = warehouse::Database::Open((dir->path() / "warehouse.duckdb").string());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ExtractContext ctx;
+    ctx.db = &*db;
+    ctx.project_dir = dir->path();
+    auto csv = sources::ExtractCsv(*project->FindSource("marketing"), ctx);
+    ASSERT_TRUE(csv.ok()) << csv.status().ToString();
+    auto jsonl = sources::ExtractJsonl(*project->FindSource("clickstream"), ctx);
+    ASSERT_TRUE(jsonl.ok()) << jsonl.status().ToString();
+    std::vector<TableReport> reports = *csv;
+    reports.push_back((*jsonl)[0]);
+    ASSERT_EQ(reports.size(), 3u);
+    for (const TableReport& r : reports) {
+      EXPECT_TRUE(r.error.ok()) << r.ref.Display() << ": " << r.error.ToString();
+      EXPECT_EQ(r.quarantined, 0) << r.ref.Display();
+      EXPECT_GT(r.inserted, 0) << r.ref.Display();
+    }
+    auto conn = warehouse::Connection::Open(*db);
+    ASSERT_TRUE(conn.ok());
+    auto count = [&](const std::string& sql) -> int64_t {
+      auto r = conn->Query(sql);
+      EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+      return r.ok() ? r->GetInt64(0, 0).value_or(-1) : -1;
+    };
+    EXPECT_EQ(count("SELECT count(*) FROM raw.marketing_marketing_spend"), spend_rows);
+    EXPECT_EQ(count("SELECT count(*) FROM raw.clickstream_events"),
+              static_cast<int64_t>(event_ids.size()));
+    EXPECT_EQ(count("SELECT count(*) FROM meta.quarantine"), 0);
+    // Late events: in a file dated after their own date.
+    EXPECT_GT(count("SELECT count(*) FROM raw.clickstream_events WHERE CAST(event_date AS "
+                    "VARCHAR) < substr(_source_file, 8, 10)"),
+              0);
+  }
 }
 
 }  // namespace
