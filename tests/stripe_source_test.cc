@@ -214,7 +214,9 @@ TEST_F(StripeSourceTest, RateLimitStormStillGivesACompletePull) {
   options.rate_limit = 5;
   StartSandbox(options);
   ScaledSleeper sleeper(5);  // Retry-After: 1 waits 200 ms
-  Pull(Stripe("    page_size: 50\n    pages_per_batch: 2\n"), &sleeper, /*max_attempts=*/40);
+  // Small pages and one commit per object: the pages of an object come in a burst, well
+  // above 5/s however slow the machine.
+  Pull(Stripe("    page_size: 25\n    pages_per_batch: 100\n"), &sleeper, /*max_attempts=*/40);
   for (const char* object : kObjects) ExpectRawEqualsSource(object);
   EXPECT_GT(sandbox_->stats().rate_limited, 0);
   EXPECT_GT(sleeper.sleeps, 0);
