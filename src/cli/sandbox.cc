@@ -45,9 +45,16 @@ Examples:
 
 int Fail(const Status& st) {
   std::fprintf(stderr, "shoplytics sandbox: %s\n", st.message().c_str());
-  return st.code() == StatusCode::kInvalidArgument || st.code() == StatusCode::kFailedPrecondition
-             ? kExitUsage
-             : kExitFailed;
+  switch (st.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kUnavailable:
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kNotFound:
+      return kExitUsage;  // as generate: the setup (DSN, data, port) needs fixing
+    default:
+      return kExitFailed;
+  }
 }
 
 int Run(const SandboxFlags& f, const GlobalOptions& g) {
@@ -112,8 +119,9 @@ void RegisterSandbox(CLI::App& app, Context& ctx) {
       "fault injection (--fail-rate, --rate-limit, --latency)");
   sub->footer(kFooter);
   sub->add_option("--port", flags->port, "Port to listen on (0: pick a free one)")
+      ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  sub->add_option("--bind", flags->bind, "Address to listen on");
+  sub->add_option("--bind", flags->bind, "Address to listen on")->capture_default_str();
   sub->add_option("--source-dsn", flags->source_dsn,
                   "PostgreSQL DSN of the generated shop (default: the project's private server)")
       ->envname("SHOPLYTICS_SOURCE_DSN");
