@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "common/files.h"
@@ -399,6 +400,128 @@ TEST_F(PostgresSourceTest, SoftDeletesAreCarriedAsRows) {
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(*deleted, "true");
   ExpectRawEqualsSource();
+}
+
+TEST_F(PostgresSourceTest, ColumnTypesMapToDuckDbTypesWithTheirValues) {
+  PgExec(
+      "CREATE TABLE shop.typed (region text, id int4, small int2, big int8, flag bool, "
+      "name varchar(200000), code char(3), price numeric(12,2), ratio numeric, f4 real, "
+      "f8 double precision, at_local timestamp, at_utc timestamptz, day date, doc jsonb, "
+      "tags text[], updated_at timestamptz NOT NULL, PRIMARY KEY (region, id))");
+  PgExec(
+      "INSERT INTO shop.typed VALUES ('eu', 1, -32768, 9223372036854775807, true, 'é ünï', "
+      "'ab', 1234567890.12, 3.14159265358979323846, 1.5, -2.25, '1999-12-31 23:59:59.999999', "
+      "'2024-02-29 12:00:00.000001+02', '1970-01-01', '{\"a\": [1, 2]}', '{x,y}', "
+      "'2025-01-01 00:00:00+00'), ('eu', 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+      "NULL, NULL, NULL, NULL, NULL, NULL, '2025-01-01 00:00:00+00'), ('us', 1, 0, 0, false, "
+      "repeat('x', 100000), 'c', -0.01, 0, 0, 0, '2038-01-19 03:14:08', "
+      "'0001-01-01 00:00:00+00', '2099-12-31', 'null', '{}', '2025-01-02 00:00:00+00')");
+  const std::vector<TableReport> reports = MustExtract("    tables: [typed]\n");
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].rows, 3);
+
+  auto types = DuckString(
+      "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
+      "FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = "
+      "'shop_typed' AND column_name NOT LIKE '\\_%' ESCAPE '\\'");
+  ASSERT_TRUE(types.ok()) << types.status().ToString();
+  EXPECT_EQ(*types,
+            "region VARCHAR, id INTEGER, small INTEGER, big BIGINT, flag BOOLEAN, name VARCHAR, "
+            "code VARCHAR, price DECIMAL(12,2), ratio VARCHAR, f4 DOUBLE, f8 DOUBLE, at_local "
+            "TIMESTAMP, at_utc TIMESTAMP WITH TIME ZONE, day DATE, doc VARCHAR, tags VARCHAR, "
+            "updated_at TIMESTAMP WITH TIME ZONE");
+
+  auto row = DuckString(
+      "SELECT concat_ws('|', small, big, flag, name, code, price, ratio, f4, f8, "
+      "strftime(at_local, '%Y-%m-%d %H:%M:%S.%f'), epoch_us(at_utc), day, doc, tags) "
+      "FROM raw.shop_typed WHERE region = 'eu' AND id = 1");
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ(*row,
+            "-32768|9223372036854775807|true|é ünï|ab |1234567890.12|3.14159265358979323846|"
+            "1.5|-2.25|1999-12-31 23:59:59.999999|1709200800000001|1970-01-01|{\"a\": [1, 2]}|"
+            "{x,y}");
+  auto nulls = DuckString(
+      "SELECT count(*) FROM raw.shop_typed WHERE id = 2 AND small IS NULL AND big IS NULL AND "
+      "flag IS NULL AND name IS NULL AND price IS NULL AND ratio IS NULL AND at_utc IS NULL "
+      "AND day IS NULL AND doc IS NULL AND tags IS NULL");
+  ASSERT_TRUE(nulls.ok()) << nulls.status().ToString();
+  EXPECT_EQ(*nulls, "1");
+  auto wide = DuckString(
+      "SELECT length(name) || ' ' || price || ' ' || day || ' ' || epoch_us(at_utc) FROM "
+      "raw.shop_typed WHERE region = 'us'");
+  ASSERT_TRUE(wide.ok()) << wide.status().ToString();
+  EXPECT_EQ(*wide, "100000 -0.01 2099-12-31 -62135596800000000");
+}
+
+TEST_F(PostgresSourceTest, WithoutLookbackRowsSharingTheCursorValueAreNeitherLostNorReread) {
+  // Every row has the same updated_at: the key alone orders them, and batches of 33 end in
+  // the middle of that timestamp.
+  PgExec(
+      "CREATE TABLE shop.ties (id int8 PRIMARY KEY, v int4, updated_at timestamptz NOT NULL); "
+      "INSERT INTO shop.ties SELECT i, i, '2025-01-01' FROM generate_series(1, 100) i");
+  const std::string config =
+      "    lookback: 0\n"
+      "    batch_rows: 33\n"
+      "    tables: [ties]\n";
+  std::vector<TableReport> reports = MustExtract(config);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].rows, 100);
+  // Late rows at the same timestamp: the keyset (updated_at, id) reads exactly them.
+  PgExec("INSERT INTO shop.ties SELECT i, i, '2025-01-01' FROM generate_series(101, 105) i");
+  reports = MustExtract(config);
+  EXPECT_EQ(reports[0].rows, 5);
+  auto sum = DuckString("SELECT sum(v) || ' ' || count(*) FROM raw.shop_ties");
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(*sum, "5565 105");
+}
+
+TEST_F(PostgresSourceTest, CompositeKeyWithoutLookbackRereadsOnlyTheCursorTimestamp) {
+  PgExec(
+      "CREATE TABLE shop.pairs (a int4, b text, v int4, updated_at timestamptz NOT NULL, "
+      "PRIMARY KEY (a, b)); INSERT INTO shop.pairs SELECT i % 7, 'k' || i, i, "
+      "'2025-01-01'::timestamptz + (i / 10) * interval '1 minute' FROM generate_series(1, "
+      "499) i");
+  const std::string config =
+      "    lookback: 0\n"
+      "    batch_rows: 33\n"
+      "    tables: [pairs]\n";  // primary key (a, b) discovered
+  std::vector<TableReport> reports = MustExtract(config);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].rows, 499);
+  auto cursor = DuckString(
+      "SELECT cursor_value || ' ' || cursor_key FROM meta.cursors WHERE \"table\" = 'pairs'");
+  ASSERT_TRUE(cursor.ok()) << cursor.status().ToString();
+  EXPECT_EQ(*cursor, "2025-01-01 00:49:00.000000+00 6,k496");  // (a, b) of the last row
+  PgExec("UPDATE shop.pairs SET v = -v, updated_at = '2025-02-01' WHERE a = 3 AND v < 100");
+  reports = MustExtract(config);
+  // The rows updated, and the ten at the cursor's timestamp (i = 490..499) again.
+  EXPECT_EQ(reports[0].rows,
+            PgScalar("SELECT count(*) FROM shop.pairs WHERE a = 3 AND v < 0") + 10);
+  auto sum = DuckString("SELECT sum(v) || ' ' || count(*) FROM raw.shop_pairs");
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(*sum, std::to_string(PgScalar("SELECT sum(v) FROM shop.pairs")) + " 499");
+}
+
+TEST_F(PostgresSourceTest, ProgressReportsRowsAndTotals) {
+  auto source = Config("    tables: [orders, customers]\n");
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto db = warehouse::Database::Open(WarehousePath().string());
+  ASSERT_TRUE(db.ok());
+  std::mutex mu;
+  std::map<std::string, std::pair<int64_t, int64_t>> last;
+  ExtractContext ctx;
+  ctx.db = &*db;
+  ctx.threads = 2;
+  ctx.progress = [&](const sources::TableRef& ref, int64_t done, int64_t total) {
+    std::lock_guard<std::mutex> lock(mu);
+    last[ref.table] = {done, total};
+  };
+  auto reports = sources::ExtractPostgres(*source, ctx);
+  ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+  for (const TableReport& r : *reports) {
+    EXPECT_EQ(last[r.ref.table].first, r.rows) << r.ref.table;
+    EXPECT_GT(last[r.ref.table].second, 0) << r.ref.table;
+  }
 }
 
 TEST_F(PostgresSourceTest, MissingTableOrColumnIsAnErrorNamingSourceTableAndLine) {
