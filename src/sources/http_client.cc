@@ -186,7 +186,10 @@ Result<HttpResponse> GetWithRetry(HttpClient& client, const HttpRequest& request
     }
     if (options.on_retry) {
       options.on_retry(attempt,
-                       outcome.ok() ? StatusForResponse(*outcome, "GET") : outcome.status(), wait);
+                       outcome.ok()
+                           ? StatusForResponse(*outcome, "GET " + UrlForMessage(request.url))
+                           : outcome.status(),
+                       wait);
     }
     sleeper.Sleep(wait);
   }

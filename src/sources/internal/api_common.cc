@@ -4,14 +4,24 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/logging.h"
+
 namespace shoplytics::sources::internal {
 
 Result<nlohmann::json> GetJson(HttpClient& http, const std::string& url,
                                const std::vector<std::string>& headers, const ApiClientOptions& api,
                                const std::string& what, int64_t* bytes) {
   HttpRequest request{url, headers, api.timeout};
+  RetryOptions retry = api.retry;
+  if (!retry.on_retry) {
+    // The request's headers (the API key) are never part of what is logged.
+    retry.on_retry = [&what](int attempt, const Status& why, std::chrono::milliseconds wait) {
+      LOG_WARN("{}: attempt {} failed ({}); retrying in {} ms", what, attempt, why.message(),
+               wait.count());
+    };
+  }
   int attempts = 0;
-  Result<HttpResponse> response = GetWithRetry(http, request, api.retry, &attempts);
+  Result<HttpResponse> response = GetWithRetry(http, request, retry, &attempts);
   const std::string tries =
       attempts > 1 ? " (after " + std::to_string(attempts) + " attempts)" : "";
   if (!response.ok()) return response.status().WithContext(what + tries);
