@@ -8,6 +8,8 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
+#include <unordered_set>
 
 #include "common/hash.h"
 #include "sources/internal/file_values.h"
@@ -121,16 +123,15 @@ class JsonlLoader {
     return conn_.Execute(sql);
   }
 
-  // The batch as raw gets it: event_date from the day number, the first copy of each key.
-  Status Deduplicate(const std::string& from, const std::string& to) {
+  // The batch as raw gets it, with event_date from the day number (ChunkAppender fills no
+  // DATE column).
+  Status Project(const std::string& from, const std::string& to) {
     const std::string key = kSql.QuoteIdentifier(spec_.key);
     std::string sql = "CREATE OR REPLACE TEMP TABLE " + to + " AS SELECT " + key + ", " +
                       kFields[0].name + ", " + kSql.QuoteIdentifier(spec_.time_field) +
                       ", CAST(DATE '1970-01-01' + _event_day AS DATE) AS event_date";
     for (size_t i = 1; i < kNumFields; ++i) sql += std::string(", ") + kFields[i].name;
-    sql += ", raw_json, _source_file, _source_line FROM " + from +
-           " QUALIFY row_number() OVER (PARTITION BY " + key +
-           " ORDER BY _source_line) = 1 ORDER BY _source_line";
+    sql += ", raw_json, _source_file, _source_line FROM " + from;
     return conn_.Execute(sql);
   }
 
@@ -155,7 +156,9 @@ class JsonlLoader {
     ASSIGN_OR_RETURN(
         batch.file_checksum, ReadLines(path, [&](std::string_view line, int64_t line_no) -> Status {
           ++report->rows;
-          std::string reason = AppendLine(app, line, &min_day);
+          bool duplicate = false;
+          std::string reason = AppendLine(app, line, &min_day, &duplicate);
+          if (duplicate) return OkStatus();
           if (reason.empty()) {
             RETURN_IF_ERROR(app.SetString(kFileCol, file));
             RETURN_IF_ERROR(app.SetInt64(kLineCol, line_no));
@@ -165,7 +168,8 @@ class JsonlLoader {
           return OkStatus();
         }));
     RETURN_IF_ERROR(app.Close().WithContext(path.string()));
-    RETURN_IF_ERROR(Deduplicate(staging, batch_table));
+    seen_.clear();
+    RETURN_IF_ERROR(Project(staging, batch_table));
     RETURN_IF_ERROR(conn_.Execute("DROP TABLE IF EXISTS " + staging));
 
     batch.ref = spec_.ref;
@@ -230,7 +234,9 @@ class JsonlLoader {
   }
 
   // Parses one line into the appender's current row; the reason it is refused, or "".
-  std::string AppendLine(warehouse::ChunkAppender& app, std::string_view line, int32_t* min_day) {
+  // A valid line whose key came earlier in the file is a duplicate: nothing is set.
+  std::string AppendLine(warehouse::ChunkAppender& app, std::string_view line, int32_t* min_day,
+                         bool* duplicate) {
     simdjson::dom::element doc;
     if (auto err = parser_.parse(line.data(), line.size(), false).get(doc)) {
       return std::string("not valid JSON (") + simdjson::error_message(err) + ")";
@@ -258,6 +264,10 @@ class JsonlLoader {
     const int32_t day =
         static_cast<int32_t>(std::chrono::floor<std::chrono::days>(*ts).time_since_epoch().count());
     *min_day = std::min(*min_day, day);
+    if (!seen_.emplace(key).second) {
+      *duplicate = true;
+      return "";
+    }
     Status st = Fill(app, obj, key, *ts, day, line);
     return st.ok() ? "" : st.message();
   }
@@ -287,6 +297,7 @@ class JsonlLoader {
   JsonlSpec spec_;
   fs::path dir_;
   simdjson::dom::parser parser_;
+  std::unordered_set<std::string> seen_;  // keys of the current file: the first copy wins
   int64_t bytes_read_ = 0;
 };
 
