@@ -1,7 +1,12 @@
 // The sandbox serves the generated Stripe objects with Stripe's list semantics.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <string>
 #include <utility>
@@ -247,6 +252,48 @@ TEST_F(SandboxTest, FailRateInjects500sAndDroppedConnections) {
   EXPECT_EQ(stats.failed + stats.dropped, 10);
   EXPECT_GT(stats.failed, 0);
   EXPECT_GT(stats.dropped, 0);
+}
+
+using SandboxCliTest = testing::SandboxShopTest;
+
+// `shoplytics sandbox --port 0` prints its URL, serves, and exits 0 on SIGTERM.
+TEST_F(SandboxCliTest, ServesOnAFreePortUntilSigterm) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    execl(SHOPLYTICS_BINARY, "shoplytics", "sandbox", "--port", "0", "--source-dsn", dsn().c_str(),
+          "--files", files_dir().c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  FILE* child_out = fdopen(out[0], "r");
+  char line[512] = {0};
+  // The child exits (closing the pipe) if it cannot start, so this cannot hang.
+  const bool got_line = std::fgets(line, sizeof(line), child_out) != nullptr;
+  std::smatch url;
+  const std::string text = line;
+  const bool has_url = std::regex_search(text, url, std::regex("http://127\\.0\\.0\\.1:[0-9]+"));
+  if (got_line && has_url) {
+    auto client = HttpClient::Create();
+    ASSERT_TRUE(client.ok());
+    auto r = client->Get({url.str() + "/v1/charges?limit=1",
+                          {"Authorization: Bearer sk_test_cli"},
+                          std::chrono::seconds(10)});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 200);
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  std::fclose(child_out);
+  EXPECT_TRUE(got_line);
+  EXPECT_TRUE(has_url) << text;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace
