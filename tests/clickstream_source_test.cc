@@ -184,6 +184,22 @@ TEST_F(ClickstreamSourceTest, AnUnchangedFileIsSkipped) {
   EXPECT_EQ(Rows("SELECT count(*) FROM meta.batches"), std::vector<std::string>{"1"});
 }
 
+TEST_F(ClickstreamSourceTest, AKeyThatIsAnotherColumnIsAConfigError) {
+  auto project =
+      ParseProjectConfig("sources:\n  clickstream:\n    type: jsonl\n    key: page\n", dir_->path(),
+                         "shoplytics.yml", [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(project.ok()) << project.status().ToString();
+  auto db = warehouse::Database::Open(WarehousePath());
+  ASSERT_TRUE(db.ok());
+  ExtractContext ctx;
+  ctx.db = &*db;
+  ctx.project_dir = dir_->path();
+  auto reports = sources::ExtractJsonl(*project->FindSource("clickstream"), ctx);
+  ASSERT_FALSE(reports.ok());
+  EXPECT_THAT(reports.status().message(), HasSubstr("shoplytics.yml:4: sources.clickstream.key"));
+  EXPECT_THAT(reports.status().message(), HasSubstr("'page' cannot be the key"));
+}
+
 // The generator's own files, with the default project's source declarations: nothing is
 // quarantined, every distinct event lands once, and the late events keep their own date.
 class CsvAndClickstreamFromGeneratorTest : public testing::PostgresTest {};

@@ -59,11 +59,14 @@ Result<JsonlSpec> ParseSpec(const SourceConfig& source) {
   ASSIGN_OR_RETURN(spec.glob, source.node.GetString("glob", "events-*.jsonl"));
   ASSIGN_OR_RETURN(spec.key, source.node.GetString("key", "event_id"));
   ASSIGN_OR_RETURN(spec.time_field, source.node.GetString("time_field", "event_time"));
-  for (const FieldSpec& f : kFields) {
-    for (const std::string* name : {&spec.key, &spec.time_field}) {
-      if (*name == f.name || *name == "event_date" || *name == "raw_json" || name->empty()) {
-        return source.node.Error("key and time_field must name fields other than " + *name);
-      }
+  for (const std::string* name : {&spec.key, &spec.time_field}) {
+    bool reserved = name->empty() || *name == "event_date" || *name == "raw_json" ||
+                    name->rfind("_source_", 0) == 0;
+    for (const FieldSpec& f : kFields) reserved = reserved || *name == f.name;
+    if (reserved || spec.key == spec.time_field) {
+      return source.node.Child(name == &spec.key ? "key" : "time_field")
+          .Error("'" + *name + "' cannot be the " + (name == &spec.key ? "key" : "time field") +
+                 ": it is another column of the events table");
     }
   }
   return spec;
