@@ -234,6 +234,33 @@ TEST_F(StripeSourceTest, TwentyPercentFailuresStillGiveACompletePull) {
   EXPECT_GT(stats.dropped, 0);
 }
 
+// A pull cut short keeps the old cursor, so the rerun reads what the first one missed.
+TEST_F(StripeSourceTest, InterruptedPullIsCompletedByTheRerun) {
+  sandbox::ServerOptions options;
+  options.fail_rate = 0.3;
+  StartSandbox(options);
+  ScaledSleeper sleeper(0);
+  SourceConfig config = Stripe("    page_size: 20\n    pages_per_batch: 1\n");
+  auto first = sources::ExtractStripe(config, Context(), Api(&sleeper, /*max_attempts=*/1));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  int failed = 0;
+  for (const TableReport& r : *first) {
+    if (r.error.ok()) continue;
+    ++failed;
+    EXPECT_TRUE(r.error.IsRetryable()) << r.error.ToString();
+    EXPECT_NE(r.error.message().find("source stripe, " + r.ref.table), std::string::npos)
+        << r.error.message();
+    EXPECT_EQ(
+        DuckInt("SELECT count(*) FROM meta.cursors WHERE source = 'stripe' AND \"table\" = '" +
+                r.ref.table + "'"),
+        0);
+  }
+  ASSERT_GT(failed, 0);
+  StartSandbox();  // on a new port
+  Pull(Stripe("    page_size: 20\n    pages_per_batch: 1\n"), &sleeper);
+  for (const char* object : kObjects) ExpectRawEqualsSource(object);
+}
+
 TEST_F(StripeSourceTest, WrongKeyIsAClearError) {
   sandbox::ServerOptions options;
   options.api_key = "sk_test_right_key";
