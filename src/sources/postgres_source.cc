@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pg/connection.h"
+#include "sources/internal/pg_binary_copy.h"
 #include "warehouse/adapter.h"
 #include "warehouse/chunk_appender.h"
 #include "warehouse/connection.h"
@@ -20,6 +21,11 @@
 namespace shoplytics::sources {
 
 namespace {
+
+using internal::BinaryCopyReader;
+using internal::Load16;
+using internal::Load32;
+using internal::Load64;
 
 constexpr int64_t kMicrosPerSecond = 1000000;
 // PostgreSQL's binary timestamps and dates count from 2000-01-01.
@@ -341,22 +347,6 @@ Result<std::vector<TablePlan>> PlanTables(pg::Connection& pg, SourceSpec& source
 // ---------------------------------------------------------------------------------------
 // Binary values
 
-uint16_t Load16(const char* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return __builtin_bswap16(v);
-}
-uint32_t Load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return __builtin_bswap32(v);
-}
-uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return __builtin_bswap64(v);
-}
-
 std::string FormatMicros(int64_t pg_micros, bool with_zone) {
   using namespace std::chrono;
   const sys_time<microseconds> t{microseconds(pg_micros + kPgEpochMicros)};
@@ -499,102 +489,6 @@ class Stager {
   std::string name_;
   int counter_ = 0;
   std::optional<warehouse::ChunkAppender> appender_;
-};
-
-// ---------------------------------------------------------------------------------------
-// COPY ... (FORMAT binary) decoding
-
-// Parses the binary COPY stream incrementally: a signature, flags and a header
-// extension, then tuples (int16 field count, then int32 length + bytes per field, -1 for
-// NULL) until a count of -1.
-class BinaryCopyReader {
- public:
-  explicit BinaryCopyReader(size_t columns) : offsets_(columns), lengths_(columns) {}
-
-  // Calls on_row(offsets, lengths, base) for each complete tuple of `data`, keeping
-  // incomplete ones for the next call.
-  template <typename OnRow>
-  Status Feed(std::string_view chunk, OnRow&& on_row) {
-    std::string_view data = chunk;
-    if (!pending_.empty()) {
-      pending_.append(chunk);
-      data = pending_;
-    }
-    size_t used = 0;
-    RETURN_IF_ERROR(Parse(data, &used, on_row));
-    if (pending_.empty()) {
-      pending_.assign(data.substr(used));
-    } else {
-      pending_.erase(0, used);
-    }
-    return OkStatus();
-  }
-
-  Status Finish() const {
-    if (!done_ || !pending_.empty()) {
-      return DataLossError("the binary COPY stream ended in the middle of a row");
-    }
-    return OkStatus();
-  }
-
- private:
-  template <typename OnRow>
-  Status Parse(std::string_view data, size_t* used, OnRow& on_row) {
-    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";
-    size_t pos = 0;
-    if (!header_done_) {
-      if (data.size() < 19) return OkStatus();
-      if (std::memcmp(data.data(), kSignature, 11) != 0) {
-        return DataLossError("the COPY stream does not start with the binary signature");
-      }
-      const size_t extension = Load32(data.data() + 15);
-      if (data.size() < 19 + extension) return OkStatus();
-      pos = 19 + extension;
-      header_done_ = true;
-    }
-    while (!done_ && data.size() - pos >= 2) {
-      const int16_t fields = static_cast<int16_t>(Load16(data.data() + pos));
-      if (fields == -1) {
-        done_ = true;
-        pos += 2;
-        break;
-      }
-      if (static_cast<size_t>(fields) != offsets_.size()) {
-        return DataLossError("a COPY row has " + std::to_string(fields) + " fields, expected " +
-                             std::to_string(offsets_.size()));
-      }
-      size_t p = pos + 2;
-      bool complete = true;
-      for (size_t i = 0; i < offsets_.size(); ++i) {
-        if (data.size() - p < 4) {
-          complete = false;
-          break;
-        }
-        const int32_t len = static_cast<int32_t>(Load32(data.data() + p));
-        p += 4;
-        offsets_[i] = p;
-        lengths_[i] = len;
-        if (len > 0) {
-          if (data.size() - p < static_cast<size_t>(len)) {
-            complete = false;
-            break;
-          }
-          p += static_cast<size_t>(len);
-        }
-      }
-      if (!complete) break;
-      RETURN_IF_ERROR(on_row(data.data(), offsets_, lengths_));
-      pos = p;
-    }
-    *used = pos;
-    return OkStatus();
-  }
-
-  std::vector<size_t> offsets_;
-  std::vector<int32_t> lengths_;
-  std::string pending_;
-  bool header_done_ = false;
-  bool done_ = false;
 };
 
 // ---------------------------------------------------------------------------------------
