@@ -91,7 +91,7 @@ TEST_F(ExtractCli, LoadsAllFiveDefaultSourcesThenRunsIncrementallyAndRebuildsFro
     EXPECT_EQ(WarehouseCount("SELECT count(*) FROM " + raw), SourceCount(t)) << t;
   }
   EXPECT_GT(WarehouseCount("SELECT count(*) FROM raw.catalog_products"), 0);
-  EXPECT_GT(WarehouseCount("SELECT count(*) FROM raw.marketing_marketing_spend"), 0);
+  EXPECT_GT(WarehouseCount("SELECT count(*) FROM raw.marketing_spend"), 0);
   EXPECT_GT(WarehouseCount("SELECT count(*) FROM raw.clickstream_events"), 0);
   EXPECT_TRUE(fs::exists(project_ + "/lake/shop/orders"));
 

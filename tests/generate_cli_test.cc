@@ -106,7 +106,9 @@ TEST(DemoCli, StartsAPrivateServerGeneratesAShopAndStops) {
   EXPECT_TRUE(j["generated"].get<bool>());
   EXPECT_GT(j["tables"]["shop.orders"].get<int64_t>(), 1000);
   EXPECT_GT(j["tables"]["stripe.charges"].get<int64_t>(), 1000);
-  EXPECT_TRUE(fs::exists(project + "/data/products.json"));
+  EXPECT_TRUE(fs::exists(project + "/demo/data/products.json"));
+  EXPECT_GT(j["raw"]["raw.shop_orders"].get<int64_t>(), 1000);
+  EXPECT_EQ(j["extract_status"], "ok") << run.out;
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_NE(stop.out.find("Stopped"), std::string::npos) << stop.out;
 }

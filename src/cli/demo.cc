@@ -3,6 +3,7 @@
 // server join it as they are built.)
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -11,11 +12,14 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/extract.h"
 #include "cli/generate.h"
+#include "cli/project_template.h"
 #include "common/progress.h"
 #include "common/strings.h"
 #include "pg/connection.h"
 #include "pg/local_server.h"
+#include "sandbox/sandbox.h"
 #include "seed/calendar.h"
 #include "seed/generator.h"
 
@@ -43,7 +47,33 @@ struct FileInfo {
 };
 
 std::string ServerDir(const GlobalOptions& g) { return g.project_dir + "/.shoplytics/pg"; }
-std::string FilesDir(const GlobalOptions& g) { return g.project_dir + "/data"; }
+// The demo's own Shoplytics project (the default template), with its files, lake and
+// warehouse.
+std::string DemoProjectDir(const GlobalOptions& g) { return g.project_dir + "/demo"; }
+std::string FilesDir(const GlobalOptions& g) { return DemoProjectDir(g) + "/data"; }
+
+// Serves the shop's Stripe side and catalog from the sandbox and extracts every source of
+// the demo project into its lake and warehouse.
+Result<sources::ExtractRun> ExtractDemo(const GlobalOptions& g, const std::string& dsn) {
+  const std::string project_dir = DemoProjectDir(g);
+  if (!fs::exists(project_dir + "/shoplytics.yml")) {
+    std::vector<std::string> written;
+    RETURN_IF_ERROR(WriteProjectTemplate(project_dir, false, &written));
+  }
+  sandbox::ServerOptions so;
+  so.dsn = dsn;
+  so.files_dir = FilesDir(g);
+  ASSIGN_OR_RETURN(std::unique_ptr<sandbox::Server> api, sandbox::Server::Start(so));
+  // The project reads its addresses from the environment, as in production.
+  ::setenv("SHOPLYTICS_SOURCE_DSN", dsn.c_str(), 1);
+  ::setenv("STRIPE_API_KEY", "sk_test_shoplytics_demo", 1);
+  ::setenv("STRIPE_API_BASE", api->url().c_str(), 1);
+  ::setenv("CATALOG_API_BASE", api->url().c_str(), 1);
+  ::setenv("SHOPLYTICS_FILES", fs::absolute(FilesDir(g)).string().c_str(), 1);
+  ASSIGN_OR_RETURN(ProjectConfig project, LoadProjectConfig(project_dir));
+  if (!g.json) std::fprintf(stderr, "Extracting every source into %s ...\n", project_dir.c_str());
+  return ExtractWithProgress(project, sources::ExtractOptions{});
+}
 
 int Fail(const Status& st) {
   std::fprintf(stderr, "shoplytics demo: %s\n", st.message().c_str());
@@ -144,9 +174,23 @@ std::vector<FileGroup> GroupFiles(const std::vector<FileInfo>& files) {
   return groups;
 }
 
+void PrintExtracted(const sources::ExtractRun& run, const std::string& project_dir) {
+  int64_t rows = 0;
+  for (const auto& t : run.tables) rows += t.rows;
+  std::printf("\nWarehouse %s/warehouse.duckdb: %zu raw tables, %s rows extracted in %.1fs%s\n",
+              project_dir.c_str(), run.tables.size(), HumanCount(static_cast<double>(rows)).c_str(),
+              run.seconds, run.quarantined() ? " (some rows quarantined)" : "");
+  for (const auto& t : run.tables) {
+    if (!t.error.ok()) std::printf("  FAILED raw.%s: %s\n", t.ref.RawName().c_str(), t.error.message().c_str());
+  }
+  for (const auto& e : run.source_errors) std::printf("  FAILED %s\n", e.c_str());
+  std::printf("  look at it:  shoplytics --project %s query \"SELECT count(*) FROM raw.shop_orders\"\n",
+              project_dir.c_str());
+}
+
 void PrintJson(const pg::LocalServer& server, const std::string& out_dir,
                const std::vector<TableCount>& tables, const std::vector<FileInfo>& files,
-               bool generated) {
+               bool generated, const sources::ExtractRun& extracted) {
   nlohmann::json j;
   j["dsn"] = server.dsn();
   j["data_dir"] = server.data_dir();
@@ -157,6 +201,9 @@ void PrintJson(const pg::LocalServer& server, const std::string& out_dir,
   j["out_dir"] = out_dir;
   j["files"] = nlohmann::json::array();
   for (const auto& f : files) j["files"].push_back({{"name", f.name}, {"bytes", f.bytes}});
+  j["raw"] = nlohmann::json::object();
+  for (const auto& t : extracted.tables) j["raw"]["raw." + t.ref.RawName()] = t.rows;
+  j["extract_status"] = extracted.failed() ? "failed" : "ok";
   std::printf("%s\n", j.dump(2).c_str());
 }
 
@@ -216,13 +263,16 @@ int Run(const DemoFlags& flags, const GlobalOptions& g) {
 
   Result<std::vector<TableCount>> tables = CountTables(server.dsn());
   if (!tables.ok()) return Fail(tables.status());
+  Result<sources::ExtractRun> extracted = ExtractDemo(g, server.dsn());
+  if (!extracted.ok()) return Fail(extracted.status().WithContext("extracting"));
   std::vector<FileInfo> files = ListFiles(out_dir);
   if (g.json) {
-    PrintJson(server, out_dir, *tables, files, generate);
+    PrintJson(server, out_dir, *tables, files, generate, *extracted);
   } else {
     PrintSummary(server, out_dir, *tables, files);
+    PrintExtracted(*extracted, DemoProjectDir(g));
   }
-  return kExitOk;
+  return extracted->failed() ? kExitFailed : kExitOk;
 }
 
 }  // namespace
@@ -232,7 +282,8 @@ void RegisterDemo(CLI::App& app, Context& ctx) {
   CLI::App* sub = app.add_subcommand(
       "demo",
       "Start a private PostgreSQL under <project>/.shoplytics/pg (or reuse the running one), "
-      "generate a shop into it and <project>/data, and show what exists");
+      "generate a shop into it, serve its Stripe side and catalog from the sandbox, and "
+      "extract every source into the demo project <project>/demo (lake + warehouse)");
   sub->footer(R"(
 The PostgreSQL keeps running after the command ends, so that you (and later commands) can
 use it; 'shoplytics demo --stop' stops it. It is tuned for a disposable database

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "cli/extract.h"
+
 #include "cli/command.h"
 #include "common/progress.h"
 #include "common/strings.h"
@@ -88,20 +90,13 @@ void PrintJson(const sources::ExtractRun& run) {
   std::printf("%s\n", j.dump(2).c_str());
 }
 
-int Run(const ExtractFlags& f, const GlobalOptions& g) {
-  Result<ProjectConfig> project = LoadProjectConfig(g.project_dir);
-  if (!project.ok()) {
-    std::fprintf(stderr, "shoplytics extract: %s\n", project.status().message().c_str());
-    return kExitUsage;
-  }
+}  // namespace
+
+Result<sources::ExtractRun> ExtractWithProgress(const ProjectConfig& project,
+                                                sources::ExtractOptions options) {
   // One progress line per table, drawn only on a terminal.
   std::mutex mu;
   std::map<std::string, std::unique_ptr<ProgressBar>> bars;
-  sources::ExtractOptions options;
-  options.sources = f.sources;
-  options.full_refresh = f.full_refresh;
-  options.from_lake = f.from_lake;
-  options.threads = f.threads;
   options.progress = [&](const sources::TableRef& ref, int64_t done, int64_t total) {
     std::lock_guard<std::mutex> lock(mu);
     auto& bar = bars[ref.Display()];
@@ -113,8 +108,25 @@ int Run(const ExtractFlags& f, const GlobalOptions& g) {
     if (total > 0) bar->SetTotal(total);
     bar->Add(done - bar->done());
   };
-  Result<sources::ExtractRun> run = sources::ExtractProject(*project, options);
+  Result<sources::ExtractRun> run = sources::ExtractProject(project, options);
   for (auto& [name, bar] : bars) bar->Finish();
+  return run;
+}
+
+namespace {
+
+int Run(const ExtractFlags& f, const GlobalOptions& g) {
+  Result<ProjectConfig> project = LoadProjectConfig(g.project_dir);
+  if (!project.ok()) {
+    std::fprintf(stderr, "shoplytics extract: %s\n", project.status().message().c_str());
+    return kExitUsage;
+  }
+  sources::ExtractOptions options;
+  options.sources = f.sources;
+  options.full_refresh = f.full_refresh;
+  options.from_lake = f.from_lake;
+  options.threads = f.threads;
+  Result<sources::ExtractRun> run = ExtractWithProgress(*project, options);
   if (!run.ok()) {
     std::fprintf(stderr, "shoplytics extract: %s\n", run.status().message().c_str());
     return run.status().code() == StatusCode::kInvalidArgument ||

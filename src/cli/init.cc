@@ -18,8 +18,9 @@ struct InitFlags {
   bool force = false;
 };
 
-// Writes the template into dir. Existing files are never overwritten unless force.
-Status WriteTemplate(const fs::path& dir, bool force, std::vector<std::string>* written) {
+}  // namespace
+
+Status WriteProjectTemplate(const fs::path& dir, bool force, std::vector<std::string>* written) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return InvalidArgumentError("cannot create " + dir.string() + ": " + ec.message());
@@ -42,8 +43,6 @@ Status WriteTemplate(const fs::path& dir, bool force, std::vector<std::string>* 
   return OkStatus();
 }
 
-}  // namespace
-
 void RegisterInit(CLI::App& app, Context& ctx) {
   auto flags = std::make_shared<InitFlags>();
   CLI::App* sub = app.add_subcommand("init", "Create a new project DIR from the default template");
@@ -59,7 +58,7 @@ Example:
   shoplytics init my_shop && cd my_shop && shoplytics extract)");
   sub->callback([flags, &ctx] {
     std::vector<std::string> written;
-    Status st = WriteTemplate(flags->dir, flags->force, &written);
+    Status st = WriteProjectTemplate(flags->dir, flags->force, &written);
     if (!st.ok()) {
       std::fprintf(stderr, "shoplytics init: %s\n", st.message().c_str());
       ctx.exit_code = kExitUsage;

@@ -3,8 +3,12 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/status.h"
 
 namespace shoplytics::cli {
 
@@ -15,5 +19,10 @@ struct TemplateFile {
 };
 
 const std::vector<TemplateFile>& ProjectTemplate();
+
+// Writes the template into dir (created if missing), plus an empty data/ folder. An existing
+// file is kAlreadyExists unless force. `written` receives the files' relative paths.
+Status WriteProjectTemplate(const std::filesystem::path& dir, bool force,
+                            std::vector<std::string>* written);
 
 }  // namespace shoplytics::cli
