@@ -37,24 +37,6 @@ struct Column {
   std::string type;
 };
 
-Result<std::vector<Column>> Columns(warehouse::Connection& conn, std::string_view schema,
-                                    std::string_view table) {
-  ASSIGN_OR_RETURN(warehouse::PreparedStatement st,
-                   conn.Prepare("SELECT column_name, data_type FROM information_schema.columns "
-                                "WHERE table_schema = $1 AND table_name = $2 "
-                                "ORDER BY ordinal_position"));
-  RETURN_IF_ERROR(st.BindString(1, schema));
-  RETURN_IF_ERROR(st.BindString(2, table));
-  ASSIGN_OR_RETURN(warehouse::QueryResult r, st.Execute());
-  std::vector<Column> cols;
-  for (uint64_t i = 0; i < r.row_count(); ++i) {
-    ASSIGN_OR_RETURN(std::string name, r.GetString(0, i));
-    ASSIGN_OR_RETURN(std::string type, r.GetString(1, i));
-    cols.push_back({std::move(name), std::move(type)});
-  }
-  return cols;
-}
-
 // A staging table may be a temp table (schema "temp" in information_schema) or qualified.
 std::pair<std::string, std::string> SplitName(const std::string& name) {
   const size_t dot = name.find('.');
@@ -62,8 +44,10 @@ std::pair<std::string, std::string> SplitName(const std::string& name) {
   return {name.substr(0, dot), name.substr(dot + 1)};
 }
 
-Result<std::vector<Column>> StagingColumns(warehouse::Connection& conn, const std::string& name) {
-  auto [schema, table] = SplitName(name);
+// The columns of a table in order; empty when it does not exist. An empty schema matches
+// any (a temp table's schema is "temp").
+Result<std::vector<Column>> Columns(warehouse::Connection& conn, std::string_view schema,
+                                    std::string_view table) {
   ASSIGN_OR_RETURN(warehouse::PreparedStatement st,
                    conn.Prepare("SELECT column_name, data_type FROM information_schema.columns "
                                 "WHERE table_name = $1 AND ($2 = '' OR table_schema = $2) "
@@ -77,6 +61,12 @@ Result<std::vector<Column>> StagingColumns(warehouse::Connection& conn, const st
     ASSIGN_OR_RETURN(std::string type, r.GetString(1, i));
     cols.push_back({std::move(col), std::move(type)});
   }
+  return cols;
+}
+
+Result<std::vector<Column>> StagingColumns(warehouse::Connection& conn, const std::string& name) {
+  auto [schema, table] = SplitName(name);
+  ASSIGN_OR_RETURN(std::vector<Column> cols, Columns(conn, schema, table));
   if (cols.empty()) return NotFoundError("staging table " + name + " does not exist");
   return cols;
 }
