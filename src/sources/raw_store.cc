@@ -215,18 +215,27 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
     key_match = Join(eq, " AND ");
     std::vector<std::string> keys;
     for (const std::string& k : batch.key) keys.push_back(Q(k));
-    ASSIGN_OR_RETURN(result.inserted,
-                     Count(conn_, "SELECT count(DISTINCT (" + Join(keys, ", ") + ")) FROM " +
-                                      staging + " s WHERE NOT EXISTS (SELECT 1 FROM " + raw +
-                                      " r WHERE " + key_match + ")"));
-    RETURN_IF_ERROR(conn_.Execute("DELETE FROM " + raw + " r USING " + staging + " s WHERE " +
-                                  key_match));
-    // A batch may hold a key twice (a source page that shifted): the last one wins.
-    RETURN_IF_ERROR(conn_.Execute(
-        "INSERT INTO " + raw + " (" + Join(cols, ", ") + ", _batch_id, _loaded_at) SELECT " +
-        Join(cols, ", ") + ", " + kSql.QuoteLiteral(result.batch_id) + ", now() FROM " +
-        staging + " QUALIFY row_number() OVER (PARTITION BY " + Join(keys, ", ") +
-        " ORDER BY rowid DESC) = 1"));
+    // Rows new to raw = rows inserted - rows they replaced (keys are unique in raw), so no
+    // anti-join over raw is needed.
+    ASSIGN_OR_RETURN(warehouse::QueryResult replaced,
+                     conn_.Query("DELETE FROM " + raw + " r USING " + staging + " s WHERE " +
+                                 key_match));
+    // A batch may hold a key twice (a source page that shifted): the last one wins. Only
+    // then is the window needed.
+    ASSIGN_OR_RETURN(int64_t distinct_keys,
+                     Count(conn_, "SELECT count(*) FROM (SELECT DISTINCT " + Join(keys, ", ") +
+                                      " FROM " + staging + ")"));
+    const std::string dedupe = distinct_keys == result.rows
+                                   ? ""
+                                   : " QUALIFY row_number() OVER (PARTITION BY " +
+                                         Join(keys, ", ") + " ORDER BY rowid DESC) = 1";
+    ASSIGN_OR_RETURN(warehouse::QueryResult inserted,
+                     conn_.Query("INSERT INTO " + raw + " (" + Join(cols, ", ") +
+                                 ", _batch_id, _loaded_at) SELECT " + Join(cols, ", ") + ", " +
+                                 kSql.QuoteLiteral(result.batch_id) + ", now() FROM " + staging +
+                                 dedupe));
+    result.inserted = static_cast<int64_t>(inserted.rows_changed()) -
+                      static_cast<int64_t>(replaced.rows_changed());
     if (!batch.deleted_keys_table.empty()) {
       ASSIGN_OR_RETURN(warehouse::QueryResult del,
                        conn_.Query("DELETE FROM " + raw + " r USING " +
