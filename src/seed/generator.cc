@@ -284,7 +284,6 @@ Result<GenerateReport> GenerateShop(const GenerateOptions& options, const Progre
     }
   }
   RETURN_IF_ERROR(marketing.Close());
-  RETURN_IF_ERROR(clickstream.Finish());
   for (int t = 0; t < kSourceTableCount; ++t) {
     if (!streams[t]) continue;
     RETURN_IF_ERROR(writers[t]->Finish());
@@ -296,7 +295,9 @@ Result<GenerateReport> GenerateShop(const GenerateOptions& options, const Progre
 
   const auto indexing = Clock::now();
   LOG_DEBUG("bulk load: {:.1f}s", report.load_seconds);
+  // The clickstream writer finishes its last days while PostgreSQL builds keys and indexes.
   RETURN_IF_ERROR(RunPostLoadDdl(options.dsn));
+  RETURN_IF_ERROR(clickstream.Finish());
   RETURN_IF_ERROR(control.Execute("SET jit = off; ANALYZE"));
   auto deleting = Clock::now();
   ASSIGN_OR_RETURN(int64_t erased, HardDelete(control, emitter.hard_deleted()));
