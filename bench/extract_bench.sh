@@ -14,17 +14,8 @@ set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 scale=${SCALE:-full}
 bin=$build/shoplytics
-work=$(mktemp -d /tmp/shoplytics-xbench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-  "$build/pg_test_server" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-line=$("$build/pg_test_server" start "$work/pg")
-dsn=$(sed -n 's/^PostgreSQL for the tests: \(.*\) (data dir.*/\1/p' <<<"$line")
-[ -n "$dsn" ] || { echo "could not start PostgreSQL: $line" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
+start_postgres "$build"
 "$bin" generate --scale "$scale" --start 2024-01-01 --source-dsn "$dsn" --out "$work/files" \
   --clickstream-days 0 >/dev/null
 "$bin" init "$work/project" >/dev/null
@@ -40,7 +31,6 @@ rows=$(psql -X -At "$dsn" -c "SELECT (SELECT count(*) FROM shop.customers) + (SE
   FROM shop.products) + (SELECT count(*) FROM shop.inventory) + (SELECT count(*) FROM
   shop.orders) + (SELECT count(*) FROM shop.order_items)")
 
-json_num() { sed -n "s/^  \"$1\": \([0-9.]*\),\{0,1\}$/\1/p" "$2" | head -1; }
 /usr/bin/time -v "$bin" --project "$work/project" --json extract --source shop \
   >"$work/full.json" 2>"$work/full.err" || { cat "$work/full.err" >&2; exit 1; }
 full_s=$(json_num seconds "$work/full.json")

@@ -16,22 +16,12 @@ build=$(cd "${1:-build}" && pwd)
 scale=${SCALE:-full}
 repeat=${REPEAT:-1}
 bin=$build/shoplytics
-work=$(mktemp -d /tmp/shoplytics-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-  "$build/pg_test_server" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-line=$("$build/pg_test_server" start "$work/pg")
-dsn=$(sed -n 's/^PostgreSQL for the tests: \(.*\) (data dir.*/\1/p' <<<"$line")
-[ -n "$dsn" ] || { echo "could not start PostgreSQL: $line" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
+start_postgres "$build"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 tables=(shop.products shop.inventory shop.customers shop.orders shop.order_items
         stripe.charges stripe.refunds stripe.disputes stripe.balance_transactions)
 
-json_num() { sed -n "s/^  \"$1\": \([0-9.]*\),\{0,1\}$/\1/p" "$2" | head -1; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 gen_total=() gen_load=() gen_rss=() base=()

@@ -1,10 +1,8 @@
 #include "lake/lake.h"
 
 #include <chrono>
-#include <map>
 #include <set>
 
-#include "warehouse/adapter.h"
 #include "warehouse/prepared_statement.h"
 
 namespace shoplytics::lake {
@@ -13,30 +11,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const warehouse::DuckDbAdapter kSql;
-
-struct StoredBatch {
-  std::string batch_id, source, table, key_columns, lake_path;
-};
-
-Result<std::vector<StoredBatch>> Batches(warehouse::Connection& conn, const std::string& source) {
-  ASSIGN_OR_RETURN(warehouse::PreparedStatement st,
-                   conn.Prepare("SELECT batch_id, source, \"table\", key_columns, "
-                                "coalesce(lake_path, '') FROM meta.batches WHERE $1 = '' OR "
-                                "source = $1 ORDER BY created_at, batch_id"));
-  RETURN_IF_ERROR(st.BindString(1, source));
-  ASSIGN_OR_RETURN(warehouse::QueryResult r, st.Execute());
-  std::vector<StoredBatch> out;
+// The lake files that meta.batches lists: the rest of the lake is orphans.
+Result<std::set<std::string>> ListedFiles(warehouse::Connection& conn) {
+  ASSIGN_OR_RETURN(warehouse::QueryResult r,
+                   conn.Query("SELECT lake_path FROM meta.batches WHERE lake_path <> ''"));
+  std::set<std::string> files;
   for (uint64_t i = 0; i < r.row_count(); ++i) {
-    StoredBatch b;
-    ASSIGN_OR_RETURN(b.batch_id, r.GetString(0, i));
-    ASSIGN_OR_RETURN(b.source, r.GetString(1, i));
-    ASSIGN_OR_RETURN(b.table, r.GetString(2, i));
-    ASSIGN_OR_RETURN(b.key_columns, r.GetString(3, i));
-    ASSIGN_OR_RETURN(b.lake_path, r.GetString(4, i));
-    out.push_back(std::move(b));
+    ASSIGN_OR_RETURN(std::string path, r.GetString(0, i));
+    files.insert(std::move(path));
   }
-  return out;
+  return files;
 }
 
 }  // namespace
@@ -46,9 +30,7 @@ Result<RetentionReport> ApplyRetention(warehouse::Connection& conn, const fs::pa
   RetentionReport report;
   std::error_code ec;
   if (lake_dir.empty() || !fs::exists(lake_dir, ec)) return report;
-  ASSIGN_OR_RETURN(std::vector<StoredBatch> batches, Batches(conn, ""));
-  std::set<std::string> known;
-  for (const StoredBatch& b : batches) known.insert(b.lake_path);
+  ASSIGN_OR_RETURN(std::set<std::string> known, ListedFiles(conn));
   const auto now = fs::file_time_type::clock::now();
   // Partitions are lake/<source>/<table>/dt=YYYY-MM-DD.
   for (const auto& source : fs::directory_iterator(lake_dir, ec)) {
