@@ -240,6 +240,26 @@ TEST_F(PostgresSourceTest, FullLoadEqualsSourceTableByTable) {
   EXPECT_TRUE(fs::exists(LakeDir() / "shop" / "orders"));
 }
 
+// A full read is not sorted by PostgreSQL: the extractor keeps the greatest
+// (updated_at, key) of rows that arrive in any order, over many batches.
+TEST_F(PostgresSourceTest, FullLoadInManyBatchesKeepsTheGreatestCursor) {
+  // Reorder the heap so that the physical order is not the cursor's order.
+  PgExec("UPDATE shop.orders SET status = status WHERE order_id % 3 = 0");
+  MustExtract("    batch_rows: 50\n");
+  ExpectRawEqualsSource();
+  auto batches = DuckString("SELECT count(*) FROM meta.batches WHERE \"table\" = 'orders'");
+  ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+  EXPECT_GT(std::stoi(*batches), 5);
+  auto r = pg_.Query(
+      "SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00', "
+      "order_id::text FROM shop.orders ORDER BY updated_at DESC, order_id DESC LIMIT 1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto cursor = DuckString(
+      "SELECT cursor_value || ' ' || cursor_key FROM meta.cursors WHERE \"table\" = 'orders'");
+  ASSERT_TRUE(cursor.ok()) << cursor.status().ToString();
+  EXPECT_EQ(*cursor, std::string(r->Get(0, 0)) + " " + std::string(r->Get(0, 1)));
+}
+
 TEST_F(PostgresSourceTest, IncrementalAfterAdvanceReadsOnlyChangedRows) {
   MustExtract();
   auto cursor = DuckString("SELECT cursor_value FROM meta.cursors WHERE \"table\" = 'orders'");

@@ -392,6 +392,25 @@ std::string FormatValue(Kind kind, std::string_view bytes) {
   return "";
 }
 
+// Kinds whose binary value orders as an integer (DecodeOrdinal), so a full read can track
+// the greatest cursor itself instead of asking PostgreSQL to sort the table.
+bool IsOrdinal(Kind kind) {
+  return kind == Kind::kInt16 || kind == Kind::kInt32 || kind == Kind::kInt64 ||
+         kind == Kind::kTimestamp || kind == Kind::kTimestampTz || kind == Kind::kDate;
+}
+
+int64_t DecodeOrdinal(Kind kind, const char* p) {
+  switch (kind) {
+    case Kind::kInt16:
+      return static_cast<int16_t>(Load16(p));
+    case Kind::kInt32:
+    case Kind::kDate:
+      return static_cast<int32_t>(Load32(p));
+    default:
+      return static_cast<int64_t>(Load64(p));
+  }
+}
+
 Status SetValue(warehouse::ChunkAppender& out, uint64_t col, Kind kind, const char* p,
                 int32_t len) {
   switch (kind) {
@@ -550,7 +569,19 @@ class TableExtractor {
     const std::string where = cursor ? WhereAfter(*cursor) : "";
     ASSIGN_OR_RETURN(total_, EstimateRows(where));
     Progress();
-    RETURN_IF_ERROR(CopyRows(where));
+    // Rows new to an empty raw table need no merge: the source's key is unique in the
+    // snapshot, so every batch of this read holds keys no other batch has.
+    bool raw_empty = !raw_existed_;
+    if (raw_existed_ && full_read) {
+      ASSIGN_OR_RETURN(warehouse::QueryResult r,
+                       duck_.Query("SELECT count(*) FROM (SELECT 1 FROM " +
+                                   kDuck.QualifiedName("raw", report_.ref.RawName()) +
+                                   " LIMIT 1)"));
+      ASSIGN_OR_RETURN(int64_t n, r.GetInt64(0, 0));
+      raw_empty = n == 0;
+    }
+    append_only_ = full_read && raw_empty;
+    RETURN_IF_ERROR(CopyRows(where, full_read));
     if (report_.rows == 0 && !raw_existed_) {
       // An empty source table still gets its (empty) raw table.
       RETURN_IF_ERROR(stager_.Begin());
@@ -628,14 +659,32 @@ class TableExtractor {
     return sql + ") TO STDOUT (FORMAT binary)";
   }
 
-  Status CopyRows(const std::string& where) {
+  // A full read need not be sorted when the cursor and a single-column key order as
+  // integers: the reader keeps the greatest (cursor, key) itself, and only the last batch
+  // records it. A crash before then leaves no cursor, so the rerun reads the whole table
+  // again and merges it by key. Sorting costs PostgreSQL half as much again as the read.
+  bool CanReadUnordered(bool full_read) const {
+    return full_read && plan_.cursor && IsOrdinal(plan_.columns[*plan_.cursor].kind) &&
+           plan_.key.size() == 1 && IsOrdinal(plan_.columns[plan_.key[0]].kind);
+  }
+
+  Status CopyRows(const std::string& where, bool full_read) {
     const std::vector<PgColumn>& cols = plan_.columns;
-    const bool ordered = plan_.cursor.has_value();
-    ASSIGN_OR_RETURN(pg::CopyOut copy, pg_.BeginCopyOut(CopySql(cols, where, ordered)));
+    const bool tracked = plan_.cursor.has_value();
+    const bool unordered = CanReadUnordered(full_read);
+    ASSIGN_OR_RETURN(pg::CopyOut copy,
+                     pg_.BeginCopyOut(CopySql(cols, where, tracked && !unordered)));
     BinaryCopyReader reader(cols.size());
     RETURN_IF_ERROR(stager_.Begin());
     int64_t in_batch = 0;
-    std::string last_cursor, last_key;
+    // The cursor so far: the last row's (ordered) or the greatest (unordered), as binary
+    // values, formatted only when a batch commits.
+    std::string last_cursor;
+    std::vector<std::string> last_key(plan_.key.size());
+    std::vector<bool> last_key_null(plan_.key.size(), true);
+    int64_t max_cursor = 0, max_key = 0;
+    const size_t cursor_col = tracked ? *plan_.cursor : 0;
+    const Kind cursor_kind = cols[cursor_col].kind;
     auto on_row = [&](const char* base, const std::vector<size_t>& offsets,
                       const std::vector<int32_t>& lengths) -> Status {
       warehouse::ChunkAppender& out = stager_.appender();
@@ -647,18 +696,28 @@ class TableExtractor {
         }
       }
       RETURN_IF_ERROR(out.EndRow());
-      if (ordered && lengths[*plan_.cursor] >= 0) {
-        last_cursor.assign(base + offsets[*plan_.cursor], lengths[*plan_.cursor]);
-        last_key.clear();
-        for (size_t k : plan_.key) {
-          if (lengths[k] < 0) continue;
-          if (!last_key.empty()) last_key += ',';
-          last_key += FormatValue(cols[k].kind, std::string_view(base + offsets[k], lengths[k]));
+      if (tracked && lengths[cursor_col] >= 0) {
+        bool take = true;
+        if (unordered) {
+          const int64_t value = DecodeOrdinal(cursor_kind, base + offsets[cursor_col]);
+          const size_t k = plan_.key[0];
+          const int64_t key = lengths[k] < 0 ? INT64_MIN : DecodeOrdinal(cols[k].kind, base + offsets[k]);
+          take = last_cursor.empty() || value > max_cursor ||
+                 (value == max_cursor && key > max_key);
+          if (take) max_cursor = value, max_key = key;
+        }
+        if (take) {
+          last_cursor.assign(base + offsets[cursor_col], lengths[cursor_col]);
+          for (size_t k = 0; k < plan_.key.size(); ++k) {
+            const size_t c = plan_.key[k];
+            last_key_null[k] = lengths[c] < 0;
+            if (lengths[c] >= 0) last_key[k].assign(base + offsets[c], lengths[c]);
+          }
         }
       }
       ++report_.rows;
       if (++in_batch >= run_.source->batch_rows) {
-        RETURN_IF_ERROR(CommitRows(ordered, last_cursor, last_key));
+        RETURN_IF_ERROR(CommitRows(!unordered, last_cursor, last_key, last_key_null));
         in_batch = 0;
         RETURN_IF_ERROR(stager_.Begin());
       } else if (report_.rows % kProgressEvery == 0) {
@@ -673,15 +732,29 @@ class TableExtractor {
       RETURN_IF_ERROR(reader.Feed(*chunk, on_row));
     }
     RETURN_IF_ERROR(reader.Finish());
-    if (in_batch > 0) return CommitRows(ordered, last_cursor, last_key);
-    // Nothing staged since the last commit.
-    return stager_.Abandon();
+    if (in_batch > 0) return CommitRows(true, last_cursor, last_key, last_key_null);
+    RETURN_IF_ERROR(stager_.Abandon());
+    // Unordered: every row is committed but the cursor is not yet.
+    if (unordered && report_.rows > 0) {
+      RETURN_IF_ERROR(stager_.Begin());
+      return CommitRows(true, last_cursor, last_key, last_key_null);
+    }
+    return OkStatus();
   }
 
-  Status CommitRows(bool ordered, const std::string& last_cursor, const std::string& last_key) {
+  // Commits the staged rows, with the cursor when `with_cursor` and one was read.
+  Status CommitRows(bool with_cursor, const std::string& last_cursor,
+                    const std::vector<std::string>& last_key,
+                    const std::vector<bool>& last_key_null) {
     std::optional<Cursor> cursor;
-    if (ordered && !last_cursor.empty()) {
-      cursor = Cursor{FormatValue(plan_.columns[*plan_.cursor].kind, last_cursor), last_key};
+    if (with_cursor && !last_cursor.empty()) {
+      std::string key;
+      for (size_t k = 0; k < plan_.key.size(); ++k) {
+        if (last_key_null[k]) continue;
+        if (!key.empty()) key += ',';
+        key += FormatValue(plan_.columns[plan_.key[k]].kind, last_key[k]);
+      }
+      cursor = Cursor{FormatValue(plan_.columns[*plan_.cursor].kind, last_cursor), std::move(key)};
     }
     RETURN_IF_ERROR(CommitStaged(cursor, ""));
     Progress();
@@ -697,6 +770,8 @@ class TableExtractor {
     batch.cursor = cursor;
     batch.logical_date = run_.logical_date;
     batch.deleted_keys_table = deleted_keys;
+    batch.unique_keys = true;  // a primary key, read in one snapshot
+    batch.append_only = append_only_ && deleted_keys.empty();
     Result<BatchResult> result = CommitWithRetry(store_, batch);
     Status dropped = stager_.Drop(staging);
     if (!result.ok()) return result.status();
@@ -772,6 +847,7 @@ class TableExtractor {
   TableReport report_;
   int64_t total_ = -1;
   bool raw_existed_ = false;
+  bool append_only_ = false;
 };
 
 // ---------------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
     tmp_file = dir / (result.batch_id + ".parquet.tmp");
     RETURN_IF_ERROR(conn_.Execute("COPY (SELECT * FROM " + staging + ") TO " +
                                   kSql.QuoteLiteral(tmp_file.string()) +
-                                  " (FORMAT parquet, COMPRESSION zstd)")
+                                  " (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
                         .WithContext("writing " + tmp_file.string()));
   }
 
@@ -217,14 +217,21 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
     for (const std::string& k : batch.key) keys.push_back(Q(k));
     // Rows new to raw = rows inserted - rows they replaced (keys are unique in raw), so no
     // anti-join over raw is needed.
-    ASSIGN_OR_RETURN(warehouse::QueryResult replaced,
-                     conn_.Query("DELETE FROM " + raw + " r USING " + staging + " s WHERE " +
-                                 key_match));
+    uint64_t replaced_rows = 0;
+    if (!batch.append_only) {
+      ASSIGN_OR_RETURN(warehouse::QueryResult replaced,
+                       conn_.Query("DELETE FROM " + raw + " r USING " + staging + " s WHERE " +
+                                   key_match));
+      replaced_rows = replaced.rows_changed();
+    }
     // A batch may hold a key twice (a source page that shifted): the last one wins. Only
     // then is the window needed.
-    ASSIGN_OR_RETURN(int64_t distinct_keys,
-                     Count(conn_, "SELECT count(*) FROM (SELECT DISTINCT " + Join(keys, ", ") +
-                                      " FROM " + staging + ")"));
+    int64_t distinct_keys = result.rows;
+    if (!batch.unique_keys) {
+      ASSIGN_OR_RETURN(distinct_keys,
+                       Count(conn_, "SELECT count(*) FROM (SELECT DISTINCT " + Join(keys, ", ") +
+                                        " FROM " + staging + ")"));
+    }
     const std::string dedupe = distinct_keys == result.rows
                                    ? ""
                                    : " QUALIFY row_number() OVER (PARTITION BY " +
@@ -235,7 +242,7 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
                                  kSql.QuoteLiteral(result.batch_id) + ", now() FROM " + staging +
                                  dedupe));
     result.inserted = static_cast<int64_t>(inserted.rows_changed()) -
-                      static_cast<int64_t>(replaced.rows_changed());
+                      static_cast<int64_t>(replaced_rows);
     if (!batch.deleted_keys_table.empty()) {
       ASSIGN_OR_RETURN(warehouse::QueryResult del,
                        conn_.Query("DELETE FROM " + raw + " r USING " +

@@ -67,6 +67,12 @@ struct BatchInfo {
   std::string source_file;
   std::string file_checksum;
   std::vector<QuarantinedRow> quarantined;
+  // The batch holds each key at most once (a source primary key read in one snapshot), so
+  // the merge needs no check for repeated keys.
+  bool unique_keys = false;
+  // None of the batch's keys is in raw (the first full load into an empty table): the
+  // merge is a plain append, with no DELETE of replaced rows.
+  bool append_only = false;
   // Replaying a batch from the lake (RebuildFromLake): merge under this batch id, without
   // writing the lake or meta.batches again.
   std::string replay_batch_id;
