@@ -41,14 +41,16 @@ void AsyncCopy::Run() {
     }
     cv_.notify_all();
     Status st = copy_->Write(chunk);
-    if (!st.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      status_ = st.WithContext("loading " + table_);
-      queue_.clear();
-      closing_ = true;
-      cv_.notify_all();
-      return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (st.ok()) {
+      if (spent_.size() < kMaxQueued) spent_.push_back(std::move(chunk));
+      continue;
     }
+    status_ = st.WithContext("loading " + table_);
+    queue_.clear();
+    closing_ = true;
+    cv_.notify_all();
+    return;
   }
 }
 
@@ -58,6 +60,10 @@ Status AsyncCopy::Push(std::string&& chunk) {
   if (!status_.ok()) return status_;
   if (closing_) return CancelledError("loading " + table_ + ": the stream is closed");
   queue_.push_back(std::move(chunk));
+  if (!spent_.empty()) {
+    chunk = std::move(spent_.back());
+    spent_.pop_back();
+  }
   lock.unlock();
   cv_.notify_all();
   return OkStatus();

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "pg/connection.h"
@@ -24,7 +25,8 @@ class AsyncCopy {
                                                   std::string table);
   ~AsyncCopy();
 
-  // Queues a chunk of COPY data. Returns the sender's error once one happened.
+  // Queues a chunk of COPY data, and leaves in `chunk` a buffer already sent (or an empty
+  // string), for the caller to fill next. Returns the sender's error once one happened.
   Status Push(std::string&& chunk);
   // Waits for the queue to drain, ends the COPY, runs finish_sql (e.g. "COMMIT") and
   // returns the rows copied.
@@ -43,6 +45,7 @@ class AsyncCopy {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;  // guarded by mu_
+  std::vector<std::string> spent_;  // sent buffers, for Push to hand back; guarded by mu_
   bool closing_ = false;           // guarded by mu_
   Status status_;                  // guarded by mu_
   static constexpr size_t kMaxQueued = 4;

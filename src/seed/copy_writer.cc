@@ -37,11 +37,13 @@ Status CopyRowWriter::EndRow() {
 Status CopyRowWriter::Flush() {
   if (!status_.ok() || used_ == 0) return status_;
   bytes_ += static_cast<int64_t>(used_);
-  std::string chunk(std::max(buffer_.size(), flush_bytes_ + 4096), '\0');
-  chunk.swap(buffer_);
-  chunk.resize(used_);
+  const size_t size = std::max(buffer_.size(), flush_bytes_ + 4096);
+  buffer_.resize(used_);
   used_ = 0;
-  status_ = flush_(std::move(chunk));
+  status_ = flush_(std::move(buffer_));
+  // The callee moved the buffer out (the next one is allocated and zero-filled here) or
+  // handed back a spent one whose bytes are simply overwritten.
+  if (buffer_.size() < size) buffer_.resize(size);
   return status_;
 }
 

@@ -19,6 +19,8 @@ class CopyRowWriter {
   // PostgreSQL timestamps count microseconds from 2000-01-01 00:00:00 UTC.
   static constexpr int64_t kPgEpochUnixSeconds = 946684800;
 
+  // Receives each full buffer. It may move the buffer out, or swap a spent one of its own
+  // into `chunk` for the writer to fill next (saving an allocation and a zero-fill).
   using FlushFn = std::function<Status(std::string&& chunk)>;
 
   // Writes the binary COPY header into the first chunk.

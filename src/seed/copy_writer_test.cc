@@ -52,5 +52,32 @@ TEST(CopyRowWriter, FlushesFullChunksAndKeepsTheFirstError) {
   EXPECT_EQ(w.Finish().code(), StatusCode::kUnavailable);
 }
 
+TEST(CopyRowWriter, OverwritesABufferTheFlushHandsBack) {
+  std::vector<std::string> chunks;
+  std::string spent(200, 'x');  // a sent buffer, returned dirty
+  CopyRowWriter w(
+      [&](std::string&& c) {
+        chunks.push_back(c);
+        c.swap(spent);
+        return OkStatus();
+      },
+      /*flush_bytes=*/64);
+  for (int i = 0; i < 6; ++i) {
+    w.BeginRow(1);
+    w.Text("0123456789012345678901234567890123456789");
+    ASSERT_TRUE(w.EndRow().ok());
+  }
+  ASSERT_TRUE(w.Finish().ok());
+  std::string all;
+  for (const std::string& c : chunks) all += c;
+  std::string expected = std::string("PGCOPY\n\377\r\n\0", 11) + std::string(8, '\0');
+  for (int i = 0; i < 6; ++i) {
+    expected += std::string("\0\1\0\0\0\50", 6) + "0123456789012345678901234567890123456789";
+  }
+  expected += "\377\377";
+  EXPECT_GT(chunks.size(), 2u);
+  EXPECT_EQ(all, expected);
+}
+
 }  // namespace
 }  // namespace shoplytics::seed

@@ -248,9 +248,9 @@ void ShopModel::BuildCustomerWeights() {
   for (int64_t b = 0; b <= buckets; ++b) {
     const double bound = cum_weight_[total] * static_cast<double>(b) / static_cast<double>(buckets);
     while (id < total && cum_weight_[id] <= bound) ++id;
-    customer_bucket_[b] = id;
+    customer_bucket_[b] = static_cast<int32_t>(id);
   }
-  customer_bucket_[buckets + 1] = total;
+  customer_bucket_[buckets + 1] = static_cast<int32_t>(total);
 }
 
 int64_t ShopModel::SignupTime(int64_t id) const {

@@ -187,7 +187,7 @@ class ShopModel {
   std::vector<uint32_t> product_alias_;
   // customer_bucket_[b]: first id whose cumulative weight exceeds b / kBuckets of the
   // total, so a weighted draw searches one small range instead of all customers.
-  std::vector<int64_t> customer_bucket_;
+  std::vector<int32_t> customer_bucket_;
   // Per planned day: bit i set when campaign i runs; the sum of their weights.
   std::vector<uint32_t> campaign_mask_;
   std::vector<double> campaign_weight_;
