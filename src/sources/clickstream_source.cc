@@ -44,10 +44,11 @@ constexpr FieldSpec kFields[] = {
     {"search_query", false}, {"order_id", true},    {"revenue_cents", true},
 };
 constexpr size_t kNumFields = std::size(kFields);
-// Staging columns: key, time, _event_day, the fields, raw_json, _source_file, _source_line.
-constexpr uint64_t kKeyCol = 0, kTimeCol = 1, kDayCol = 2, kFirstField = 3;
-constexpr uint64_t kRawCol = kFirstField + kNumFields, kFileCol = kRawCol + 1,
-                   kLineCol = kRawCol + 2;
+// Columns, in raw's order: key, event_type, time, event_date, the other fields, raw_json,
+// _source_file, _source_line.
+constexpr uint64_t kKeyCol = 0, kTimeCol = 2, kDayCol = 3;
+constexpr uint64_t kRawCol = 3 + kNumFields, kFileCol = kRawCol + 1, kLineCol = kRawCol + 2;
+constexpr uint64_t FieldCol(size_t i) { return i == 0 ? 1 : 3 + i; }
 
 Result<JsonlSpec> ParseSpec(const SourceConfig& source) {
   static constexpr std::string_view kKeys[] = {"type",  "path", "glob",
@@ -117,24 +118,13 @@ class JsonlLoader {
 
   Status CreateStaging(const std::string& staging) {
     std::string sql = "CREATE OR REPLACE TEMP TABLE " + staging + " (" +
-                      kSql.QuoteIdentifier(spec_.key) + " VARCHAR, " +
-                      kSql.QuoteIdentifier(spec_.time_field) + " TIMESTAMPTZ, _event_day INTEGER";
-    for (const FieldSpec& f : kFields) {
-      sql += std::string(", ") + f.name + (f.integer ? " BIGINT" : " VARCHAR");
+                      kSql.QuoteIdentifier(spec_.key) + " VARCHAR, " + kFields[0].name +
+                      " VARCHAR, " + kSql.QuoteIdentifier(spec_.time_field) +
+                      " TIMESTAMPTZ, event_date DATE";
+    for (size_t i = 1; i < kNumFields; ++i) {
+      sql += std::string(", ") + kFields[i].name + (kFields[i].integer ? " BIGINT" : " VARCHAR");
     }
     sql += ", raw_json VARCHAR, _source_file VARCHAR, _source_line BIGINT)";
-    return conn_.Execute(sql);
-  }
-
-  // The batch as raw gets it, with event_date from the day number (ChunkAppender fills no
-  // DATE column).
-  Status Project(const std::string& from, const std::string& to) {
-    const std::string key = kSql.QuoteIdentifier(spec_.key);
-    std::string sql = "CREATE OR REPLACE TEMP TABLE " + to + " AS SELECT " + key + ", " +
-                      kFields[0].name + ", " + kSql.QuoteIdentifier(spec_.time_field) +
-                      ", CAST(DATE '1970-01-01' + _event_day AS DATE) AS event_date";
-    for (size_t i = 1; i < kNumFields; ++i) sql += std::string(", ") + kFields[i].name;
-    sql += ", raw_json, _source_file, _source_line FROM " + from;
     return conn_.Execute(sql);
   }
 
@@ -149,7 +139,6 @@ class JsonlLoader {
       }
     }
     const std::string staging = StagingName(spec_.ref, "");
-    const std::string batch_table = StagingName(spec_.ref, "_batch");
     RETURN_IF_ERROR(CreateStaging(staging));
     ASSIGN_OR_RETURN(warehouse::ChunkAppender app,
                      warehouse::ChunkAppender::Create(conn_, "", staging));
@@ -172,11 +161,9 @@ class JsonlLoader {
         }));
     RETURN_IF_ERROR(app.Close().WithContext(path.string()));
     seen_.clear();
-    RETURN_IF_ERROR(Project(staging, batch_table));
-    RETURN_IF_ERROR(conn_.Execute("DROP TABLE IF EXISTS " + staging));
 
     batch.ref = spec_.ref;
-    batch.staging = batch_table;
+    batch.staging = staging;
     batch.key = {spec_.key};
     batch.cursor = Cursor{file, batch.file_checksum};
     std::optional<std::string> date = internal::DateInName(file);
@@ -190,7 +177,7 @@ class JsonlLoader {
     report->quarantined += static_cast<int64_t>(batch.quarantined.size());
     report->inserted += result.inserted;
     for (std::string& col : result.added_columns) report->added_columns.push_back(col);
-    return conn_.Execute("DROP TABLE IF EXISTS " + batch_table);
+    return conn_.Execute("DROP TABLE IF EXISTS " + staging);
   }
 
   // Calls `fn(line, line_number)` for every non-blank line (without its line end), reading
@@ -279,10 +266,10 @@ class JsonlLoader {
               warehouse::Timestamp ts, int32_t day, std::string_view line) {
     RETURN_IF_ERROR(app.SetString(kKeyCol, key));
     RETURN_IF_ERROR(app.SetTimestamp(kTimeCol, ts));
-    RETURN_IF_ERROR(app.SetInt64(kDayCol, day));
+    RETURN_IF_ERROR(app.SetDate(kDayCol, day));
     for (size_t i = 0; i < kNumFields; ++i) {
       simdjson::dom::element el;
-      const uint64_t col = kFirstField + i;
+      const uint64_t col = FieldCol(i);
       if (obj.at_key(kFields[i].name).get(el) || el.is_null()) {
         RETURN_IF_ERROR(app.SetNull(col));
       } else if (kFields[i].integer) {

@@ -30,6 +30,7 @@ using internal::Load64;
 constexpr int64_t kMicrosPerSecond = 1000000;
 // PostgreSQL's binary timestamps and dates count from 2000-01-01.
 constexpr int64_t kPgEpochMicros = 946684800LL * kMicrosPerSecond;
+constexpr int32_t kPgEpochDays = 10957;
 constexpr int64_t kDefaultLookbackMicros = 3600 * kMicrosPerSecond;
 constexpr int64_t kDefaultBatchRows = 500000;
 constexpr int64_t kProgressEvery = 65536;
@@ -147,7 +148,7 @@ enum class Kind {
   kFloat8,
   kTimestamp,
   kTimestampTz,
-  kDate,     // staged as INTEGER days since 2000-01-01, converted to DATE
+  kDate,
   kDecimal,  // selected as text, staged as VARCHAR, converted to DECIMAL(p,s)
   kText,     // text, varchar and everything selected as ::text
 };
@@ -207,8 +208,6 @@ PgColumn MapColumn(std::string name, int64_t oid, int64_t typmod, std::string pg
       break;
     case 1082:
       set(Kind::kDate, "DATE");
-      c.load_type = "INTEGER";
-      c.convert_sql = "CAST(DATE '2000-01-01' + " + kDuck.QuoteIdentifier(c.name) + " AS DATE)";
       break;
     case 1700: {
       set(Kind::kText, "VARCHAR");
@@ -419,8 +418,9 @@ Status SetValue(warehouse::ChunkAppender& out, uint64_t col, Kind kind, const ch
     case Kind::kInt16:
       return out.SetInt64(col, static_cast<int16_t>(Load16(p)));
     case Kind::kInt32:
-    case Kind::kDate:
       return out.SetInt64(col, static_cast<int32_t>(Load32(p)));
+    case Kind::kDate:
+      return out.SetDate(col, static_cast<int32_t>(Load32(p)) + kPgEpochDays);
     case Kind::kInt64:
       return out.SetInt64(col, static_cast<int64_t>(Load64(p)));
     case Kind::kFloat4: {

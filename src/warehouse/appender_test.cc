@@ -162,6 +162,26 @@ TEST_F(WarehouseChunkAppender, UnsupportedColumnTypesAreRefusedAtCreate) {
   EXPECT_NE(app.status().message().find("DECIMAL"), std::string::npos) << app.status().message();
 }
 
+TEST_F(WarehouseChunkAppender, DatesAndNullsRoundTripAcrossChunks) {
+  ASSERT_TRUE(conn_.Execute("CREATE TABLE days (d DATE, n VARCHAR)").ok());
+  Result<ChunkAppender> app = ChunkAppender::Create(conn_, "", "days");
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  for (int32_t i = 0; i < 5000; ++i) {  // three chunks: the vectors are reset in between
+    ASSERT_TRUE((i % 7 == 0 ? app->SetNull(0) : app->SetDate(0, 19723 + i)).ok());
+    ASSERT_TRUE(app->SetString(1, std::to_string(i)).ok());
+    ASSERT_TRUE(app->EndRow().ok());
+  }
+  EXPECT_FALSE(app->SetDate(1, 0).ok());  // a VARCHAR column
+  ASSERT_TRUE(app->Close().ok());
+  QueryResult r = Query(
+      "SELECT count(d)::BIGINT, min(d)::VARCHAR, max(d)::VARCHAR, count(*) FILTER (WHERE "
+      "d = DATE '2024-01-01' + n::INTEGER)::BIGINT FROM days");
+  EXPECT_EQ(r.GetInt64(0, 0).value_or(0), 5000 - 715);
+  EXPECT_EQ(r.GetString(1, 0).value_or(""), "2024-01-02");
+  EXPECT_EQ(r.GetString(2, 0).value_or(""), "2037-09-08");
+  EXPECT_EQ(r.GetInt64(3, 0).value_or(0), 5000 - 715);
+}
+
 TEST_F(WarehouseChunkAppender, RowsAppendedInsideARolledBackTransactionDisappear) {
   ASSERT_TRUE(conn_.Execute("CREATE TABLE ids (id BIGINT)").ok());
   ASSERT_TRUE(conn_.Execute("BEGIN").ok());

@@ -22,6 +22,7 @@ bool IsSupported(duckdb_type type) {
     case DUCKDB_TYPE_BOOLEAN:
     case DUCKDB_TYPE_TIMESTAMP:
     case DUCKDB_TYPE_TIMESTAMP_TZ:
+    case DUCKDB_TYPE_DATE:
       return true;
     default:
       return false;
@@ -61,7 +62,9 @@ ChunkAppender::ChunkAppender(Appender appender, std::vector<duckdb_type> types,
       types_(std::move(types)),
       chunk_(chunk),
       capacity_(duckdb_vector_size()),
-      set_(types_.size(), false) {}
+      set_(types_.size(), 0) {
+  LoadVectors();
+}
 
 ChunkAppender::ChunkAppender(ChunkAppender&& other) noexcept
     : appender_(std::move(other.appender_)),
@@ -70,6 +73,8 @@ ChunkAppender::ChunkAppender(ChunkAppender&& other) noexcept
       capacity_(other.capacity_),
       row_(std::exchange(other.row_, 0)),
       set_(std::move(other.set_)),
+      vectors_(std::move(other.vectors_)),
+      data_(std::move(other.data_)),
       rows_appended_(other.rows_appended_) {}
 
 ChunkAppender& ChunkAppender::operator=(ChunkAppender&& other) noexcept {
@@ -81,6 +86,8 @@ ChunkAppender& ChunkAppender::operator=(ChunkAppender&& other) noexcept {
     capacity_ = other.capacity_;
     row_ = std::exchange(other.row_, 0);
     set_ = std::move(other.set_);
+    vectors_ = std::move(other.vectors_);
+    data_ = std::move(other.data_);
     rows_appended_ = other.rows_appended_;
   }
   return *this;
@@ -93,7 +100,7 @@ void ChunkAppender::DestroyChunk() {
   chunk_ = nullptr;
 }
 
-Status ChunkAppender::CheckColumn(uint64_t col, std::string_view what, bool ok_type) const {
+Status ChunkAppender::ColumnError(uint64_t col, std::string_view what, bool ok_type) const {
   if (!chunk_) {
     return FailedPreconditionError("chunk appending to " + appender_.table_name() +
                                    ": the appender is closed");
@@ -111,9 +118,14 @@ Status ChunkAppender::CheckColumn(uint64_t col, std::string_view what, bool ok_t
   return OkStatus();
 }
 
-void* ChunkAppender::Data(uint64_t col) {
-  set_[col] = true;
-  return duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk_, col));
+void ChunkAppender::LoadVectors() {
+  vectors_.assign(types_.size(), nullptr);
+  data_.assign(types_.size(), nullptr);
+  if (!chunk_) return;
+  for (uint64_t col = 0; col < types_.size(); ++col) {
+    vectors_[col] = duckdb_data_chunk_get_vector(chunk_, col);
+    data_[col] = duckdb_vector_get_data(vectors_[col]);
+  }
 }
 
 Status ChunkAppender::SetInt64(uint64_t col, int64_t value) {
@@ -122,7 +134,7 @@ Status ChunkAppender::SetInt64(uint64_t col, int64_t value) {
               (type == DUCKDB_TYPE_INTEGER && Fits<int32_t>(value)) ||
               (type == DUCKDB_TYPE_SMALLINT && Fits<int16_t>(value)) ||
               (type == DUCKDB_TYPE_TINYINT && Fits<int8_t>(value));
-  RETURN_IF_ERROR(CheckColumn(col, "the integer " + std::to_string(value), fits));
+  if (!Usable(col, fits)) return ColumnError(col, "the integer " + std::to_string(value), fits);
   void* data = Data(col);
   switch (type) {
     case DUCKDB_TYPE_BIGINT:
@@ -143,8 +155,8 @@ Status ChunkAppender::SetInt64(uint64_t col, int64_t value) {
 
 Status ChunkAppender::SetDouble(uint64_t col, double value) {
   duckdb_type type = col < types_.size() ? types_[col] : DUCKDB_TYPE_INVALID;
-  RETURN_IF_ERROR(
-      CheckColumn(col, "a double", type == DUCKDB_TYPE_DOUBLE || type == DUCKDB_TYPE_FLOAT));
+  const bool ok = type == DUCKDB_TYPE_DOUBLE || type == DUCKDB_TYPE_FLOAT;
+  if (!Usable(col, ok)) return ColumnError(col, "a double", ok);
   if (type == DUCKDB_TYPE_DOUBLE) {
     static_cast<double*>(Data(col))[row_] = value;
   } else {
@@ -155,34 +167,46 @@ Status ChunkAppender::SetDouble(uint64_t col, double value) {
 
 Status ChunkAppender::SetString(uint64_t col, std::string_view value) {
   duckdb_type type = col < types_.size() ? types_[col] : DUCKDB_TYPE_INVALID;
-  RETURN_IF_ERROR(CheckColumn(col, "a string", type == DUCKDB_TYPE_VARCHAR));
-  set_[col] = true;
-  duckdb_vector_assign_string_element_len(duckdb_data_chunk_get_vector(chunk_, col), row_,
-                                          value.data(), value.size());
+  if (!Usable(col, type == DUCKDB_TYPE_VARCHAR)) {
+    return ColumnError(col, "a string", type == DUCKDB_TYPE_VARCHAR);
+  }
+  set_[col] = 1;
+  duckdb_vector_assign_string_element_len(vectors_[col], row_, value.data(), value.size());
   return OkStatus();
 }
 
 Status ChunkAppender::SetBool(uint64_t col, bool value) {
   duckdb_type type = col < types_.size() ? types_[col] : DUCKDB_TYPE_INVALID;
-  RETURN_IF_ERROR(CheckColumn(col, "a bool", type == DUCKDB_TYPE_BOOLEAN));
+  if (!Usable(col, type == DUCKDB_TYPE_BOOLEAN)) {
+    return ColumnError(col, "a bool", type == DUCKDB_TYPE_BOOLEAN);
+  }
   static_cast<bool*>(Data(col))[row_] = value;
   return OkStatus();
 }
 
 Status ChunkAppender::SetTimestamp(uint64_t col, Timestamp value) {
   duckdb_type type = col < types_.size() ? types_[col] : DUCKDB_TYPE_INVALID;
-  RETURN_IF_ERROR(CheckColumn(col, "a timestamp",
-                              type == DUCKDB_TYPE_TIMESTAMP || type == DUCKDB_TYPE_TIMESTAMP_TZ));
+  const bool ok = type == DUCKDB_TYPE_TIMESTAMP || type == DUCKDB_TYPE_TIMESTAMP_TZ;
+  if (!Usable(col, ok)) return ColumnError(col, "a timestamp", ok);
   static_cast<int64_t*>(Data(col))[row_] = value.time_since_epoch().count();
   return OkStatus();
 }
 
+Status ChunkAppender::SetDate(uint64_t col, int32_t days_since_epoch) {
+  duckdb_type type = col < types_.size() ? types_[col] : DUCKDB_TYPE_INVALID;
+  if (!Usable(col, type == DUCKDB_TYPE_DATE)) {
+    return ColumnError(col, "a date", type == DUCKDB_TYPE_DATE);
+  }
+  static_cast<int32_t*>(Data(col))[row_] = days_since_epoch;
+  return OkStatus();
+}
+
 Status ChunkAppender::SetNull(uint64_t col) {
-  RETURN_IF_ERROR(CheckColumn(col, "NULL", true));
-  duckdb_vector vector = duckdb_data_chunk_get_vector(chunk_, col);
+  if (!Usable(col, true)) return ColumnError(col, "NULL", true);
+  duckdb_vector vector = vectors_[col];
   duckdb_vector_ensure_validity_writable(vector);
   duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vector), row_);
-  set_[col] = true;
+  set_[col] = 1;
   return OkStatus();
 }
 
@@ -192,12 +216,13 @@ Status ChunkAppender::EndRow() {
                                    ": the appender is closed");
   }
   for (uint64_t col = 0; col < set_.size(); ++col) {
-    if (!set_[col]) {
+    if (!set_[col]) {  // NOLINT: cold
+
       return InvalidArgumentError("chunk appending to " + appender_.table_name() + ": column " +
                                   std::to_string(col) + " of row " +
                                   std::to_string(rows_appended_ + row_) + " was not set");
     }
-    set_[col] = false;
+    set_[col] = 0;
   }
   ++row_;
   if (row_ == capacity_) return AppendPending();
@@ -210,8 +235,10 @@ Status ChunkAppender::AppendPending() {
   Status status = appender_.AppendChunk(chunk_);
   rows_appended_ += row_;
   row_ = 0;
-  // Reset also marks every row valid again, undoing this chunk's NULLs.
+  // Reset also marks every row valid again, undoing this chunk's NULLs; it may give the
+  // vectors new buffers.
   duckdb_data_chunk_reset(chunk_);
+  LoadVectors();
   return status;
 }
 

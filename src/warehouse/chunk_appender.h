@@ -9,7 +9,7 @@
 // Setters check the column's type, so a mistake is an error naming the table and column,
 // not silently reinterpreted memory: SetInt64 takes BIGINT/INTEGER/SMALLINT/TINYINT
 // columns (range-checked), SetDouble DOUBLE/FLOAT, SetString VARCHAR, SetBool BOOLEAN,
-// SetTimestamp TIMESTAMP/TIMESTAMP WITH TIME ZONE. Other column types are kUnimplemented
+// SetTimestamp TIMESTAMP/TIMESTAMP WITH TIME ZONE, SetDate DATE. Other column types are kUnimplemented
 // at Create(). EndRow() with an unset column is kInvalidArgument.
 //
 // Thread-safety: not thread-safe; the Connection must outlive it. Move-only.
@@ -48,6 +48,7 @@ class ChunkAppender {
   Status SetString(uint64_t col, std::string_view value);
   Status SetBool(uint64_t col, bool value);
   Status SetTimestamp(uint64_t col, Timestamp value);
+  Status SetDate(uint64_t col, int32_t days_since_epoch);  // 1970-01-01 is 0
   Status SetNull(uint64_t col);
   // Finishes the row; appends the chunk when it is full.
   Status EndRow();
@@ -57,8 +58,16 @@ class ChunkAppender {
 
  private:
   ChunkAppender(Appender appender, std::vector<duckdb_type> types, duckdb_data_chunk chunk);
-  Status CheckColumn(uint64_t col, std::string_view what, bool ok_type) const;
-  void* Data(uint64_t col);
+  // The checks every Set*() makes; ColumnError() builds the message only when one fails.
+  bool Usable(uint64_t col, bool ok_type) const {
+    return ok_type && chunk_ != nullptr && col < types_.size();
+  }
+  Status ColumnError(uint64_t col, std::string_view what, bool ok_type) const;
+  void* Data(uint64_t col) {
+    set_[col] = 1;
+    return data_[col];
+  }
+  void LoadVectors();  // vectors_ and data_ of chunk_
   Status AppendPending();
   void DestroyChunk();
 
@@ -67,7 +76,9 @@ class ChunkAppender {
   duckdb_data_chunk chunk_ = nullptr;
   uint64_t capacity_ = 0;
   uint64_t row_ = 0;       // next row to fill in chunk_
-  std::vector<bool> set_;  // which columns of row_ are set
+  std::vector<uint8_t> set_;  // which columns of row_ are set
+  std::vector<duckdb_vector> vectors_;
+  std::vector<void*> data_;
   uint64_t rows_appended_ = 0;
 };
 
