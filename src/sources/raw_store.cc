@@ -204,7 +204,7 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
     tmp_file = dir / (result.batch_id + ".parquet.tmp");
     RETURN_IF_ERROR(conn_.Execute("COPY (SELECT * FROM " + staging + ") TO " +
                                   kSql.QuoteLiteral(tmp_file.string()) +
-                                  " (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
+                                  " (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARQUET_VERSION V2)")
                         .WithContext("writing " + tmp_file.string()));
   }
 
