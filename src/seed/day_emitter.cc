@@ -144,7 +144,9 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
     PlacedOrder o;
     o.order_id = first_id + i;
     o.placed_at = times[i];
-    o.customer_id = model_.PickCustomer(rng, o.placed_at);
+    const ShopModel::PickedCustomer customer = model_.PickCustomer(rng, o.placed_at);
+    o.customer_id = customer.id;
+    o.country = customer.country;
     o.attribution = model_.PickAttribution(rng, day);
     const double c = rng.Uniform();
     o.channel = c < 0.55 ? "web" : c < 0.9 ? "mobile_app" : "marketplace";
@@ -154,7 +156,6 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
     } else {
       o.device = d < 0.48 ? "desktop" : d < 0.92 ? "mobile" : "tablet";
     }
-    o.country = model_.CustomerCountryAt(o.customer_id, o.placed_at);
 
     // About 2.5 lines per order, distinct products.
     const int n_lines = 1 + std::min(rng.Geometric(0.4), 11);

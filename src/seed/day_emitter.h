@@ -33,7 +33,7 @@ struct PlacedOrder {
   Attribution attribution;
   const char* channel;
   const char* device;
-  std::string country;
+  const char* country;  // a static string
   std::vector<int64_t> product_ids;
 };
 

@@ -150,7 +150,7 @@ class EventBuilder {
     const char* device;
     const char* channel;
     Attribution attribution;
-    std::string country;
+    const char* country;
   };
 
   // Returns the line's length so the caller can copy it (late or duplicate events).
@@ -302,9 +302,12 @@ Status ClickstreamFiles::AddDay(const ShopModel& model, int64_t day,
     const double d = rng.Uniform();
     EventBuilder::Session s{b.Id("s_"), b.Id("a_"), 0, d < 0.45 ? "desktop" : d < 0.9 ? "mobile" : "tablet",
                             rng.Chance(0.7) ? "web" : "mobile_app",
-                            model.PickAttribution(rng, day), ""};
-    if (rng.Chance(0.35)) s.customer_id = model.PickCustomer(rng, start);
-    s.country = s.customer_id ? model.CustomerCountryAt(s.customer_id, start) : "US";
+                            model.PickAttribution(rng, day), "US"};
+    if (rng.Chance(0.35)) {
+      const ShopModel::PickedCustomer customer = model.PickCustomer(rng, start);
+      s.customer_id = customer.id;
+      s.country = customer.country;
+    }
     int64_t t = start;
     const double u = rng.Uniform();
     const int depth = u < 0.5 ? 0 : u < 0.8 ? 1 : u < 0.93 ? 2 : 3;

@@ -10,6 +10,19 @@ namespace shoplytics::seed {
 
 namespace {
 
+// A uniform draw in [0, 1) from a hash, as Rng::Uniform draws from its state.
+double UnitFromHash(uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+
+// Whether an event drawn as `offset` + trunc(-mean * log(1 - u)) seconds after a start
+// comes after `elapsed` seconds, mostly without the log: -log(1 - u) >= u, so a large u
+// settles it (the margin covers the rounding of both sides).
+bool ExponentialAfter(double u, double mean, int64_t offset, int64_t elapsed) {
+  const int64_t slack = elapsed - offset;
+  if (slack < 0) return true;
+  if (mean * u >= static_cast<double>(slack + 1) * (1 + 1e-9)) return true;
+  return static_cast<int64_t>(-mean * std::log(1.0 - u)) > slack;
+}
+
 // Keys that separate the random streams of different kinds of entity.
 enum StreamKind : uint64_t {
   kDayStream = 1,
@@ -255,18 +268,22 @@ void ShopModel::BuildCustomerWeights() {
 
 int64_t ShopModel::SignupTime(int64_t id) const {
   // One hash is enough for one uniform draw (asked on every order).
-  const double u = static_cast<double>(
-                       HashKey({params_.seed, kCustomerStream, static_cast<uint64_t>(id), 1}) >>
-                       11) *
-                   0x1.0p-53;
+  const double u = UnitFromHash(HashKey({params_.seed, kCustomerStream, static_cast<uint64_t>(id), 1}));
   if (id <= preexisting_) {
     // Spread over the three years before the period.
     const double span = 3.0 * 365 * kSecondsPerDay;
     return DayStart(first_day_) - static_cast<int64_t>(span) +
            static_cast<int64_t>((static_cast<double>(id - 1) + u) / preexisting_ * span);
   }
-  auto it = std::upper_bound(first_customer_.begin(), first_customer_.end(), id);
-  const int64_t day_index = (it - first_customer_.begin()) - 1;
+  // The last day whose first customer is at most id (first_customer_[0] is): a branchless
+  // binary search, since the branches of a plain one are unpredictable here.
+  const int64_t* day = first_customer_.data();
+  for (size_t n = first_customer_.size(); n > 1;) {
+    const size_t half = n / 2;
+    day = day[half] <= id ? day + half : day;
+    n -= half;
+  }
+  const int64_t day_index = day - first_customer_.data();
   const int64_t first = first_customer_[day_index];
   const int64_t n = first_customer_[day_index + 1] - first;
   return DayStart(first_day_ + day_index) +
@@ -284,12 +301,22 @@ struct CustomerEvents {
 };
 
 // Deletion has a stream of its own: PickCustomer asks for it on every order.
+constexpr double kMeanLifeSeconds = 14 * 365.25 * kSecondsPerDay;
+constexpr int64_t kDeletionOffset = 7200;
+
+double DeletionDraw(uint64_t seed, int64_t id) {
+  return UnitFromHash(HashKey({seed, kCustomerStream, static_cast<uint64_t>(id), 3}));
+}
+
 int64_t DeletionTime(uint64_t seed, int64_t id, int64_t created) {
-  const double u = static_cast<double>(
-                       HashKey({seed, kCustomerStream, static_cast<uint64_t>(id), 3}) >> 11) *
-                   0x1.0p-53;
-  return created + 7200 +
-         static_cast<int64_t>(-14 * 365.25 * kSecondsPerDay * std::log(1.0 - u));
+  return created + kDeletionOffset +
+         static_cast<int64_t>(-kMeanLifeSeconds * std::log(1.0 - DeletionDraw(seed, id)));
+}
+
+// DeletionTime(seed, id, created) > t, mostly without its log.
+bool LiveAt(uint64_t seed, int64_t id, int64_t created, int64_t t) {
+  return ExponentialAfter(DeletionDraw(seed, id), kMeanLifeSeconds, kDeletionOffset,
+                          t - created);
 }
 
 // Where a customer lives, and whether and when they move: a stream of its own, since every
@@ -299,28 +326,43 @@ struct CountryFacts {
   int64_t change_at;
 };
 
-CountryFacts DrawCountry(uint64_t seed, int64_t id, int64_t created) {
+constexpr double kMeanStaySeconds = 20 * 365.25 * kSecondsPerDay;
+constexpr int64_t kMoveOffset = 3600;
+
+// The country stream's draws in order: the country, the new country, the move.
+Rng CountryStream(uint64_t seed, int64_t id) {
+  return Rng({seed, kCustomerStream, static_cast<uint64_t>(id), 4});
+}
+
+int PickCountry(Rng& r) {
   static const auto kWeights = [] {
     std::array<double, std::size(kCountries)> w{};
     for (size_t i = 0; i < std::size(kCountries); ++i) w[i] = kCountries[i].weight;
     return w;
   }();
-  Rng r({seed, kCustomerStream, static_cast<uint64_t>(id), 4});
-  double total = 0;
-  for (double w : kWeights) total += w;
-  auto pick = [&] {
-    double x = r.Uniform() * total;
-    for (size_t i = 0; i < kWeights.size(); ++i) {
-      if ((x -= kWeights[i]) < 0) return static_cast<int>(i);
-    }
-    return static_cast<int>(kWeights.size() - 1);
-  };
+  static const double kTotal = [] {
+    double total = 0;
+    for (double w : kWeights) total += w;
+    return total;
+  }();
+  double x = r.Uniform() * kTotal;
+  for (size_t i = 0; i < kWeights.size(); ++i) {
+    if ((x -= kWeights[i]) < 0) return static_cast<int>(i);
+  }
+  return static_cast<int>(kWeights.size() - 1);
+}
+
+int NewCountry(Rng& r, int country) {
+  const int new_country = PickCountry(r);
+  return new_country == country ? (country + 1) % std::size(kCountries) : new_country;
+}
+
+CountryFacts DrawCountry(uint64_t seed, int64_t id, int64_t created) {
+  Rng r = CountryStream(seed, id);
   CountryFacts f;
-  f.country = pick();
-  f.new_country = pick();
-  if (f.new_country == f.country) f.new_country = (f.country + 1) % std::size(kCountries);
-  f.change_at =
-      created + 3600 + static_cast<int64_t>(r.Exponential(20 * 365.25 * kSecondsPerDay));
+  f.country = PickCountry(r);
+  f.new_country = NewCountry(r, f.country);
+  f.change_at = created + kMoveOffset + static_cast<int64_t>(r.Exponential(kMeanStaySeconds));
   return f;
 }
 
@@ -385,8 +427,19 @@ int64_t ShopModel::CustomerDeletedAt(int64_t id) const {
 }
 
 std::string ShopModel::CustomerCountryAt(int64_t id, int64_t t) const {
-  const CountryFacts f = DrawCountry(params_.seed, id, SignupTime(id));
-  return kCountries[f.change_at <= t ? f.new_country : f.country].code;
+  return CountryAt(id, SignupTime(id), t);
+}
+
+// DrawCountry's answer at t, drawing the new country (and taking the log) only when needed.
+const char* ShopModel::CountryAt(int64_t id, int64_t created, int64_t t) const {
+  Rng r = CountryStream(params_.seed, id);
+  const int country = PickCountry(r);
+  Rng move = r;
+  move.Next();  // the new country's draw
+  if (ExponentialAfter(move.Uniform(), kMeanStaySeconds, kMoveOffset, t - created)) {
+    return kCountries[country].code;
+  }
+  return kCountries[NewCountry(r, country)].code;
 }
 
 bool ShopModel::CustomerChangedBetween(int64_t id, int64_t from, int64_t to) const {
@@ -397,7 +450,7 @@ bool ShopModel::CustomerChangedBetween(int64_t id, int64_t from, int64_t to) con
   return false;
 }
 
-int64_t ShopModel::PickCustomer(Rng& rng, int64_t t) const {
+ShopModel::PickedCustomer ShopModel::PickCustomer(Rng& rng, int64_t t) const {
   const int64_t day = t / kSecondsPerDay;
   const int64_t first_today = FirstCustomerIdOn(day);
   const int64_t n_today = SignupsOn(day);
@@ -420,9 +473,11 @@ int64_t ShopModel::PickCustomer(Rng& rng, int64_t t) const {
       auto it = std::upper_bound(cum_weight_.begin() + lo, cum_weight_.begin() + hi, x);
       id = std::min<int64_t>(it - cum_weight_.begin(), signed_up - 1);
     }
-    if (CustomerDeletedAt(id) > t) return id;
+    const int64_t created = SignupTime(id);
+    if (LiveAt(params_.seed, id, created, t)) return {id, CountryAt(id, created, t)};
   }
-  return std::max<int64_t>(signed_up - 1, 1);
+  const int64_t id = std::max<int64_t>(signed_up - 1, 1);
+  return {id, CountryAt(id, SignupTime(id), t)};
 }
 
 void ShopModel::BuildCatalog() {

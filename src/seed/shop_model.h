@@ -142,9 +142,15 @@ class ShopModel {
   // Last time at or before t the customer changed, for --advance (kNever if none in range).
   bool CustomerChangedBetween(int64_t id, int64_t from, int64_t to) const;
 
+  // The customer of an order placed at t, and the country the customer lives in then
+  // (CustomerCountryAt(id, t); a static string).
+  struct PickedCustomer {
+    int64_t id;
+    const char* country;
+  };
   // Picks the customer of an order placed at t, from those signed up by then: recent
   // sign-ups place first orders; the rest follow a Pareto spread of purchase frequency.
-  int64_t PickCustomer(Rng& rng, int64_t t) const;
+  PickedCustomer PickCustomer(Rng& rng, int64_t t) const;
 
   const std::vector<Product>& products() const { return products_; }
   int64_t PriceAt(const Product& p, int64_t t) const;
@@ -172,6 +178,7 @@ class ShopModel {
   void BuildCatalog();
   void BuildCustomerWeights();
   int64_t SignupTime(int64_t id) const;
+  const char* CountryAt(int64_t id, int64_t created, int64_t t) const;
 
   ShopParams params_;
   int64_t end_day_ = 0;

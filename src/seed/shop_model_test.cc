@@ -38,8 +38,10 @@ TEST(ShopModel, PicksOnlyCustomersWhoHaveSignedUpAndAreNotDeleted) {
   for (int64_t d = m.start_day(); d < m.end_day(); d += 17) {
     for (int i = 0; i < 200; ++i) {
       const int64_t t = ShopModel::RandomTimeOn(rng, d);
-      const int64_t id = m.PickCustomer(rng, t);
+      const ShopModel::PickedCustomer picked = m.PickCustomer(rng, t);
+      const int64_t id = picked.id;
       ASSERT_GE(id, 1);
+      EXPECT_EQ(picked.country, m.CustomerCountryAt(id, t)) << "customer " << id;
       EXPECT_LE(m.CustomerCreatedAt(id), t) << "customer " << id;
       EXPECT_GT(m.CustomerDeletedAt(id), t) << "customer " << id;
     }
