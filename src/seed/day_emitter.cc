@@ -136,6 +136,8 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
   std::sort(times.begin(), times.end());
   if (placed != nullptr) placed->clear();
 
+  PriceDay(day);
+  const Product* const catalog = model_.products().data();
   std::vector<const Product*> lines;
   std::vector<int> quantities;
   std::vector<int64_t> unit_prices;
@@ -174,10 +176,14 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
       const int quantity = q < 0.86 ? 1 : q < 0.97 ? 2 : static_cast<int>(rng.Int(3, 5));
       lines.push_back(p);
       quantities.push_back(quantity);
-      unit_prices.push_back(model_.PriceAt(*p, o.placed_at));
+      unit_prices.push_back(LinePrice(p - catalog, o.placed_at));
       subtotal += quantity * unit_prices.back();
     }
     const Coupon* coupon = PickCoupon(rng, coupon_day);
+    // The day's draws for this order are done: warm the next order's customer pick while
+    // this one's rows are written.
+    const ShopModel::PickHint next_pick =
+        i + 1 < n ? model_.PrefetchPick(rng, times[i + 1]) : ShopModel::PickHint{};
     const int64_t discount = coupon ? subtotal * coupon->percent / 100 : 0;
     const int64_t shipping =
         (subtotal - discount >= 5000 || (coupon && coupon->free_shipping)) ? 0 : 599;
@@ -205,7 +211,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
           w->BeginRow(8);
           w->Int64(item_id);
           w->Int64(o.order_id);
-          w->Int64(lines[l]->id);
+          w->Int64(lines[l] - catalog + 1);
           w->Int32(quantities[l]);
           w->Int64(unit);
           w->Int64(line_discount);
@@ -215,16 +221,38 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
         }
       }
     }
+    model_.WarmPick(next_pick);
     RETURN_IF_ERROR(EmitStripe(o.order_id, o.customer_id, o.total_cents, life, window, writers));
     if (placed != nullptr) {
       if (with_products) {
         o.product_ids.reserve(lines.size());
-        for (const Product* p : lines) o.product_ids.push_back(p->id);
+        for (const Product* p : lines) o.product_ids.push_back(p - catalog + 1);
       }
       placed->push_back(std::move(o));
     }
   }
   return OkStatus();
+}
+
+void DayEmitter::PriceDay(int64_t day) {
+  if (day == priced_day_) return;
+  const std::vector<Product>& products = model_.products();
+  day_price_.resize(products.size());
+  price_until_.resize(products.size());
+  const int64_t start = day * kSecondsPerDay;
+  for (size_t i = 0; i < products.size(); ++i) {
+    const Product& p = products[i];
+    day_price_[i] = model_.PriceAt(p, start);
+    auto next = std::upper_bound(p.price_changes.begin(), p.price_changes.end(), start,
+                                 [](int64_t v, const auto& change) { return v < change.first; });
+    price_until_[i] = next == p.price_changes.end() ? INT64_MAX : next->first;
+  }
+  priced_day_ = day;
+}
+
+int64_t DayEmitter::LinePrice(ptrdiff_t product, int64_t t) const {
+  if (t < price_until_[product]) return day_price_[product];
+  return model_.PriceAt(model_.products()[product], t);
 }
 
 Status DayEmitter::WriteOrder(CopyRowWriter& w, const PlacedOrder& o, int64_t subtotal,

@@ -79,6 +79,14 @@ class DayEmitter {
                                const std::string& source, const char* description,
                                int64_t created, int64_t now) const;
 
+  // Prices on the day EmitDay works on, by product index: the price when the day starts,
+  // valid until the product's next change, so most lines skip the search of its changes.
+  void PriceDay(int64_t day);
+  int64_t LinePrice(ptrdiff_t product, int64_t t) const;
+  int64_t priced_day_ = INT64_MIN;
+  std::vector<int64_t> day_price_;
+  std::vector<int64_t> price_until_;
+
   // The Stripe id of (kind, key), remembered per kind: one order asks for its charge's and
   // balance transaction's ids several times.
   const std::string& Id(std::string_view prefix, uint64_t kind, uint64_t key) const;

@@ -450,13 +450,21 @@ bool ShopModel::CustomerChangedBetween(int64_t id, int64_t from, int64_t to) con
   return false;
 }
 
-ShopModel::PickedCustomer ShopModel::PickCustomer(Rng& rng, int64_t t) const {
+int64_t ShopModel::SignedUpBy(int64_t t) const {
   const int64_t day = t / kSecondsPerDay;
-  const int64_t first_today = FirstCustomerIdOn(day);
-  const int64_t n_today = SignupsOn(day);
+  return FirstCustomerIdOn(day) + (t - DayStart(day)) * SignupsOn(day) / kSecondsPerDay;
+}
+
+int64_t ShopModel::WeightBucket(double x) const {
+  const int64_t buckets = static_cast<int64_t>(customer_bucket_.size()) - 2;
+  return std::min<int64_t>(
+      static_cast<int64_t>(x / cum_weight_.back() * static_cast<double>(buckets)), buckets);
+}
+
+ShopModel::PickedCustomer ShopModel::PickCustomer(Rng& rng, int64_t t) const {
+  const int64_t first_today = FirstCustomerIdOn(t / kSecondsPerDay);
   // Every id below signed_up registered at or before t.
-  const int64_t signed_up =
-      first_today + (t - DayStart(day)) * n_today / kSecondsPerDay;
+  const int64_t signed_up = SignedUpBy(t);
   for (int attempt = 0; attempt < 16; ++attempt) {
     int64_t id;
     if (signed_up > first_today && rng.Chance(0.3)) {
@@ -465,19 +473,38 @@ ShopModel::PickedCustomer ShopModel::PickCustomer(Rng& rng, int64_t t) const {
     } else {
       const double x = rng.Uniform() * cum_weight_[signed_up - 1];
       // The first id whose cumulative weight exceeds x lies within x's bucket.
-      const int64_t buckets = static_cast<int64_t>(customer_bucket_.size()) - 2;
-      const int64_t b = std::min<int64_t>(
-          static_cast<int64_t>(x / cum_weight_.back() * static_cast<double>(buckets)), buckets);
+      const int64_t b = WeightBucket(x);
       const int64_t lo = std::clamp<int64_t>(customer_bucket_[b], 1, signed_up - 1);
       const int64_t hi = std::clamp<int64_t>(customer_bucket_[b + 1] + 1, lo, signed_up);
-      auto it = std::upper_bound(cum_weight_.begin() + lo, cum_weight_.begin() + hi, x);
-      id = std::min<int64_t>(it - cum_weight_.begin(), signed_up - 1);
+      // upper_bound, branchless: the range is short and the comparisons unpredictable.
+      const double* first = cum_weight_.data() + lo;
+      for (int64_t n = hi - lo; n > 0;) {
+        const int64_t half = n / 2;
+        const bool right = !(x < first[half]);
+        first = right ? first + half + 1 : first;
+        n = right ? n - half - 1 : half;
+      }
+      id = std::min<int64_t>(first - cum_weight_.data(), signed_up - 1);
     }
     const int64_t created = SignupTime(id);
     if (LiveAt(params_.seed, id, created, t)) return {id, CountryAt(id, created, t)};
   }
   const int64_t id = std::max<int64_t>(signed_up - 1, 1);
   return {id, CountryAt(id, SignupTime(id), t)};
+}
+
+ShopModel::PickHint ShopModel::PrefetchPick(Rng rng, int64_t t) const {
+  const int64_t signed_up = SignedUpBy(t);
+  if (signed_up > FirstCustomerIdOn(t / kSecondsPerDay) && rng.Chance(0.3)) return {};
+  const int64_t b = WeightBucket(rng.Uniform() * cum_weight_[signed_up - 1]);
+  __builtin_prefetch(&customer_bucket_[b]);
+  return {b};
+}
+
+void ShopModel::WarmPick(const PickHint& hint) const {
+  if (hint.bucket < 0) return;
+  __builtin_prefetch(&cum_weight_[customer_bucket_[hint.bucket]]);
+  __builtin_prefetch(&cum_weight_[customer_bucket_[hint.bucket + 1]]);
 }
 
 void ShopModel::BuildCatalog() {
@@ -525,6 +552,7 @@ void ShopModel::BuildCatalog() {
       p.price_changes.emplace_back(
           t, PriceEnding99(static_cast<double>(p.base_price_cents) * r.Uniform(0.8, 1.15)));
     }
+    product_created_.push_back(p.created_at);
     products_.push_back(std::move(p));
   }
   // Vose's alias method.
@@ -576,8 +604,8 @@ int64_t ShopModel::PriceUpdatedAt(const Product& p, int64_t t) const {
 const Product& ShopModel::PickProduct(Rng& rng, int64_t t) const {
   for (int attempt = 0; attempt < 8; ++attempt) {
     const size_t i = static_cast<size_t>(rng.Int(0, static_cast<int64_t>(products_.size()) - 1));
-    const Product& p = products_[rng.Uniform() < product_prob_[i] ? i : product_alias_[i]];
-    if (p.created_at <= t) return p;
+    const size_t pick = rng.Uniform() < product_prob_[i] ? i : product_alias_[i];
+    if (product_created_[pick] <= t) return products_[pick];
   }
   return products_[0];
 }

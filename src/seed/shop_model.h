@@ -151,7 +151,18 @@ class ShopModel {
   // Picks the customer of an order placed at t, from those signed up by then: recent
   // sign-ups place first orders; the rest follow a Pareto spread of purchase frequency.
   PickedCustomer PickCustomer(Rng& rng, int64_t t) const;
+  // Warms the caches for the PickCustomer(rng, t) a caller is about to make, passing a copy
+  // of its rng: the draw reads two large tables at random, and their cache misses cost
+  // more than the rest of the pick. PrefetchPick starts loading the first table; WarmPick,
+  // called a little later, the part of the second that the first points to. Neither
+  // changes anything; a pick without them gives the same customer.
+  struct PickHint {
+    int64_t bucket = -1;
+  };
+  PickHint PrefetchPick(Rng rng, int64_t t) const;
+  void WarmPick(const PickHint& hint) const;
 
+  // products()[i].id == i + 1.
   const std::vector<Product>& products() const { return products_; }
   int64_t PriceAt(const Product& p, int64_t t) const;
   int64_t PriceUpdatedAt(const Product& p, int64_t t) const;
@@ -178,6 +189,8 @@ class ShopModel {
   void BuildCatalog();
   void BuildCustomerWeights();
   int64_t SignupTime(int64_t id) const;
+  int64_t SignedUpBy(int64_t t) const;  // customers with smaller ids signed up by t
+  int64_t WeightBucket(double x) const;
   const char* CountryAt(int64_t id, int64_t created, int64_t t) const;
 
   ShopParams params_;
@@ -192,6 +205,7 @@ class ShopModel {
   // Walker's alias table over product popularity: O(1) draws.
   std::vector<double> product_prob_;
   std::vector<uint32_t> product_alias_;
+  std::vector<int64_t> product_created_;  // products_[i].created_at, compact for the draws
   // customer_bucket_[b]: first id whose cumulative weight exceeds b / kBuckets of the
   // total, so a weighted draw searches one small range instead of all customers.
   std::vector<int32_t> customer_bucket_;
