@@ -298,9 +298,9 @@ void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t custome
   const int64_t refund_at = OrderLife::At(RefundAt(life), t);
   const int64_t refunded = refund_at != kNever ? RefundAmount(life, total) : 0;
   std::string last4;
-  AppendPadded(last4, static_cast<int64_t>(HashKey({model_.params().seed, 77,
-                                                    static_cast<uint64_t>(order_id)}) %
-                                            10000),
+  AppendPadded(last4,
+               static_cast<int64_t>(HashKeyFrom(last4_key_, {static_cast<uint64_t>(order_id)}) %
+                                    10000),
                4);
   w.BeginRow(18);
   w.Text(Id("ch", failed ? kFailedChargeId : kChargeId, order_id));

@@ -46,7 +46,9 @@ struct EmitWindow {
 class DayEmitter {
  public:
   DayEmitter(const ShopModel& model, int64_t next_item_id)
-      : model_(model), next_item_id_(next_item_id) {}
+      : model_(model),
+        next_item_id_(next_item_id),
+        last4_key_(HashKey({model.params().seed, 77})) {}
 
   // Emits customers with ids in [first, last) (their state at window.to).
   Status EmitCustomers(int64_t first, int64_t last, const EmitWindow& window,
@@ -98,6 +100,7 @@ class DayEmitter {
 
   const ShopModel& model_;
   int64_t next_item_id_;
+  uint64_t last4_key_;  // HashKey({seed, 77}): card digits are HashKey({seed, 77, order_id})
   std::vector<int64_t> hard_deleted_;
 };
 

@@ -20,14 +20,21 @@ inline uint64_t SplitMix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-// Mixes any number of integers into one 64-bit key.
-inline uint64_t HashKey(std::initializer_list<uint64_t> parts) {
-  uint64_t h = 0x6a09e667f3bcc909ULL;
+// Continues a HashKey from the key of its first parts:
+// HashKeyFrom(HashKey({a, b}), {c, d}) == HashKey({a, b, c, d}), so keys that share a
+// prefix (the seed and a stream) need not mix it again each time.
+inline uint64_t HashKeyFrom(uint64_t prefix_key, std::initializer_list<uint64_t> parts) {
+  uint64_t h = prefix_key;
   for (uint64_t p : parts) {
     uint64_t s = h ^ p;
     h = SplitMix64(s);
   }
   return h;
+}
+
+// Mixes any number of integers into one 64-bit key.
+inline uint64_t HashKey(std::initializer_list<uint64_t> parts) {
+  return HashKeyFrom(0x6a09e667f3bcc909ULL, parts);
 }
 
 class Rng {

@@ -30,6 +30,7 @@ enum StreamKind : uint64_t {
   kProductStream,
   kLifeStream,
   kWeightStream,
+  kStripeIdStream = 0x5772697065ULL,
 };
 
 constexpr ScalePreset kScales[] = {
@@ -189,7 +190,11 @@ int64_t ShopModel::EndDay(const ShopParams& params) {
          (start.day - 1);
 }
 
-ShopModel::ShopModel(const ShopParams& params, int64_t horizon_days) : params_(params) {
+ShopModel::ShopModel(const ShopParams& params, int64_t horizon_days)
+    : params_(params),
+      customer_key_(HashKey({params.seed, kCustomerStream})),
+      life_key_(HashKey({params.seed, kLifeStream})),
+      stripe_key_(HashKey({params.seed, kStripeIdStream})) {
   end_day_ = EndDay(params_);
   first_day_ = params_.start_day;
   PlanDays(horizon_days);
@@ -268,7 +273,7 @@ void ShopModel::BuildCustomerWeights() {
 
 int64_t ShopModel::SignupTime(int64_t id) const {
   // One hash is enough for one uniform draw (asked on every order).
-  const double u = UnitFromHash(HashKey({params_.seed, kCustomerStream, static_cast<uint64_t>(id), 1}));
+  const double u = UnitFromHash(HashKeyFrom(customer_key_, {static_cast<uint64_t>(id), 1}));
   if (id <= preexisting_) {
     // Spread over the three years before the period.
     const double span = 3.0 * 365 * kSecondsPerDay;
@@ -304,18 +309,20 @@ struct CustomerEvents {
 constexpr double kMeanLifeSeconds = 14 * 365.25 * kSecondsPerDay;
 constexpr int64_t kDeletionOffset = 7200;
 
-double DeletionDraw(uint64_t seed, int64_t id) {
-  return UnitFromHash(HashKey({seed, kCustomerStream, static_cast<uint64_t>(id), 3}));
+// customer_key: HashKey({seed, kCustomerStream}), here and below.
+double DeletionDraw(uint64_t customer_key, int64_t id) {
+  return UnitFromHash(HashKeyFrom(customer_key, {static_cast<uint64_t>(id), 3}));
 }
 
-int64_t DeletionTime(uint64_t seed, int64_t id, int64_t created) {
+int64_t DeletionTime(uint64_t customer_key, int64_t id, int64_t created) {
   return created + kDeletionOffset +
-         static_cast<int64_t>(-kMeanLifeSeconds * std::log(1.0 - DeletionDraw(seed, id)));
+         static_cast<int64_t>(-kMeanLifeSeconds *
+                              std::log(1.0 - DeletionDraw(customer_key, id)));
 }
 
-// DeletionTime(seed, id, created) > t, mostly without its log.
-bool LiveAt(uint64_t seed, int64_t id, int64_t created, int64_t t) {
-  return ExponentialAfter(DeletionDraw(seed, id), kMeanLifeSeconds, kDeletionOffset,
+// DeletionTime(customer_key, id, created) > t, mostly without its log.
+bool LiveAt(uint64_t customer_key, int64_t id, int64_t created, int64_t t) {
+  return ExponentialAfter(DeletionDraw(customer_key, id), kMeanLifeSeconds, kDeletionOffset,
                           t - created);
 }
 
@@ -330,8 +337,8 @@ constexpr double kMeanStaySeconds = 20 * 365.25 * kSecondsPerDay;
 constexpr int64_t kMoveOffset = 3600;
 
 // The country stream's draws in order: the country, the new country, the move.
-Rng CountryStream(uint64_t seed, int64_t id) {
-  return Rng({seed, kCustomerStream, static_cast<uint64_t>(id), 4});
+Rng CountryStream(uint64_t customer_key, int64_t id) {
+  return Rng(HashKeyFrom(customer_key, {static_cast<uint64_t>(id), 4}));
 }
 
 int PickCountry(Rng& r) {
@@ -357,8 +364,8 @@ int NewCountry(Rng& r, int country) {
   return new_country == country ? (country + 1) % std::size(kCountries) : new_country;
 }
 
-CountryFacts DrawCountry(uint64_t seed, int64_t id, int64_t created) {
-  Rng r = CountryStream(seed, id);
+CountryFacts DrawCountry(uint64_t customer_key, int64_t id, int64_t created) {
+  Rng r = CountryStream(customer_key, id);
   CountryFacts f;
   f.country = PickCountry(r);
   f.new_country = NewCountry(r, f.country);
@@ -366,14 +373,14 @@ CountryFacts DrawCountry(uint64_t seed, int64_t id, int64_t created) {
   return f;
 }
 
-CustomerEvents DrawCustomer(uint64_t seed, int64_t id, int64_t created) {
-  Rng r({seed, kCustomerStream, static_cast<uint64_t>(id), 2});
+CustomerEvents DrawCustomer(uint64_t customer_key, int64_t id, int64_t created) {
+  Rng r(HashKeyFrom(customer_key, {static_cast<uint64_t>(id), 2}));
   CustomerEvents e{};
   e.first = static_cast<int>(r.Int(0, std::size(kFirstNames) - 1));
   e.last = static_cast<int>(r.Int(0, std::size(kLastNames) - 1));
   e.domain = static_cast<int>(r.Int(0, std::size(kEmailDomains) - 1));
   e.new_domain = static_cast<int>(r.Int(0, std::size(kEmailDomains) - 1));
-  const CountryFacts where = DrawCountry(seed, id, created);
+  const CountryFacts where = DrawCountry(customer_key, id, created);
   e.country = where.country;
   e.new_country = where.new_country;
   e.country_change_at = where.change_at;
@@ -383,7 +390,7 @@ CustomerEvents DrawCustomer(uint64_t seed, int64_t id, int64_t created) {
   constexpr double kYear = 365.25 * kSecondsPerDay;
   e.email_change_at = created + 3600 + static_cast<int64_t>(r.Exponential(8 * kYear));
   e.hard_delete = r.Chance(0.3);
-  e.delete_at = DeletionTime(seed, id, created);
+  e.delete_at = DeletionTime(customer_key, id, created);
   return e;
 }
 }  // namespace
@@ -392,7 +399,7 @@ Customer ShopModel::CustomerAt(int64_t id, int64_t t) const {
   Customer c;
   c.id = id;
   c.created_at = SignupTime(id);
-  const CustomerEvents e = DrawCustomer(params_.seed, id, c.created_at);
+  const CustomerEvents e = DrawCustomer(customer_key_, id, c.created_at);
   c.first_name = kFirstNames[e.first];
   c.last_name = kLastNames[e.last];
   std::string local = c.first_name + "." + c.last_name;
@@ -423,7 +430,7 @@ Customer ShopModel::CustomerAt(int64_t id, int64_t t) const {
 }
 
 int64_t ShopModel::CustomerDeletedAt(int64_t id) const {
-  return DeletionTime(params_.seed, id, SignupTime(id));
+  return DeletionTime(customer_key_, id, SignupTime(id));
 }
 
 std::string ShopModel::CustomerCountryAt(int64_t id, int64_t t) const {
@@ -432,7 +439,7 @@ std::string ShopModel::CustomerCountryAt(int64_t id, int64_t t) const {
 
 // DrawCountry's answer at t, drawing the new country (and taking the log) only when needed.
 const char* ShopModel::CountryAt(int64_t id, int64_t created, int64_t t) const {
-  Rng r = CountryStream(params_.seed, id);
+  Rng r = CountryStream(customer_key_, id);
   const int country = PickCountry(r);
   Rng move = r;
   move.Next();  // the new country's draw
@@ -443,7 +450,7 @@ const char* ShopModel::CountryAt(int64_t id, int64_t created, int64_t t) const {
 }
 
 bool ShopModel::CustomerChangedBetween(int64_t id, int64_t from, int64_t to) const {
-  const CustomerEvents e = DrawCustomer(params_.seed, id, SignupTime(id));
+  const CustomerEvents e = DrawCustomer(customer_key_, id, SignupTime(id));
   for (int64_t t : {e.email_change_at, e.country_change_at, e.delete_at}) {
     if (t > from && t <= to) return true;
   }
@@ -487,7 +494,7 @@ ShopModel::PickedCustomer ShopModel::PickCustomer(Rng& rng, int64_t t) const {
       id = std::min<int64_t>(first - cum_weight_.data(), signed_up - 1);
     }
     const int64_t created = SignupTime(id);
-    if (LiveAt(params_.seed, id, created, t)) return {id, CountryAt(id, created, t)};
+    if (LiveAt(customer_key_, id, created, t)) return {id, CountryAt(id, created, t)};
   }
   const int64_t id = std::max<int64_t>(signed_up - 1, 1);
   return {id, CountryAt(id, SignupTime(id), t)};
@@ -611,7 +618,7 @@ const Product& ShopModel::PickProduct(Rng& rng, int64_t t) const {
 }
 
 OrderLife ShopModel::LifeOf(int64_t order_id, int64_t placed_at) const {
-  Rng r({params_.seed, kLifeStream, static_cast<uint64_t>(order_id)});
+  Rng r(HashKeyFrom(life_key_, {static_cast<uint64_t>(order_id)}));
   constexpr int64_t kHour = 3600, kDay = kSecondsPerDay;
   OrderLife life;
   life.placed_at = placed_at;
@@ -694,22 +701,23 @@ void ShopModel::AppendStripeId(std::string& out, std::string_view prefix, uint64
                                uint64_t key) const {
   static constexpr char kAlphabet[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  uint64_t state = HashKey({params_.seed, 0x5772697065ULL, kind, key});
-  char id[24];
+  uint64_t state = HashKeyFrom(stripe_key_, {kind, key});
+  const size_t start = out.size();
+  out.resize(start + prefix.size() + 1 + 24);
+  char* id = out.data() + start;
+  id = std::copy(prefix.begin(), prefix.end(), id);
+  *id++ = '_';
   // Each word yields base-62 digits from its high end by multiply-shift (no division);
-  // ten digits use about 60 of its 64 bits.
-  int n = 0;
+  // ten digits use about 60 of its 64 bits. The digits go straight into `out`: built
+  // elsewhere and copied, they cost a store-forwarding stall.
   for (int word = 0; word < 3; ++word) {
     uint64_t bits = SplitMix64(state);
     for (int i = 0; i < (word == 2 ? 4 : 10); ++i) {
       const unsigned __int128 m = static_cast<unsigned __int128>(bits) * 62;
-      id[n++] = kAlphabet[static_cast<uint64_t>(m >> 64)];
+      *id++ = kAlphabet[static_cast<uint64_t>(m >> 64)];
       bits = static_cast<uint64_t>(m);
     }
   }
-  out.append(prefix);
-  out.push_back('_');
-  out.append(id, sizeof(id));
 }
 
 }  // namespace shoplytics::seed

@@ -151,9 +151,9 @@ class ShopModel {
   // Picks the customer of an order placed at t, from those signed up by then: recent
   // sign-ups place first orders; the rest follow a Pareto spread of purchase frequency.
   PickedCustomer PickCustomer(Rng& rng, int64_t t) const;
-  // Warms the caches for the PickCustomer(rng, t) a caller is about to make, passing a copy
-  // of its rng: the draw reads two large tables at random, and their cache misses cost
-  // more than the rest of the pick. PrefetchPick starts loading the first table; WarmPick,
+  // Warms the caches for the PickCustomer(rng, t) a caller is about to make, given a copy
+  // of its rng: the pick reads two large tables at random, and their cache misses cost
+  // more than the rest of it. PrefetchPick starts loading the first table; WarmPick,
   // called a little later, the part of the second that the first points to. Neither
   // changes anything; a pick without them gives the same customer.
   struct PickHint {
@@ -194,6 +194,10 @@ class ShopModel {
   const char* CountryAt(int64_t id, int64_t created, int64_t t) const;
 
   ShopParams params_;
+  // HashKey({seed, stream}) of the streams drawn on every order, mixed once.
+  uint64_t customer_key_;
+  uint64_t life_key_;
+  uint64_t stripe_key_;
   int64_t end_day_ = 0;
   int64_t first_day_ = 0;
   int64_t preexisting_ = 0;
