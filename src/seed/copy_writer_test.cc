@@ -52,6 +52,24 @@ TEST(CopyRowWriter, FlushesFullChunksAndKeepsTheFirstError) {
   EXPECT_EQ(w.Finish().code(), StatusCode::kUnavailable);
 }
 
+TEST(CopyRowWriter, WritesTextsOfEveryShortLength) {
+  std::string out;
+  CopyRowWriter w([&](std::string&& c) {
+    out += c;
+    return OkStatus();
+  });
+  std::string expected = std::string("PGCOPY\n\377\r\n\0", 11) + std::string(8, '\0');
+  const std::string text = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (size_t n = 0; n <= text.size(); ++n) {
+    w.BeginRow(1);
+    w.Text(std::string_view(text).substr(0, n));
+    ASSERT_TRUE(w.EndRow().ok());
+    expected += std::string("\0\1\0\0\0", 5) + static_cast<char>(n) + text.substr(0, n);
+  }
+  ASSERT_TRUE(w.Finish().ok());
+  EXPECT_EQ(out, expected + "\377\377");
+}
+
 TEST(CopyRowWriter, OverwritesABufferTheFlushHandsBack) {
   std::vector<std::string> chunks;
   std::string spent(200, 'x');  // a sent buffer, returned dirty

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "seed/calendar.h"
 
@@ -23,27 +24,66 @@ enum StripeKind : uint64_t {
   kCustomerId,
 };
 
-// Appends n as at least `width` zero-padded digits.
-void AppendPadded(std::string& out, int64_t n, int width) {
-  char digits[24];
-  int len = 0;
-  do {
-    digits[len++] = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n > 0);
-  for (int i = len; i < width; ++i) out.push_back('0');
-  while (len > 0) out.push_back(digits[--len]);
+// Writes n as at least `width` zero-padded digits ending just before `end`, two digits at a
+// time; returns where the digits start.
+char* PutDigits(char* end, uint64_t n, int width) {
+  static constexpr auto kPairs = [] {
+    std::array<char, 200> pairs{};
+    for (int i = 0; i < 100; ++i) {
+      pairs[2 * i] = static_cast<char>('0' + i / 10);
+      pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
+    }
+    return pairs;
+  }();
+  char* p = end;
+  while (n >= 100) {
+    const uint64_t rest = n / 100;
+    p -= 2;
+    std::memcpy(p, &kPairs[2 * (n - rest * 100)], 2);
+    n = rest;
+  }
+  if (n >= 10) {
+    p -= 2;
+    std::memcpy(p, &kPairs[2 * n], 2);
+  } else {
+    *--p = static_cast<char>('0' + n);
+  }
+  while (end - p < width) *--p = '0';
+  return p;
 }
 
-// "SO-00000042", or with another prefix; short enough to stay in std::string's inline buffer
-// unless the prefix is long.
-std::string OrderNumber(int64_t order_id, const char* prefix = "SO-") {
-  std::string s;
-  s.reserve(24);
-  s.append(prefix);
-  AppendPadded(s, order_id, 8);
-  return s;
+// Sorts times that all fall on `day`: a radix sort on the second of the day (two passes
+// of 9 bits; the sorted result is the same as std::sort's, at a fraction of the cost).
+void SortTimesOfDay(std::vector<int64_t>& times, int64_t day) {
+  constexpr int kBits = 9;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  const int64_t start = day * kSecondsPerDay;
+  std::vector<int64_t> scratch(times.size());
+  for (int pass = 0; pass < 2; ++pass) {
+    const int shift = pass * kBits;
+    std::array<size_t, kBuckets + 1> count{};
+    for (int64_t t : times) ++count[(((t - start) >> shift) & (kBuckets - 1)) + 1];
+    for (size_t b = 1; b <= kBuckets; ++b) count[b] += count[b - 1];
+    for (int64_t t : times) scratch[count[((t - start) >> shift) & (kBuckets - 1)]++] = t;
+    times.swap(scratch);
+  }
 }
+
+// "SO-00000042", or with another prefix, in a buffer of its own: rows need no allocation.
+class OrderNumber {
+ public:
+  explicit OrderNumber(int64_t order_id, std::string_view prefix = "SO-") {
+    char* first = PutDigits(buffer_ + sizeof(buffer_), static_cast<uint64_t>(order_id), 8);
+    first -= prefix.size();
+    std::memcpy(first, prefix.data(), prefix.size());
+    text_ = std::string_view(first, buffer_ + sizeof(buffer_) - first);
+  }
+  std::string_view text() const { return text_; }
+
+ private:
+  char buffer_[48];  // a prefix of up to 28 characters, and the digits of any int64
+  std::string_view text_;
+};
 
 int64_t AvailableOn(int64_t created) { return (created / kSecondsPerDay + 2) * kSecondsPerDay; }
 
@@ -133,7 +173,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
   // Order times through the day follow a diurnal curve; ids ascend with time.
   std::vector<int64_t> times(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) times[i] = ShopModel::RandomTimeOn(rng, day);
-  std::sort(times.begin(), times.end());
+  SortTimesOfDay(times, day);
   if (placed != nullptr) placed->clear();
 
   PriceDay(day);
@@ -237,10 +277,13 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
 void DayEmitter::PriceDay(int64_t day) {
   if (day == priced_day_) return;
   const std::vector<Product>& products = model_.products();
+  // Going forward, only the prices that changed since the last priced day need a search.
+  const bool forward = priced_day_ != INT64_MIN && day > priced_day_;
   day_price_.resize(products.size());
   price_until_.resize(products.size());
   const int64_t start = day * kSecondsPerDay;
   for (size_t i = 0; i < products.size(); ++i) {
+    if (forward && price_until_[i] > start) continue;
     const Product& p = products[i];
     day_price_[i] = model_.PriceAt(p, start);
     auto next = std::upper_bound(p.price_changes.begin(), p.price_changes.end(), start,
@@ -262,7 +305,7 @@ Status DayEmitter::WriteOrder(CopyRowWriter& w, const PlacedOrder& o, int64_t su
       o.attribution.campaign >= 0 ? Campaigns()[o.attribution.campaign].name : nullptr;
   w.BeginRow(24);
   w.Int64(o.order_id);
-  w.Text(OrderNumber(o.order_id));
+  w.Text(OrderNumber(o.order_id).text());
   w.Int64(o.customer_id);
   w.Text(life.StatusAt(t));
   w.Text("usd");
@@ -297,11 +340,8 @@ void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t custome
   const bool failed = life.payment_failed_at != kNever;
   const int64_t refund_at = OrderLife::At(RefundAt(life), t);
   const int64_t refunded = refund_at != kNever ? RefundAmount(life, total) : 0;
-  std::string last4;
-  AppendPadded(last4,
-               static_cast<int64_t>(HashKeyFrom(last4_key_, {static_cast<uint64_t>(order_id)}) %
-                                    10000),
-               4);
+  char last4[4];
+  PutDigits(last4 + 4, HashKeyFrom(last4_key_, {static_cast<uint64_t>(order_id)}) % 10000, 4);
   w.BeginRow(18);
   w.Text(Id("ch", failed ? kFailedChargeId : kChargeId, order_id));
   w.Int64(total);
@@ -315,10 +355,10 @@ void DayEmitter::WriteCharge(CopyRowWriter& w, int64_t order_id, int64_t custome
   w.Bool(OrderLife::At(life.dispute_at, t) != kNever);
   w.TextOrNull(failed ? "card_declined" : "");
   w.Text(Id("cus", kCustomerId, customer_id));
-  w.Text(OrderNumber(order_id, "Order SO-"));
+  w.Text(OrderNumber(order_id, "Order SO-").text());
   w.Int64(order_id);
   w.Text(ShopModel::CardBrand(life.card));
-  w.Text(last4);
+  w.Text(std::string_view(last4, 4));
   if (failed) {
     w.Null();
   } else {
