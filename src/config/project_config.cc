@@ -73,6 +73,10 @@ Result<ProjectConfig> ParseProjectConfig(std::string_view text,
   ASSIGN_OR_RETURN(config.name, root.GetString("name", default_name));
   if (config.name.empty()) return root.Child("name").Error("the project name is empty");
   ASSIGN_OR_RETURN(config.warehouse_path, WarehousePath(root, project_dir));
+  if (root.Child("warehouse").IsMap()) {
+    ASSIGN_OR_RETURN(config.warehouse_memory_limit,
+                     root.Child("warehouse").GetString("memory_limit", ""));
+  }
   ASSIGN_OR_RETURN(config.sources, Sources(root));
   config.root = std::move(root);
   return config;

@@ -1,7 +1,9 @@
 // ProjectConfig: the typed part of a project's shoplytics.yml that exists today.
 //
 //   name: my_shop                      # default: the project directory's name
-//   warehouse: warehouse.duckdb        # or {path: ...}; relative to the project directory
+//   warehouse: warehouse.duckdb        # or {path: ..., memory_limit: 1GB}; the path is
+//                                      # relative to the project directory; memory_limit
+//                                      # caps DuckDB's buffer pool (default: the command's)
 //   sources:
 //     shop:
 //       type: postgres
@@ -46,6 +48,7 @@ struct ProjectConfig {
   std::filesystem::path dir;  // the project directory, as given
   std::string name;
   std::filesystem::path warehouse_path;  // dir / configured path (or absolute as configured)
+  std::string warehouse_memory_limit;    // DuckDB's memory_limit, e.g. "1GB"; empty: default
   std::vector<SourceConfig> sources;     // in file order
   ConfigNode root;                       // the whole file
 

@@ -59,7 +59,12 @@ TEST(ProjectConfig, Defaults) {
     ASSERT_TRUE(config.ok()) << c.yaml << ": " << config.status().ToString();
     EXPECT_EQ(config->name, c.name) << c.yaml;
     EXPECT_EQ(config->warehouse_path, c.warehouse) << c.yaml;
+    EXPECT_EQ(config->warehouse_memory_limit, "") << c.yaml;
   }
+  Result<ProjectConfig> limited = Parse("warehouse:\n  memory_limit: 2GB\n", "/a");
+  ASSERT_TRUE(limited.ok()) << limited.status().ToString();
+  EXPECT_EQ(limited->warehouse_memory_limit, "2GB");
+  EXPECT_EQ(limited->warehouse_path, "/a/warehouse.duckdb");
 }
 
 TEST(ProjectConfig, ErrorsNameFileLineAndKey) {

@@ -65,6 +65,9 @@ Result<LakeSettings> ReadLakeSettings(const ProjectConfig& project) {
   return s;
 }
 
+// The default for extraction; DuckDB spills to <warehouse>.tmp beyond it.
+constexpr std::string_view kExtractMemoryLimit = "512MB";
+
 Result<ExtractRun> ExtractProject(const ProjectConfig& project, const ExtractOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   // Every named source must exist, before anything runs.
@@ -97,6 +100,11 @@ Result<ExtractRun> ExtractProject(const ProjectConfig& project, const ExtractOpt
   // replays the WAL on the next open.
   warehouse::DatabaseOptions db_options;
   db_options.settings.push_back({"checkpoint_threshold", "1GB"});
+  // DuckDB keeps every block it wrote in its buffer pool up to memory_limit (80% of RAM by
+  // default), so without a limit the process grows with the tables it loads.
+  db_options.settings.push_back({"memory_limit", project.warehouse_memory_limit.empty()
+                                                     ? std::string(kExtractMemoryLimit)
+                                                     : project.warehouse_memory_limit});
   ASSIGN_OR_RETURN(warehouse::Database db,
                    warehouse::Database::Open(project.warehouse_path.string(), db_options));
   ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(db));
