@@ -88,7 +88,7 @@ class OrderNumber {
 int64_t AvailableOn(int64_t created) { return (created / kSecondsPerDay + 2) * kSecondsPerDay; }
 
 struct Coupon {
-  const char* code;
+  std::string_view code;
   int percent;
   bool free_shipping;
 };
@@ -235,7 +235,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
     if (window.Contains(o.placed_at)) {
       if (CopyRowWriter* w = writers[kOrders]) {
         RETURN_IF_ERROR(WriteOrder(*w, o, subtotal, discount, shipping, tax,
-                                   coupon ? coupon->code : nullptr, life, window.to));
+                                   coupon ? coupon->code : std::string_view(), life, window.to));
       }
       // Line discounts share the order's discount in proportion; the last takes the rest.
       int64_t discount_left = discount;
@@ -300,7 +300,7 @@ int64_t DayEmitter::LinePrice(ptrdiff_t product, int64_t t) const {
 
 Status DayEmitter::WriteOrder(CopyRowWriter& w, const PlacedOrder& o, int64_t subtotal,
                               int64_t discount, int64_t shipping, int64_t tax,
-                              const char* coupon, const OrderLife& life, int64_t t) {
+                              std::string_view coupon, const OrderLife& life, int64_t t) {
   const char* campaign =
       o.attribution.campaign >= 0 ? Campaigns()[o.attribution.campaign].name : nullptr;
   w.BeginRow(24);
@@ -314,7 +314,7 @@ Status DayEmitter::WriteOrder(CopyRowWriter& w, const PlacedOrder& o, int64_t su
   w.Int64(shipping);
   w.Int64(tax);
   w.Int64(o.total_cents);
-  w.TextOrNull(coupon ? coupon : "");
+  w.TextOrNull(coupon);
   w.Text(o.channel);
   w.Text(o.device);
   w.TextOrNull(o.attribution.source ? o.attribution.source : "");
@@ -386,9 +386,10 @@ void DayEmitter::WriteDispute(CopyRowWriter& w, int64_t order_id, int64_t total,
 }
 
 void DayEmitter::WriteBalanceTransaction(CopyRowWriter& w, const std::string& id, int64_t amount,
-                                         int64_t fee, const char* type, const char* category,
-                                         const std::string& source, const char* description,
-                                         int64_t created, int64_t now) const {
+                                         int64_t fee, std::string_view type,
+                                         std::string_view category, const std::string& source,
+                                         std::string_view description, int64_t created,
+                                         int64_t now) const {
   const int64_t available_on = AvailableOn(created);
   w.BeginRow(12);
   w.Text(id);

@@ -31,9 +31,10 @@ struct PlacedOrder {
   int64_t placed_at;
   int64_t total_cents;
   Attribution attribution;
-  const char* channel;
-  const char* device;
-  const char* country;  // a static string
+  // Static strings, as views: rows and events copy them without measuring them again.
+  std::string_view channel;
+  std::string_view device;
+  std::string_view country;
   std::vector<int64_t> product_ids;
 };
 
@@ -74,11 +75,11 @@ class DayEmitter {
 
  private:
   Status WriteOrder(CopyRowWriter& w, const PlacedOrder& o, int64_t subtotal, int64_t discount,
-                    int64_t shipping, int64_t tax, const char* coupon, const OrderLife& life,
+                    int64_t shipping, int64_t tax, std::string_view coupon, const OrderLife& life,
                     int64_t t);
   void WriteBalanceTransaction(CopyRowWriter& w, const std::string& id, int64_t amount,
-                               int64_t fee, const char* type, const char* category,
-                               const std::string& source, const char* description,
+                               int64_t fee, std::string_view type, std::string_view category,
+                               const std::string& source, std::string_view description,
                                int64_t created, int64_t now) const;
 
   // Prices on the day EmitDay works on, by product index: the price when the day starts,

@@ -147,10 +147,10 @@ class EventBuilder {
   struct Session {
     std::string session_id, anonymous_id;
     int64_t customer_id = 0;
-    const char* device;
-    const char* channel;
+    std::string_view device;
+    std::string_view channel;
     Attribution attribution;
-    const char* country;
+    std::string_view country;
   };
 
   // Returns the line's length so the caller can copy it (late or duplicate events).

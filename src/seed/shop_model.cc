@@ -55,7 +55,7 @@ constexpr const char* kLastNames[] = {
 constexpr const char* kEmailDomains[] = {"gmail.com", "outlook.com", "yahoo.com",
                                          "icloud.com", "proton.me", "gmx.de"};
 struct CountryInfo {
-  const char* code;
+  std::string_view code;
   double weight;
   const char* cities[3];
 };
@@ -434,11 +434,11 @@ int64_t ShopModel::CustomerDeletedAt(int64_t id) const {
 }
 
 std::string ShopModel::CustomerCountryAt(int64_t id, int64_t t) const {
-  return CountryAt(id, SignupTime(id), t);
+  return std::string(CountryAt(id, SignupTime(id), t));
 }
 
 // DrawCountry's answer at t, drawing the new country (and taking the log) only when needed.
-const char* ShopModel::CountryAt(int64_t id, int64_t created, int64_t t) const {
+std::string_view ShopModel::CountryAt(int64_t id, int64_t created, int64_t t) const {
   Rng r = CountryStream(customer_key_, id);
   const int country = PickCountry(r);
   Rng move = r;

@@ -143,10 +143,10 @@ class ShopModel {
   bool CustomerChangedBetween(int64_t id, int64_t from, int64_t to) const;
 
   // The customer of an order placed at t, and the country the customer lives in then
-  // (CustomerCountryAt(id, t); a static string).
+  // (CustomerCountryAt(id, t), in a static string).
   struct PickedCustomer {
     int64_t id;
-    const char* country;
+    std::string_view country;
   };
   // Picks the customer of an order placed at t, from those signed up by then: recent
   // sign-ups place first orders; the rest follow a Pareto spread of purchase frequency.
@@ -191,7 +191,7 @@ class ShopModel {
   int64_t SignupTime(int64_t id) const;
   int64_t SignedUpBy(int64_t t) const;  // customers with smaller ids signed up by t
   int64_t WeightBucket(double x) const;
-  const char* CountryAt(int64_t id, int64_t created, int64_t t) const;
+  std::string_view CountryAt(int64_t id, int64_t created, int64_t t) const;
 
   ShopParams params_;
   // HashKey({seed, stream}) of the streams drawn on every order, mixed once.
