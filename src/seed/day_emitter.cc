@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "seed/calendar.h"
 
@@ -186,40 +187,54 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
     PlacedOrder o;
     o.order_id = first_id + i;
     o.placed_at = times[i];
-    const ShopModel::PickedCustomer customer = model_.PickCustomer(rng, o.placed_at);
-    o.customer_id = customer.id;
-    o.country = customer.country;
-    o.attribution = model_.PickAttribution(rng, day);
-    const double c = rng.Uniform();
-    o.channel = c < 0.55 ? "web" : c < 0.9 ? "mobile_app" : "marketplace";
-    const double d = rng.Uniform();
-    if (o.channel[0] == 'm' && o.channel[1] == 'o') {
-      o.device = d < 0.85 ? "mobile" : "tablet";
-    } else {
-      o.device = d < 0.48 ? "desktop" : d < 0.92 ? "mobile" : "tablet";
-    }
-
-    // About 2.5 lines per order, distinct products.
-    const int n_lines = 1 + std::min(rng.Geometric(0.4), 11);
-    lines.clear();
-    quantities.clear();
-    unit_prices.clear();
+    // The order's other draws run while the customer's weights load; the rare pick of a
+    // deleted customer takes more draws, and they are then redone after them.
+    const ShopModel::PendingPick pick = model_.BeginPick(rng, o.placed_at);
+    const Rng after_pick = rng;
     int64_t subtotal = 0;
-    for (int l = 0; l < n_lines; ++l) {
-      const Product* p = &model_.PickProduct(rng, o.placed_at);
-      for (int retry = 0; retry < 3 && std::find(lines.begin(), lines.end(), p) != lines.end();
-           ++retry) {
-        p = &model_.PickProduct(rng, o.placed_at);
+    const Coupon* coupon = nullptr;
+    const auto draw_order = [&] {
+      o.attribution = model_.PickAttribution(rng, day);
+      const double c = rng.Uniform();
+      o.channel = c < 0.55 ? "web" : c < 0.9 ? "mobile_app" : "marketplace";
+      const double d = rng.Uniform();
+      if (o.channel[0] == 'm' && o.channel[1] == 'o') {
+        o.device = d < 0.85 ? "mobile" : "tablet";
+      } else {
+        o.device = d < 0.48 ? "desktop" : d < 0.92 ? "mobile" : "tablet";
       }
-      if (std::find(lines.begin(), lines.end(), p) != lines.end()) continue;
-      const double q = rng.Uniform();
-      const int quantity = q < 0.86 ? 1 : q < 0.97 ? 2 : static_cast<int>(rng.Int(3, 5));
-      lines.push_back(p);
-      quantities.push_back(quantity);
-      unit_prices.push_back(LinePrice(p - catalog, o.placed_at));
-      subtotal += quantity * unit_prices.back();
+
+      // About 2.5 lines per order, distinct products.
+      const int n_lines = 1 + std::min(rng.Geometric(0.4), 11);
+      lines.clear();
+      quantities.clear();
+      unit_prices.clear();
+      subtotal = 0;
+      for (int l = 0; l < n_lines; ++l) {
+        const Product* p = &model_.PickProduct(rng, o.placed_at);
+        for (int retry = 0;
+             retry < 3 && std::find(lines.begin(), lines.end(), p) != lines.end(); ++retry) {
+          p = &model_.PickProduct(rng, o.placed_at);
+        }
+        if (std::find(lines.begin(), lines.end(), p) != lines.end()) continue;
+        const double q = rng.Uniform();
+        const int quantity = q < 0.86 ? 1 : q < 0.97 ? 2 : static_cast<int>(rng.Int(3, 5));
+        lines.push_back(p);
+        quantities.push_back(quantity);
+        unit_prices.push_back(LinePrice(p - catalog, o.placed_at));
+        subtotal += quantity * unit_prices.back();
+      }
+      coupon = PickCoupon(rng, coupon_day);
+    };
+    draw_order();
+    std::optional<ShopModel::PickedCustomer> customer = model_.FinishPick(pick);
+    if (!customer) {
+      rng = after_pick;
+      customer = model_.ContinuePick(rng, pick);
+      draw_order();
     }
-    const Coupon* coupon = PickCoupon(rng, coupon_day);
+    o.customer_id = customer->id;
+    o.country = customer->country;
     // The day's draws for this order are done: warm the next order's customer pick while
     // this one's rows are written.
     const ShopModel::PickHint next_pick =
@@ -261,7 +276,6 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
         }
       }
     }
-    model_.WarmPick(next_pick);
     RETURN_IF_ERROR(EmitStripe(o.order_id, o.customer_id, o.total_cents, life, window, writers));
     if (placed != nullptr) {
       if (with_products) {
@@ -270,6 +284,7 @@ Status DayEmitter::EmitDay(int64_t day, const EmitWindow& window, const Writers&
       }
       placed->push_back(std::move(o));
     }
+    model_.WarmPick(next_pick);
   }
   return OkStatus();
 }

@@ -469,41 +469,68 @@ int64_t ShopModel::WeightBucket(double x) const {
 }
 
 ShopModel::PickedCustomer ShopModel::PickCustomer(Rng& rng, int64_t t) const {
-  const int64_t first_today = FirstCustomerIdOn(t / kSecondsPerDay);
+  const PendingPick pick = BeginPick(rng, t);
+  if (const std::optional<PickedCustomer> found = FinishPick(pick)) return *found;
+  return ContinuePick(rng, pick);
+}
+
+ShopModel::PendingPick ShopModel::BeginPick(Rng& rng, int64_t t) const {
+  PendingPick pick;
+  pick.t = t;
+  pick.first_today = FirstCustomerIdOn(t / kSecondsPerDay);
   // Every id below signed_up registered at or before t.
-  const int64_t signed_up = SignedUpBy(t);
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    int64_t id;
-    if (signed_up > first_today && rng.Chance(0.3)) {
-      // A first order right after sign-up.
-      id = rng.Int(std::max(first_today, signed_up - 25), signed_up - 1);
-    } else {
-      const double x = rng.Uniform() * cum_weight_[signed_up - 1];
-      // The first id whose cumulative weight exceeds x lies within x's bucket.
-      const int64_t b = WeightBucket(x);
-      const int64_t lo = std::clamp<int64_t>(customer_bucket_[b], 1, signed_up - 1);
-      const int64_t hi = std::clamp<int64_t>(customer_bucket_[b + 1] + 1, lo, signed_up);
-      // upper_bound, branchless: the range is short and the comparisons unpredictable.
-      const double* first = cum_weight_.data() + lo;
-      for (int64_t n = hi - lo; n > 0;) {
-        const int64_t half = n / 2;
-        const bool right = !(x < first[half]);
-        first = right ? first + half + 1 : first;
-        n = right ? n - half - 1 : half;
-      }
-      id = std::min<int64_t>(first - cum_weight_.data(), signed_up - 1);
-    }
-    const int64_t created = SignupTime(id);
-    if (LiveAt(customer_key_, id, created, t)) return {id, CountryAt(id, created, t)};
+  pick.signed_up = SignedUpBy(t);
+  DrawAttempt(rng, &pick);
+  return pick;
+}
+
+void ShopModel::DrawAttempt(Rng& rng, PendingPick* pick) const {
+  if (pick->signed_up > pick->first_today && rng.Chance(0.3)) {
+    // A first order right after sign-up.
+    pick->id = rng.Int(std::max(pick->first_today, pick->signed_up - 25), pick->signed_up - 1);
+  } else {
+    pick->id = 0;
+    pick->x = rng.Uniform() * cum_weight_[pick->signed_up - 1];
   }
-  const int64_t id = std::max<int64_t>(signed_up - 1, 1);
-  return {id, CountryAt(id, SignupTime(id), t)};
+}
+
+std::optional<ShopModel::PickedCustomer> ShopModel::FinishPick(const PendingPick& pick) const {
+  int64_t id = pick.id;
+  const int64_t signed_up = pick.signed_up;
+  if (id == 0) {
+    // The first id whose cumulative weight exceeds x lies within x's bucket.
+    const double x = pick.x;
+    const int64_t b = WeightBucket(x);
+    const int64_t lo = std::clamp<int64_t>(customer_bucket_[b], 1, signed_up - 1);
+    const int64_t hi = std::clamp<int64_t>(customer_bucket_[b + 1] + 1, lo, signed_up);
+    // upper_bound, branchless: the range is short and the comparisons unpredictable.
+    const double* first = cum_weight_.data() + lo;
+    for (int64_t n = hi - lo; n > 0;) {
+      const int64_t half = n / 2;
+      const bool right = !(x < first[half]);
+      first = right ? first + half + 1 : first;
+      n = right ? n - half - 1 : half;
+    }
+    id = std::min<int64_t>(first - cum_weight_.data(), signed_up - 1);
+  }
+  const int64_t created = SignupTime(id);
+  if (!LiveAt(customer_key_, id, created, pick.t)) return std::nullopt;
+  return PickedCustomer{id, CountryAt(id, created, pick.t)};
+}
+
+ShopModel::PickedCustomer ShopModel::ContinuePick(Rng& rng, PendingPick pick) const {
+  for (int attempt = 1; attempt < 16; ++attempt) {
+    DrawAttempt(rng, &pick);
+    if (const std::optional<PickedCustomer> found = FinishPick(pick)) return *found;
+  }
+  const int64_t id = std::max<int64_t>(pick.signed_up - 1, 1);
+  return {id, CountryAt(id, SignupTime(id), pick.t)};
 }
 
 ShopModel::PickHint ShopModel::PrefetchPick(Rng rng, int64_t t) const {
-  const int64_t signed_up = SignedUpBy(t);
-  if (signed_up > FirstCustomerIdOn(t / kSecondsPerDay) && rng.Chance(0.3)) return {};
-  const int64_t b = WeightBucket(rng.Uniform() * cum_weight_[signed_up - 1]);
+  const PendingPick pick = BeginPick(rng, t);
+  if (pick.id != 0) return {};
+  const int64_t b = WeightBucket(pick.x);
   __builtin_prefetch(&customer_bucket_[b]);
   return {b};
 }

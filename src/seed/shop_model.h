@@ -9,10 +9,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "seed/internal/huge_page_allocator.h"
 #include "seed/random.h"
 
 namespace shoplytics::seed {
@@ -151,6 +153,20 @@ class ShopModel {
   // Picks the customer of an order placed at t, from those signed up by then: recent
   // sign-ups place first orders; the rest follow a Pareto spread of purchase frequency.
   PickedCustomer PickCustomer(Rng& rng, int64_t t) const;
+  // PickCustomer in steps, for a caller that makes other draws while the pick's memory
+  // loads: BeginPick makes the first attempt's draws; FinishPick answers it, or returns
+  // nullopt when that attempt found a deleted customer. Then PickCustomer's answer is
+  // ContinuePick with rng as BeginPick left it (so the caller redoes its other draws).
+  struct PendingPick {
+    int64_t t = 0;
+    int64_t first_today = 0;
+    int64_t signed_up = 0;
+    int64_t id = 0;  // the attempt's customer, or 0 when it is the first whose weight passes x
+    double x = 0;
+  };
+  PendingPick BeginPick(Rng& rng, int64_t t) const;
+  std::optional<PickedCustomer> FinishPick(const PendingPick& pick) const;
+  PickedCustomer ContinuePick(Rng& rng, PendingPick pick) const;
   // Warms the caches for the PickCustomer(rng, t) a caller is about to make, given a copy
   // of its rng: the pick reads two large tables at random, and their cache misses cost
   // more than the rest of it. PrefetchPick starts loading the first table; WarmPick,
@@ -190,6 +206,7 @@ class ShopModel {
   void BuildCustomerWeights();
   int64_t SignupTime(int64_t id) const;
   int64_t SignedUpBy(int64_t t) const;  // customers with smaller ids signed up by t
+  void DrawAttempt(Rng& rng, PendingPick* pick) const;
   int64_t WeightBucket(double x) const;
   std::string_view CountryAt(int64_t id, int64_t created, int64_t t) const;
 
@@ -204,7 +221,11 @@ class ShopModel {
   std::vector<int64_t> orders_;           // per day from first_day_
   std::vector<int64_t> first_order_id_;   // per day, plus one past the end
   std::vector<int64_t> first_customer_;   // per day, plus one past the end
-  std::vector<double> cum_weight_;        // cum_weight_[i] = sum of weights of ids 1..i
+  // Read at random on every order: on huge pages, so that reads and prefetches of them
+  // rarely miss the TLB as well.
+  template <typename T>
+  using HugeVector = std::vector<T, internal::HugePageAllocator<T>>;
+  HugeVector<double> cum_weight_;  // cum_weight_[i] = sum of weights of ids 1..i
   std::vector<Product> products_;
   // Walker's alias table over product popularity: O(1) draws.
   std::vector<double> product_prob_;
@@ -212,7 +233,7 @@ class ShopModel {
   std::vector<int64_t> product_created_;  // products_[i].created_at, compact for the draws
   // customer_bucket_[b]: first id whose cumulative weight exceeds b / kBuckets of the
   // total, so a weighted draw searches one small range instead of all customers.
-  std::vector<int32_t> customer_bucket_;
+  HugeVector<int32_t> customer_bucket_;
   // Per planned day: bit i set when campaign i runs; the sum of their weights.
   std::vector<uint32_t> campaign_mask_;
   std::vector<double> campaign_weight_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 
 #include "seed/calendar.h"
 
@@ -46,6 +47,33 @@ TEST(ShopModel, PicksOnlyCustomersWhoHaveSignedUpAndAreNotDeleted) {
       EXPECT_GT(m.CustomerDeletedAt(id), t) << "customer " << id;
     }
   }
+}
+
+TEST(ShopModel, APickInStepsFindsWhatPickCustomerFinds) {
+  const ShopModel m(Params(), 0);
+  Rng times(2);
+  int retried = 0;
+  for (int64_t d = m.start_day(); d < m.end_day(); d += 5) {
+    for (int i = 0; i < 100; ++i) {
+      const int64_t t = ShopModel::RandomTimeOn(times, d);
+      Rng whole(static_cast<uint64_t>(d * 1000 + i));
+      Rng steps = whole;
+      const ShopModel::PickedCustomer expected = m.PickCustomer(whole, t);
+      const ShopModel::PendingPick pending = m.BeginPick(steps, t);
+      const Rng after_begin = steps;
+      steps.Next();  // the caller's other draws in between
+      std::optional<ShopModel::PickedCustomer> found = m.FinishPick(pending);
+      if (!found) {
+        ++retried;
+        steps = after_begin;
+        found = m.ContinuePick(steps, pending);
+        EXPECT_EQ(steps.Next(), whole.Next()) << "rng after the pick at " << t;
+      }
+      EXPECT_EQ(found->id, expected.id) << "pick at " << t;
+      EXPECT_EQ(found->country, expected.country) << "pick at " << t;
+    }
+  }
+  EXPECT_GT(retried, 0);  // some first attempts find a deleted customer
 }
 
 TEST(ShopModel, OrderLivesMoveForwardInTime) {
