@@ -124,19 +124,6 @@ Status MarketingFiles::AddDay(const ShopModel& model, int64_t day,
 
 namespace {
 
-void AppendInt(std::string& out, int64_t v) {
-  char buf[24];
-  int n = 0;
-  const bool negative = v < 0;
-  uint64_t u = negative ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  do {
-    buf[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u > 0);
-  if (negative) out.push_back('-');
-  while (n > 0) out.push_back(buf[--n]);
-}
-
 // Builds one JSON event line; every string it writes is from our own vocabulary, so
 // nothing needs escaping.
 class EventBuilder {
@@ -157,62 +144,93 @@ class EventBuilder {
   size_t Event(const Session& s, const char* type, int64_t t, std::string_view page,
                int64_t product_id = 0, int64_t order_id = 0, int64_t revenue = 0,
                const char* query = nullptr) {
+    const std::string_view type_text = type;
+    const std::string_view query_text = query != nullptr ? query : "";
+    const std::string_view campaign =
+        s.attribution.campaign >= 0 ? Campaigns()[s.attribution.campaign].name : "";
+    const std::string_view source = s.attribution.source ? s.attribution.source : "";
+    const std::string_view medium = s.attribution.medium ? s.attribution.medium : "";
+    // The line is written through a cursor into room made for its longest form (keys and
+    // punctuation, 20 digits per number), then trimmed: no capacity check per piece.
     const size_t start = out_->size();
-    std::string& o = *out_;
-    o += "{\"event_id\":\"";
-    AppendHex(rng_.Next());
-    AppendHex(rng_.Next());
-    o += "\",\"event_type\":\"";
-    o += type;
-    o += "\",\"event_time\":\"";
-    AppendIsoTimestamp(o, t);
-    o += "\",\"session_id\":\"";
-    o += s.session_id;
-    o += "\",\"anonymous_id\":\"";
-    o += s.anonymous_id;
-    o += '"';
+    out_->resize(start + 512 + type_text.size() + s.session_id.size() + s.anonymous_id.size() +
+                 page.size() + s.device.size() + s.channel.size() + s.country.size() +
+                 source.size() + medium.size() + campaign.size() + query_text.size());
+    char* p = out_->data() + start;
+    const auto put = [&p](std::string_view v) {
+      std::memcpy(p, v.data(), v.size());
+      p += v.size();
+    };
+    const auto put_int = [&p](int64_t v) {
+      char digits[24];
+      char* end = digits + sizeof(digits);
+      char* first = end;
+      uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+      do {
+        *--first = static_cast<char>('0' + u % 10);
+        u /= 10;
+      } while (u > 0);
+      if (v < 0) *--first = '-';
+      std::memcpy(p, first, end - first);
+      p += end - first;
+    };
+    put("{\"event_id\":\"");
+    PutHex(p, rng_.Next());
+    PutHex(p + 16, rng_.Next());
+    p += 32;
+    put("\",\"event_type\":\"");
+    put(type_text);
+    put("\",\"event_time\":\"");
+    PutIsoTimestamp(p, t);
+    p += 20;
+    put("\",\"session_id\":\"");
+    put(s.session_id);
+    put("\",\"anonymous_id\":\"");
+    put(s.anonymous_id);
+    put("\"");
     if (s.customer_id > 0) {
-      o += ",\"customer_id\":";
-      AppendInt(o, s.customer_id);
+      put(",\"customer_id\":");
+      put_int(s.customer_id);
     }
-    o += ",\"page\":\"";
-    o += page;
-    o += "\",\"device\":\"";
-    o += s.device;
-    o += "\",\"channel\":\"";
-    o += s.channel;
-    o += "\",\"country\":\"";
-    o += s.country;
-    o += '"';
+    put(",\"page\":\"");
+    put(page);
+    put("\",\"device\":\"");
+    put(s.device);
+    put("\",\"channel\":\"");
+    put(s.channel);
+    put("\",\"country\":\"");
+    put(s.country);
+    put("\"");
     if (s.attribution.source != nullptr) {
-      o += ",\"utm_source\":\"";
-      o += s.attribution.source;
-      o += "\",\"utm_medium\":\"";
-      o += s.attribution.medium;
-      o += "\"";
+      put(",\"utm_source\":\"");
+      put(source);
+      put("\",\"utm_medium\":\"");
+      put(medium);
+      put("\"");
       if (s.attribution.campaign >= 0) {
-        o += ",\"utm_campaign\":\"";
-        o += Campaigns()[s.attribution.campaign].name;
-        o += "\"";
+        put(",\"utm_campaign\":\"");
+        put(campaign);
+        put("\"");
       }
     }
     if (product_id > 0) {
-      o += ",\"product_id\":";
-      AppendInt(o, product_id);
+      put(",\"product_id\":");
+      put_int(product_id);
     }
     if (query != nullptr) {
-      o += ",\"search_query\":\"";
-      o += query;
-      o += "\"";
+      put(",\"search_query\":\"");
+      put(query_text);
+      put("\"");
     }
     if (order_id > 0) {
-      o += ",\"order_id\":";
-      AppendInt(o, order_id);
-      o += ",\"revenue_cents\":";
-      AppendInt(o, revenue);
+      put(",\"order_id\":");
+      put_int(order_id);
+      put(",\"revenue_cents\":");
+      put_int(revenue);
     }
-    o += "}\n";
-    return o.size() - start;
+    put("}\n");
+    out_->resize(p - out_->data());
+    return out_->size() - start;
   }
 
   std::string Id(const char* prefix) {
@@ -224,14 +242,38 @@ class EventBuilder {
   }
 
  private:
-  void AppendHex(uint64_t v) {
+  // 16 hex digits, lowest first.
+  static void PutHex(char* p, uint64_t v) {
     static constexpr char kHex[] = "0123456789abcdef";
-    for (int i = 0; i < 16; ++i, v >>= 4) out_->push_back(kHex[v & 15]);
+    for (int i = 0; i < 16; ++i, v >>= 4) p[i] = kHex[v & 15];
+  }
+  // "2024-01-31T12:34:56Z" (20 characters); the date part is formatted once per day.
+  void PutIsoTimestamp(char* p, int64_t t) {
+    const int64_t day = t >= 0 ? t / kSecondsPerDay : (t - kSecondsPerDay + 1) / kSecondsPerDay;
+    if (day != date_day_) {
+      std::string iso;
+      AppendIsoTimestamp(iso, day * kSecondsPerDay);
+      std::memcpy(date_, iso.data(), sizeof(date_));
+      date_day_ = day;
+    }
+    std::memcpy(p, date_, sizeof(date_));
+    const int64_t secs = t - day * kSecondsPerDay;
+    const int parts[3] = {static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
+                          static_cast<int>(secs % 60)};
+    char* q = p + sizeof(date_);
+    for (int i = 0; i < 3; ++i) {
+      q[0] = static_cast<char>('0' + parts[i] / 10);
+      q[1] = static_cast<char>('0' + parts[i] % 10);
+      q[2] = i < 2 ? ':' : 'Z';
+      q += 3;
+    }
   }
 
   const ShopModel& model_;
   Rng& rng_;
   std::string* out_;
+  int64_t date_day_ = INT64_MIN;
+  char date_[11];  // "2024-01-31T" of date_day_
 };
 
 constexpr const char* kSearches[] = {"running shoes", "wireless headphones", "summer dress",
