@@ -1,5 +1,8 @@
 #include "warehouse/adapter.h"
 
+#include <chrono>
+#include <cstdio>
+
 #include "warehouse/transaction.h"
 
 namespace shoplytics::warehouse {
@@ -15,6 +18,28 @@ std::string Quote(std::string_view text, char quote) {
     out += c;
   }
   out += quote;
+  return out;
+}
+
+// "a" = "b" joins of `columns` between two quoted relation names, with " and ".
+std::string KeysEqual(const DuckDbAdapter& adapter, std::string_view left, std::string_view right,
+                      const std::vector<std::string>& columns) {
+  std::string out;
+  for (const std::string& column : columns) {
+    if (!out.empty()) out += " AND ";
+    std::string quoted = adapter.QuoteIdentifier(column);
+    out += std::string(left) + "." + quoted + " = " + std::string(right) + "." + quoted;
+  }
+  return out;
+}
+
+std::string ColumnList(const DuckDbAdapter& adapter, const std::vector<std::string>& columns,
+                       std::string_view prefix = "") {
+  std::string out;
+  for (const std::string& column : columns) {
+    if (!out.empty()) out += ", ";
+    out += std::string(prefix) + adapter.QuoteIdentifier(column);
+  }
   return out;
 }
 
@@ -47,6 +72,162 @@ Status DuckDbAdapter::PublishTable(Connection& conn, std::string_view schema,
   RETURN_IF_ERROR(conn.Execute("ALTER TABLE " + temp + " RENAME TO " + QuoteIdentifier(table))
                       .WithContext(context));
   return txn.Commit().WithContext(context);
+}
+
+Result<RelationKind> DuckDbAdapter::GetRelationKind(Connection& conn, std::string_view schema,
+                                                    std::string_view name) const {
+  ASSIGN_OR_RETURN(PreparedStatement statement,
+                   conn.Prepare("SELECT table_type = 'VIEW' FROM information_schema.tables "
+                                "WHERE table_catalog = current_database() "
+                                "AND lower(table_schema) = lower($1) "
+                                "AND lower(table_name) = lower($2)"));
+  RETURN_IF_ERROR(statement.BindString(1, schema));
+  RETURN_IF_ERROR(statement.BindString(2, name));
+  ASSIGN_OR_RETURN(QueryResult result, statement.Execute());
+  if (result.row_count() == 0) return RelationKind::kNone;
+  ASSIGN_OR_RETURN(int64_t is_view, result.GetInt64(0, 0));
+  return is_view ? RelationKind::kView : RelationKind::kTable;
+}
+
+Result<std::vector<ColumnInfo>> DuckDbAdapter::GetQueryColumns(Connection& conn,
+                                                               std::string_view select_sql) const {
+  ASSIGN_OR_RETURN(QueryResult result, conn.Query("SELECT * FROM (" + std::string(select_sql) +
+                                                  "\n) AS shoplytics_columns LIMIT 0"));
+  std::vector<ColumnInfo> columns;
+  for (uint64_t i = 0; i < result.column_count(); ++i) {
+    columns.push_back({result.column_name(i), result.column_type_name(i)});
+  }
+  return columns;
+}
+
+std::string DuckDbAdapter::CreateTableAsSql(std::string_view target,
+                                            std::string_view select_sql) const {
+  return "CREATE TABLE " + std::string(target) + " AS " + std::string(select_sql);
+}
+
+std::string DuckDbAdapter::CreateViewSql(std::string_view target,
+                                         std::string_view select_sql) const {
+  return "CREATE OR REPLACE VIEW " + std::string(target) + " AS " + std::string(select_sql);
+}
+
+std::string DuckDbAdapter::DropRelationSql(RelationKind kind, std::string_view target) const {
+  return std::string(kind == RelationKind::kView ? "DROP VIEW IF EXISTS "
+                                                 : "DROP TABLE IF EXISTS ") +
+         std::string(target);
+}
+
+std::string DuckDbAdapter::RenameTableSql(std::string_view target,
+                                          std::string_view new_name) const {
+  return "ALTER TABLE " + std::string(target) + " RENAME TO " + QuoteIdentifier(new_name);
+}
+
+std::string DuckDbAdapter::AddColumnSql(std::string_view target, const ColumnInfo& column) const {
+  return "ALTER TABLE " + std::string(target) + " ADD COLUMN " + QuoteIdentifier(column.name) +
+         " " + column.type;
+}
+
+std::string DuckDbAdapter::DropColumnSql(std::string_view target, std::string_view column) const {
+  return "ALTER TABLE " + std::string(target) + " DROP COLUMN " + QuoteIdentifier(column);
+}
+
+std::string DuckDbAdapter::AlterColumnTypeSql(std::string_view target,
+                                              const ColumnInfo& column) const {
+  return "ALTER TABLE " + std::string(target) + " ALTER COLUMN " + QuoteIdentifier(column.name) +
+         " TYPE " + column.type;
+}
+
+std::string DuckDbAdapter::InsertFromSql(std::string_view target, std::string_view source,
+                                         const std::vector<std::string>& columns) const {
+  std::string list = ColumnList(*this, columns);
+  return "INSERT INTO " + std::string(target) + " (" + list + ") SELECT " + list + " FROM " +
+         std::string(source);
+}
+
+std::string DuckDbAdapter::DeleteMatchingSql(std::string_view target, std::string_view source,
+                                             const std::vector<std::string>& keys) const {
+  return "DELETE FROM " + std::string(target) +
+         " AS shoplytics_target WHERE EXISTS (SELECT 1 FROM " + std::string(source) +
+         " AS shoplytics_source WHERE " +
+         KeysEqual(*this, "shoplytics_source", "shoplytics_target", keys) + ")";
+}
+
+std::string DuckDbAdapter::MergeSql(std::string_view target, std::string_view source,
+                                    const std::vector<std::string>& keys,
+                                    const std::vector<std::string>& columns) const {
+  std::string sets;
+  for (const std::string& column : columns) {
+    if (!sets.empty()) sets += ", ";
+    sets += QuoteIdentifier(column) + " = shoplytics_source." + QuoteIdentifier(column);
+  }
+  std::string sql = "MERGE INTO " + std::string(target) + " AS shoplytics_target USING " +
+                    std::string(source) + " AS shoplytics_source ON (" +
+                    KeysEqual(*this, "shoplytics_target", "shoplytics_source", keys) + ")";
+  if (!sets.empty()) sql += " WHEN MATCHED THEN UPDATE SET " + sets;
+  return sql + " WHEN NOT MATCHED THEN INSERT (" + ColumnList(*this, columns) + ") VALUES (" +
+         ColumnList(*this, columns, "shoplytics_source.") + ")";
+}
+
+std::string DuckDbAdapter::UpdateFromSql(std::string_view target, std::string_view source,
+                                         const std::vector<std::string>& keys,
+                                         const std::vector<std::string>& columns,
+                                         std::string_view condition) const {
+  std::string sets;
+  for (const std::string& column : columns) {
+    if (!sets.empty()) sets += ", ";
+    sets += QuoteIdentifier(column) + " = shoplytics_source." + QuoteIdentifier(column);
+  }
+  std::string sql = "UPDATE " + std::string(target) + " AS shoplytics_target SET " + sets +
+                    " FROM " + std::string(source) + " AS shoplytics_source WHERE " +
+                    KeysEqual(*this, "shoplytics_target", "shoplytics_source", keys);
+  if (!condition.empty()) sql += " AND (" + std::string(condition) + ")";
+  return sql;
+}
+
+std::string DuckDbAdapter::HashSql(const std::vector<std::string>& expressions) const {
+  std::string joined;
+  for (const std::string& expression : expressions) {
+    if (!joined.empty()) joined += " || '|' || ";
+    joined += "coalesce(CAST(" + expression + " AS VARCHAR), '')";
+  }
+  return "md5(" + joined + ")";
+}
+
+std::string DuckDbAdapter::TimestampLiteral(Timestamp value) const {
+  using namespace std::chrono;
+  sys_days day = floor<days>(value);
+  year_month_day date(day);
+  hh_mm_ss<microseconds> time(value - day);
+  char text[64];
+  std::snprintf(text, sizeof(text), "TIMESTAMP '%04d-%02u-%02u %02d:%02d:%02d.%06lld'",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
+                static_cast<long long>(time.subseconds().count()));
+  return text;
+}
+
+std::string DuckDbAdapter::EpochMicrosSql(std::string_view expression) const {
+  return "epoch_us(" + std::string(expression) + ")";
+}
+
+std::string DuckDbAdapter::ReadCsvSql(
+    std::string_view path, const std::map<std::string, std::string>& column_types) const {
+  // The dialect is fixed (RFC 4180) so that only types are sniffed; strict mode makes a
+  // ragged row an error instead of a guess.
+  std::string sql = "SELECT * FROM read_csv(" + QuoteLiteral(path) +
+                    ", header = true, delim = ',', quote = '\"', escape = '\"', "
+                    "strict_mode = true";
+  if (!column_types.empty()) {
+    sql += ", types = {";
+    bool first = true;
+    for (const auto& [column, type] : column_types) {
+      if (!first) sql += ", ";
+      first = false;
+      sql += QuoteLiteral(column) + ": " + QuoteLiteral(type);
+    }
+    sql += "}";
+  }
+  return sql + ")";
 }
 
 }  // namespace shoplytics::warehouse

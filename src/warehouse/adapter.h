@@ -6,13 +6,26 @@
 // and follows Connection's rules. Errors are those of Connection (connection.h).
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "warehouse/connection.h"
+#include "warehouse/prepared_statement.h"
 
 namespace shoplytics::warehouse {
+
+// What a name in a schema currently holds.
+enum class RelationKind { kNone, kTable, kView };
+
+// A column of a table or of a query's result; `type` is the engine's type name.
+struct ColumnInfo {
+  std::string name;
+  std::string type;
+  friend bool operator==(const ColumnInfo&, const ColumnInfo&) = default;
+};
 
 class SqlAdapter {
  public:
@@ -35,6 +48,62 @@ class SqlAdapter {
   // transaction on `conn`. The schema must exist.
   virtual Status PublishTable(Connection& conn, std::string_view schema, std::string_view table,
                               std::string_view select_sql) const = 0;
+
+  // --- Catalog. Names are matched case-insensitively, as unquoted SQL names are.
+  // kNone when schema.name does not exist.
+  virtual Result<RelationKind> GetRelationKind(Connection& conn, std::string_view schema,
+                                               std::string_view name) const = 0;
+  // The columns of a SELECT's result, in order, without reading its rows. A SELECT the
+  // engine rejects is its error (kInvalidArgument).
+  virtual Result<std::vector<ColumnInfo>> GetQueryColumns(Connection& conn,
+                                                          std::string_view select_sql) const = 0;
+
+  // --- Statements, as SQL text. `target`/`source` are quoted, qualified names
+  // (QualifiedName); column names are unquoted and quoted here; `select_sql` is trusted SQL.
+  virtual std::string CreateTableAsSql(std::string_view target,
+                                       std::string_view select_sql) const = 0;
+  // Creates or replaces a view (a table of that name must be dropped first).
+  virtual std::string CreateViewSql(std::string_view target, std::string_view select_sql) const = 0;
+  // Drops the relation if it exists; kind must not be kNone.
+  virtual std::string DropRelationSql(RelationKind kind, std::string_view target) const = 0;
+  // Renames a table within its schema.
+  virtual std::string RenameTableSql(std::string_view target, std::string_view new_name) const = 0;
+  virtual std::string AddColumnSql(std::string_view target, const ColumnInfo& column) const = 0;
+  virtual std::string DropColumnSql(std::string_view target, std::string_view column) const = 0;
+  // Re-types a column, converting its values (a value that does not convert is an error).
+  virtual std::string AlterColumnTypeSql(std::string_view target,
+                                         const ColumnInfo& column) const = 0;
+  // INSERT INTO target (columns) SELECT columns FROM source.
+  virtual std::string InsertFromSql(std::string_view target, std::string_view source,
+                                    const std::vector<std::string>& columns) const = 0;
+  // Deletes the rows of target whose key (all of `keys`) equals a row's key in source;
+  // NULL keys never match.
+  virtual std::string DeleteMatchingSql(std::string_view target, std::string_view source,
+                                        const std::vector<std::string>& keys) const = 0;
+  // Upsert: rows of source whose key matches a target row update `columns` of that row;
+  // the others are inserted. Several source rows with one key are an error.
+  virtual std::string MergeSql(std::string_view target, std::string_view source,
+                               const std::vector<std::string>& keys,
+                               const std::vector<std::string>& columns) const = 0;
+  // Sets `columns` of the target rows whose key matches a source row to that row's values,
+  // where `condition` also holds; in it the relations are named shoplytics_target and
+  // shoplytics_source.
+  virtual std::string UpdateFromSql(std::string_view target, std::string_view source,
+                                    const std::vector<std::string>& keys,
+                                    const std::vector<std::string>& columns,
+                                    std::string_view condition) const = 0;
+
+  // --- Expressions.
+  // dbt's snapshot hash: md5 of the expressions cast to text, NULL as '', joined by '|'.
+  virtual std::string HashSql(const std::vector<std::string>& expressions) const = 0;
+  // A TIMESTAMP literal (UTC, microseconds).
+  virtual std::string TimestampLiteral(Timestamp value) const = 0;
+  // Microseconds since the Unix epoch of a DATE / TIMESTAMP / TIMESTAMPTZ expression.
+  virtual std::string EpochMicrosSql(std::string_view expression) const = 0;
+  // A SELECT of every row of an RFC 4180 CSV file with a header row: column types are
+  // inferred, except those named in `column_types` (column -> type).
+  virtual std::string ReadCsvSql(std::string_view path,
+                                 const std::map<std::string, std::string>& column_types) const = 0;
 };
 
 class DuckDbAdapter final : public SqlAdapter {
@@ -45,6 +114,33 @@ class DuckDbAdapter final : public SqlAdapter {
   Status CreateSchemaIfNotExists(Connection& conn, std::string_view schema) const override;
   Status PublishTable(Connection& conn, std::string_view schema, std::string_view table,
                       std::string_view select_sql) const override;
+  Result<RelationKind> GetRelationKind(Connection& conn, std::string_view schema,
+                                       std::string_view name) const override;
+  Result<std::vector<ColumnInfo>> GetQueryColumns(Connection& conn,
+                                                  std::string_view select_sql) const override;
+  std::string CreateTableAsSql(std::string_view target, std::string_view select_sql) const override;
+  std::string CreateViewSql(std::string_view target, std::string_view select_sql) const override;
+  std::string DropRelationSql(RelationKind kind, std::string_view target) const override;
+  std::string RenameTableSql(std::string_view target, std::string_view new_name) const override;
+  std::string AddColumnSql(std::string_view target, const ColumnInfo& column) const override;
+  std::string DropColumnSql(std::string_view target, std::string_view column) const override;
+  std::string AlterColumnTypeSql(std::string_view target, const ColumnInfo& column) const override;
+  std::string InsertFromSql(std::string_view target, std::string_view source,
+                            const std::vector<std::string>& columns) const override;
+  std::string DeleteMatchingSql(std::string_view target, std::string_view source,
+                                const std::vector<std::string>& keys) const override;
+  std::string MergeSql(std::string_view target, std::string_view source,
+                       const std::vector<std::string>& keys,
+                       const std::vector<std::string>& columns) const override;
+  std::string UpdateFromSql(std::string_view target, std::string_view source,
+                            const std::vector<std::string>& keys,
+                            const std::vector<std::string>& columns,
+                            std::string_view condition) const override;
+  std::string HashSql(const std::vector<std::string>& expressions) const override;
+  std::string TimestampLiteral(Timestamp value) const override;
+  std::string EpochMicrosSql(std::string_view expression) const override;
+  std::string ReadCsvSql(std::string_view path,
+                         const std::map<std::string, std::string>& column_types) const override;
 
   // Suffix of the temporary table PublishTable builds ("<table>__shoplytics_tmp").
   static constexpr std::string_view kTempSuffix = "__shoplytics_tmp";
