@@ -1,0 +1,293 @@
+#include "transform/materialize.h"
+
+#include <utility>
+
+#include "common/strings.h"
+#include "warehouse/transaction.h"
+
+namespace shoplytics::transform {
+
+namespace {
+
+using warehouse::ColumnInfo;
+using warehouse::Connection;
+using warehouse::RelationKind;
+using warehouse::SqlAdapter;
+using warehouse::Transaction;
+
+template <typename Enum>
+struct Spelling {
+  std::string_view text;
+  Enum value;
+};
+
+template <typename Enum, size_t N>
+Result<Enum> ParseSpelling(std::string_view what, std::string_view text,
+                           const Spelling<Enum> (&spellings)[N]) {
+  std::string accepted;
+  for (const Spelling<Enum>& spelling : spellings) {
+    if (spelling.text == text) return spelling.value;
+    if (!accepted.empty()) accepted += ", ";
+    accepted += spelling.text;
+  }
+  return InvalidArgumentError("unknown " + std::string(what) + " '" + std::string(text) +
+                              "' (expected one of: " + accepted + ")");
+}
+
+std::string Describe(const CompiledModel& model) {
+  return "model " + model.name + " (" + model.relation.schema + "." + model.relation.identifier +
+         ")";
+}
+
+std::string TempName(const Relation& relation) {
+  return relation.identifier + std::string(warehouse::DuckDbAdapter::kTempSuffix);
+}
+
+const ColumnInfo* FindColumn(const std::vector<ColumnInfo>& columns, std::string_view name) {
+  std::string lower = ToLower(name);
+  for (const ColumnInfo& column : columns) {
+    if (ToLower(column.name) == lower) return &column;
+  }
+  return nullptr;
+}
+
+// How the new rows' columns differ from the existing table's.
+struct SchemaDiff {
+  std::vector<ColumnInfo> added;
+  std::vector<std::string> removed;
+  std::vector<ColumnInfo> retyped;  // with the new type
+  std::vector<std::string> common;  // in the new rows' order
+
+  bool empty() const { return added.empty() && removed.empty() && retyped.empty(); }
+};
+
+SchemaDiff DiffColumns(const std::vector<ColumnInfo>& existing,
+                       const std::vector<ColumnInfo>& incoming) {
+  SchemaDiff diff;
+  for (const ColumnInfo& column : incoming) {
+    const ColumnInfo* old = FindColumn(existing, column.name);
+    if (old == nullptr) {
+      diff.added.push_back(column);
+      continue;
+    }
+    diff.common.push_back(old->name);
+    if (old->type != column.type) diff.retyped.push_back({old->name, column.type});
+  }
+  for (const ColumnInfo& column : existing) {
+    if (FindColumn(incoming, column.name) == nullptr) diff.removed.push_back(column.name);
+  }
+  return diff;
+}
+
+std::string DescribeDiff(const SchemaDiff& diff, const std::vector<ColumnInfo>& existing) {
+  std::vector<std::string> parts;
+  if (!diff.added.empty()) {
+    std::vector<std::string> names;
+    for (const ColumnInfo& column : diff.added) names.push_back(column.name + " " + column.type);
+    parts.push_back("new columns: " + Join(names, ", "));
+  }
+  if (!diff.removed.empty()) parts.push_back("removed columns: " + Join(diff.removed, ", "));
+  if (!diff.retyped.empty()) {
+    std::vector<std::string> names;
+    for (const ColumnInfo& column : diff.retyped) {
+      names.push_back(column.name + " " + FindColumn(existing, column.name)->type + " -> " +
+                      column.type);
+    }
+    parts.push_back("re-typed columns: " + Join(names, ", "));
+  }
+  return Join(parts, "; ");
+}
+
+// Applies on_schema_change to `target` and returns the columns the run writes.
+Result<std::vector<std::string>> ReconcileSchema(const SqlAdapter& adapter, Connection& conn,
+                                                 const CompiledModel& model,
+                                                 const std::string& target,
+                                                 const std::string& temp) {
+  ASSIGN_OR_RETURN(std::vector<ColumnInfo> existing,
+                   adapter.GetQueryColumns(conn, "SELECT * FROM " + target));
+  ASSIGN_OR_RETURN(std::vector<ColumnInfo> incoming,
+                   adapter.GetQueryColumns(conn, "SELECT * FROM " + temp));
+  SchemaDiff diff = DiffColumns(existing, incoming);
+  std::vector<std::string> all;
+  for (const ColumnInfo& column : incoming) all.push_back(column.name);
+  switch (model.config.on_schema_change) {
+    case OnSchemaChange::kIgnore:
+      return diff.common;
+    case OnSchemaChange::kFail:
+      if (!diff.empty()) {
+        return FailedPreconditionError("on_schema_change is 'fail' and the columns of " + target +
+                                       " changed: " + DescribeDiff(diff, existing));
+      }
+      return diff.common;
+    case OnSchemaChange::kAppendNewColumns:
+      for (const ColumnInfo& column : diff.added) {
+        RETURN_IF_ERROR(conn.Execute(adapter.AddColumnSql(target, column)));
+      }
+      return all;
+    case OnSchemaChange::kSyncAllColumns:
+      for (const ColumnInfo& column : diff.added) {
+        RETURN_IF_ERROR(conn.Execute(adapter.AddColumnSql(target, column)));
+      }
+      for (const std::string& column : diff.removed) {
+        RETURN_IF_ERROR(conn.Execute(adapter.DropColumnSql(target, column)));
+      }
+      for (const ColumnInfo& column : diff.retyped) {
+        RETURN_IF_ERROR(conn.Execute(adapter.AlterColumnTypeSql(target, column)));
+      }
+      return all;
+  }
+  return InternalError("unhandled on_schema_change");
+}
+
+IncrementalStrategy StrategyOf(const ModelConfig& config) {
+  if (config.incremental_strategy) return *config.incremental_strategy;
+  return config.unique_key.empty() ? IncrementalStrategy::kAppend
+                                   : IncrementalStrategy::kDeleteInsert;
+}
+
+Result<int64_t> ApplyStrategy(const SqlAdapter& adapter, Connection& conn,
+                              IncrementalStrategy strategy, const std::vector<std::string>& keys,
+                              const std::string& target, const std::string& temp,
+                              const std::vector<std::string>& columns) {
+  if (strategy == IncrementalStrategy::kMerge) {
+    ASSIGN_OR_RETURN(warehouse::QueryResult merged,
+                     conn.Query(adapter.MergeSql(target, temp, keys, columns)));
+    return static_cast<int64_t>(merged.rows_changed());
+  }
+  if (strategy == IncrementalStrategy::kDeleteInsert) {
+    RETURN_IF_ERROR(conn.Execute(adapter.DeleteMatchingSql(target, temp, keys)));
+  }
+  ASSIGN_OR_RETURN(warehouse::QueryResult inserted,
+                   conn.Query(adapter.InsertFromSql(target, temp, columns)));
+  return static_cast<int64_t>(inserted.rows_changed());
+}
+
+Result<int64_t> RunIncremental(const SqlAdapter& adapter, Connection& conn,
+                               const CompiledModel& model) {
+  IncrementalStrategy strategy = StrategyOf(model.config);
+  if (strategy != IncrementalStrategy::kAppend && model.config.unique_key.empty()) {
+    return InvalidArgumentError(
+        std::string(strategy == IncrementalStrategy::kMerge ? "the merge" : "the delete+insert") +
+        " incremental strategy needs a unique_key");
+  }
+  const Relation& relation = model.relation;
+  std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
+  std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
+  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
+  RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
+  RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, model.compiled_sql)));
+  ASSIGN_OR_RETURN(std::vector<std::string> columns,
+                   ReconcileSchema(adapter, conn, model, target, temp));
+  ASSIGN_OR_RETURN(int64_t rows, ApplyStrategy(adapter, conn, strategy, model.config.unique_key,
+                                               target, temp, columns));
+  RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
+  RETURN_IF_ERROR(txn.Commit());
+  return rows;
+}
+
+Status CreateOrReplaceView(const SqlAdapter& adapter, Connection& conn, const Relation& relation,
+                           std::string_view select_sql) {
+  RETURN_IF_ERROR(adapter.CreateSchemaIfNotExists(conn, relation.schema));
+  std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
+  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
+  ASSIGN_OR_RETURN(RelationKind kind,
+                   adapter.GetRelationKind(conn, relation.schema, relation.identifier));
+  if (kind == RelationKind::kTable) {
+    RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(kind, target)));
+  }
+  RETURN_IF_ERROR(conn.Execute(adapter.CreateViewSql(target, select_sql)));
+  return txn.Commit();
+}
+
+Result<MaterializeResult> MaterializeUnchecked(const SqlAdapter& adapter, Connection& conn,
+                                               const CompiledModel& model) {
+  MaterializeResult result;
+  switch (model.config.materialized) {
+    case Materialization::kEphemeral:
+      return result;
+    case Materialization::kView:
+      RETURN_IF_ERROR(CreateOrReplaceView(adapter, conn, model.relation, model.compiled_sql));
+      return result;
+    case Materialization::kTable: {
+      ASSIGN_OR_RETURN(result.rows_affected,
+                       ReplaceWithTable(adapter, conn, model.relation, model.compiled_sql));
+      return result;
+    }
+    case Materialization::kIncremental: {
+      ASSIGN_OR_RETURN(RelationKind kind, adapter.GetRelationKind(conn, model.relation.schema,
+                                                                  model.relation.identifier));
+      if (model.config.full_refresh || kind != RelationKind::kTable) {
+        result.full_build = true;
+        ASSIGN_OR_RETURN(result.rows_affected,
+                         ReplaceWithTable(adapter, conn, model.relation, model.compiled_sql));
+        return result;
+      }
+      ASSIGN_OR_RETURN(result.rows_affected, RunIncremental(adapter, conn, model));
+      return result;
+    }
+  }
+  return InternalError("unhandled materialization");
+}
+
+}  // namespace
+
+Result<Materialization> ParseMaterialization(std::string_view text) {
+  static constexpr Spelling<Materialization> kSpellings[] = {
+      {"view", Materialization::kView},
+      {"table", Materialization::kTable},
+      {"incremental", Materialization::kIncremental},
+      {"ephemeral", Materialization::kEphemeral}};
+  return ParseSpelling("materialization", text, kSpellings);
+}
+
+Result<IncrementalStrategy> ParseIncrementalStrategy(std::string_view text) {
+  static constexpr Spelling<IncrementalStrategy> kSpellings[] = {
+      {"append", IncrementalStrategy::kAppend},
+      {"delete+insert", IncrementalStrategy::kDeleteInsert},
+      {"merge", IncrementalStrategy::kMerge}};
+  return ParseSpelling("incremental_strategy", text, kSpellings);
+}
+
+Result<OnSchemaChange> ParseOnSchemaChange(std::string_view text) {
+  static constexpr Spelling<OnSchemaChange> kSpellings[] = {
+      {"ignore", OnSchemaChange::kIgnore},
+      {"fail", OnSchemaChange::kFail},
+      {"append_new_columns", OnSchemaChange::kAppendNewColumns},
+      {"sync_all_columns", OnSchemaChange::kSyncAllColumns}};
+  return ParseSpelling("on_schema_change", text, kSpellings);
+}
+
+std::string EphemeralCte(std::string_view name, std::string_view compiled_sql) {
+  return "__dbt__cte__" + std::string(name) + " as (\n" + std::string(compiled_sql) + "\n)";
+}
+
+Result<MaterializeResult> Materialize(const SqlAdapter& adapter, Connection& conn,
+                                      const CompiledModel& model) {
+  Result<MaterializeResult> result = MaterializeUnchecked(adapter, conn, model);
+  if (!result.ok()) return result.status().WithContext(Describe(model));
+  return result;
+}
+
+Result<int64_t> ReplaceWithTable(const SqlAdapter& adapter, Connection& conn,
+                                 const Relation& relation, std::string_view select_sql) {
+  RETURN_IF_ERROR(adapter.CreateSchemaIfNotExists(conn, relation.schema));
+  std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
+  std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
+  // Every failure returns early and the Transaction's destructor rolls back, so the old
+  // relation stays as it was and no temporary table survives.
+  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
+  RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
+  RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, select_sql)));
+  ASSIGN_OR_RETURN(RelationKind kind,
+                   adapter.GetRelationKind(conn, relation.schema, relation.identifier));
+  if (kind != RelationKind::kNone) {
+    RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(kind, target)));
+  }
+  RETURN_IF_ERROR(conn.Execute(adapter.RenameTableSql(temp, relation.identifier)));
+  ASSIGN_OR_RETURN(warehouse::QueryResult count, conn.Query("SELECT count(*) FROM " + target));
+  ASSIGN_OR_RETURN(int64_t rows, count.GetInt64(0, 0));
+  RETURN_IF_ERROR(txn.Commit());
+  return rows;
+}
+
+}  // namespace shoplytics::transform

@@ -1,0 +1,89 @@
+// Materializations: how a compiled model becomes a view or a table, as dbt's view, table,
+// incremental and ephemeral materializations do.
+//
+// Atomicity: a table is built under "<name>__shoplytics_tmp" and swapped in within one
+// transaction; an incremental run applies its changes in one transaction. Readers on
+// other connections see the old relation or the new one, never none or half; a SELECT
+// that fails leaves the old relation untouched (the error is the engine's, with the
+// model's relation as context). Missing schemas are created.
+//
+// Every function borrows the adapter and the connection, must not be called inside an
+// open transaction on `conn`, and is as thread-safe as the connection (one per thread).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "warehouse/adapter.h"
+#include "warehouse/connection.h"
+
+namespace shoplytics::transform {
+
+// Where a node's object lives. DuckDB's database is the connection's: the schema and the
+// identifier (the alias, or the node's name) place it.
+struct Relation {
+  std::string schema;
+  std::string identifier;
+};
+
+enum class Materialization { kView, kTable, kIncremental, kEphemeral };
+enum class IncrementalStrategy { kAppend, kDeleteInsert, kMerge };
+enum class OnSchemaChange { kIgnore, kFail, kAppendNewColumns, kSyncAllColumns };
+
+// dbt's spellings: "view", "table", "incremental", "ephemeral"; "append", "delete+insert",
+// "merge"; "ignore", "fail", "append_new_columns", "sync_all_columns". Anything else is
+// kInvalidArgument naming the value and the accepted ones.
+Result<Materialization> ParseMaterialization(std::string_view text);
+Result<IncrementalStrategy> ParseIncrementalStrategy(std::string_view text);
+Result<OnSchemaChange> ParseOnSchemaChange(std::string_view text);
+
+struct ModelConfig {
+  Materialization materialized = Materialization::kView;
+  // Unset: delete+insert when unique_key is set, append otherwise.
+  std::optional<IncrementalStrategy> incremental_strategy;
+  std::vector<std::string> unique_key;  // one column or several
+  OnSchemaChange on_schema_change = OnSchemaChange::kIgnore;
+  bool full_refresh = false;  // --full-refresh: an incremental model is rebuilt as a table
+};
+
+// A model as the compiler hands it over: its SELECT has refs resolved and ephemeral CTEs
+// already injected.
+struct CompiledModel {
+  std::string name;  // for messages
+  Relation relation;
+  std::string compiled_sql;
+  ModelConfig config;
+};
+
+struct MaterializeResult {
+  // Rows written: the table's rows for a (re)build, the rows inserted, deleted+inserted or
+  // merged for an incremental run. Unset for views and ephemeral models.
+  std::optional<int64_t> rows_affected;
+  // True when an incremental model was built from scratch (first run, full refresh, or
+  // the relation was a view).
+  bool full_build = false;
+};
+
+// The CTE dbt injects for an ephemeral model: `__dbt__cte__<name> as (\n<sql>\n)`.
+std::string EphemeralCte(std::string_view name, std::string_view compiled_sql);
+
+// Runs `model`: creates or replaces its view, rebuilds its table, or applies an incremental
+// run. Ephemeral models create nothing (use EphemeralCte); Run returns an empty result.
+// Errors: the engine's error for the SQL, with "model <name> (<schema>.<identifier>)" as
+// context; on_schema_change = fail with a changed schema is kFailedPrecondition naming the
+// added, removed and re-typed columns; an incremental strategy that needs unique_key
+// without one is kInvalidArgument.
+Result<MaterializeResult> Materialize(const warehouse::SqlAdapter& adapter,
+                                      warehouse::Connection& conn, const CompiledModel& model);
+
+// Replaces `relation` (a table, a view, or nothing) with a table holding `select_sql`,
+// atomically (see the file comment), and returns its row count. Seeds and stored test
+// failures publish through this too.
+Result<int64_t> ReplaceWithTable(const warehouse::SqlAdapter& adapter, warehouse::Connection& conn,
+                                 const Relation& relation, std::string_view select_sql);
+
+}  // namespace shoplytics::transform

@@ -1,0 +1,347 @@
+#include "transform/materialize.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace shoplytics::transform {
+namespace {
+
+using warehouse::Connection;
+using warehouse::Database;
+using warehouse::QueryResult;
+using Rows = std::vector<std::string>;
+
+class MaterializeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(Database::OpenInMemory().value());
+    conn_ = std::move(Connection::Open(db_).value());
+  }
+
+  // Rows of `sql` as "a|b" strings, NULL as "NULL".
+  Rows Query(const std::string& sql) {
+    Result<QueryResult> r = conn_.Query(sql);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    Rows rows;
+    if (!r.ok()) return rows;
+    for (uint64_t row = 0; row < r->row_count(); ++row) {
+      std::string line;
+      for (uint64_t col = 0; col < r->column_count(); ++col) {
+        if (col > 0) line += "|";
+        line += r->IsNull(col, row).value_or(true) ? "NULL" : r->GetString(col, row).value_or("?");
+      }
+      rows.push_back(line);
+    }
+    return rows;
+  }
+
+  CompiledModel Model(Materialization materialized, std::string sql) {
+    CompiledModel model;
+    model.name = "orders";
+    model.relation = {"analytics", "orders"};
+    model.compiled_sql = std::move(sql);
+    model.config.materialized = materialized;
+    return model;
+  }
+
+  Result<MaterializeResult> Run(const CompiledModel& model) {
+    return Materialize(adapter_, conn_, model);
+  }
+
+  std::string Kind() {
+    std::vector<std::string> rows = Query(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'analytics' "
+        "AND table_name = 'orders'");
+    return rows.empty() ? "none" : rows[0];
+  }
+
+  warehouse::DuckDbAdapter adapter_;
+  Database db_;
+  Connection conn_;
+};
+
+TEST_F(MaterializeTest, ParsesDbtSpellingsAndNamesTheAcceptedOnes) {
+  EXPECT_EQ(ParseMaterialization("incremental").value(), Materialization::kIncremental);
+  EXPECT_EQ(ParseMaterialization("ephemeral").value(), Materialization::kEphemeral);
+  EXPECT_EQ(ParseIncrementalStrategy("delete+insert").value(), IncrementalStrategy::kDeleteInsert);
+  EXPECT_EQ(ParseIncrementalStrategy("merge").value(), IncrementalStrategy::kMerge);
+  EXPECT_EQ(ParseOnSchemaChange("sync_all_columns").value(), OnSchemaChange::kSyncAllColumns);
+  Result<Materialization> bad = ParseMaterialization("materialized_view");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "unknown materialization 'materialized_view' (expected one of: view, table, "
+            "incremental, ephemeral)");
+  EXPECT_FALSE(ParseOnSchemaChange("Ignore").ok());
+}
+
+TEST_F(MaterializeTest, ViewIsCreatedInANewSchemaAndReplaced) {
+  Result<MaterializeResult> first = Run(Model(Materialization::kView, "SELECT 1 AS id"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->rows_affected.has_value());
+  EXPECT_EQ(Kind(), "VIEW");
+  ASSERT_TRUE(Run(Model(Materialization::kView, "SELECT 2 AS id UNION ALL SELECT 3")).ok());
+  EXPECT_EQ(Query("SELECT id FROM analytics.orders ORDER BY id"), (Rows{"2", "3"}));
+}
+
+TEST_F(MaterializeTest, TableIsBuiltAndRebuiltWithItsRowCount) {
+  Result<MaterializeResult> first =
+      Run(Model(Materialization::kTable, "SELECT range AS id FROM range(3)"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->rows_affected, 3);
+  EXPECT_EQ(Kind(), "BASE TABLE");
+  Result<MaterializeResult> second =
+      Run(Model(Materialization::kTable, "SELECT 'x' AS name UNION ALL SELECT 'y'"));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->rows_affected, 2);
+  EXPECT_EQ(Query("SELECT * FROM analytics.orders ORDER BY 1"), (Rows{"x", "y"}));
+}
+
+TEST_F(MaterializeTest, FailingTableRebuildKeepsTheOldTableAndNoTempTable) {
+  ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT 41 AS v")).ok());
+  for (std::string bad : {"SELECT nope FROM missing_table", "SELECT 'x'::INTEGER AS v"}) {
+    Result<MaterializeResult> result = Run(Model(Materialization::kTable, bad));
+    ASSERT_FALSE(result.ok()) << bad;
+    EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(result.status().message().find("model orders (analytics.orders)"), std::string::npos)
+        << result.status().message();
+    EXPECT_EQ(Query("SELECT v FROM analytics.orders"), (Rows{"41"}));
+    EXPECT_EQ(Query("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE "
+                    "'%shoplytics_tmp'"),
+              (Rows{"0"}));
+  }
+}
+
+TEST_F(MaterializeTest, ReaderSeesTheOldTableUntilTheSwapCommits) {
+  ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT 1 AS v")).ok());
+  Connection reader = std::move(Connection::Open(db_).value());
+  ASSERT_TRUE(reader.Execute("BEGIN").ok());
+  EXPECT_EQ(reader.Query("SELECT sum(v) FROM analytics.orders")->GetInt64(0, 0).value_or(-1), 1);
+  ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT 2 AS v")).ok());
+  EXPECT_EQ(reader.Query("SELECT sum(v) FROM analytics.orders")->GetInt64(0, 0).value_or(-1), 1);
+  ASSERT_TRUE(reader.Execute("COMMIT").ok());
+  EXPECT_EQ(reader.Query("SELECT sum(v) FROM analytics.orders")->GetInt64(0, 0).value_or(-1), 2);
+}
+
+TEST_F(MaterializeTest, ConcurrentReaderNeverSeesAMissingOrPartialTable) {
+  ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT range AS v FROM range(1000)")).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::vector<std::string> anomalies;
+  std::thread reader_thread([&] {
+    Connection reader = std::move(Connection::Open(db_).value());
+    while (!done.load()) {
+      Result<QueryResult> r = reader.Query("SELECT count(*) FROM analytics.orders");
+      if (!r.ok()) {
+        anomalies.push_back(r.status().ToString());
+        continue;
+      }
+      int64_t count = r->GetInt64(0, 0).value_or(-1);
+      if (count != 1000 && count != 2000) anomalies.push_back(std::to_string(count));
+      ++reads;
+    }
+  });
+  for (int i = 0; i < 30; ++i) {
+    std::string sql = "SELECT range AS v FROM range(" + std::to_string(i % 2 ? 1000 : 2000) + ")";
+    Result<MaterializeResult> rebuilt = Run(Model(Materialization::kTable, sql));
+    ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  }
+  done = true;
+  reader_thread.join();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_TRUE(anomalies.empty()) << anomalies.size() << " anomalies, first: " << anomalies[0];
+}
+
+TEST_F(MaterializeTest, SwitchingBetweenViewAndTableReplacesTheRelation) {
+  ASSERT_TRUE(Run(Model(Materialization::kView, "SELECT 1 AS v")).ok());
+  EXPECT_EQ(Kind(), "VIEW");
+  Result<MaterializeResult> table = Run(Model(Materialization::kTable, "SELECT 2 AS v"));
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ(Kind(), "BASE TABLE");
+  EXPECT_EQ(Query("SELECT v FROM analytics.orders"), (Rows{"2"}));
+  ASSERT_TRUE(Run(Model(Materialization::kView, "SELECT 3 AS v")).ok());
+  EXPECT_EQ(Kind(), "VIEW");
+  EXPECT_EQ(Query("SELECT v FROM analytics.orders"), (Rows{"3"}));
+  Result<MaterializeResult> incremental =
+      Run(Model(Materialization::kIncremental, "SELECT 4 AS v"));
+  ASSERT_TRUE(incremental.ok()) << incremental.status().ToString();
+  EXPECT_TRUE(incremental->full_build);
+  EXPECT_EQ(Kind(), "BASE TABLE");
+  EXPECT_EQ(Query("SELECT v FROM analytics.orders"), (Rows{"4"}));
+}
+
+TEST_F(MaterializeTest, FailingViewKeepsTheOldTable) {
+  ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT 1 AS v")).ok());
+  EXPECT_FALSE(Run(Model(Materialization::kView, "SELECT v FROM nowhere")).ok());
+  EXPECT_EQ(Kind(), "BASE TABLE");
+  EXPECT_EQ(Query("SELECT v FROM analytics.orders"), (Rows{"1"}));
+}
+
+TEST_F(MaterializeTest, EphemeralCreatesNothingAndGivesDbtsCte) {
+  Result<MaterializeResult> result = Run(Model(Materialization::kEphemeral, "SELECT 1 AS v"));
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->rows_affected.has_value());
+  EXPECT_EQ(Kind(), "none");
+  EXPECT_EQ(EphemeralCte("stg_orders", "select * from raw.orders"),
+            "__dbt__cte__stg_orders as (\nselect * from raw.orders\n)");
+}
+
+class MaterializeIncremental : public MaterializeTest {
+ protected:
+  void SetUp() override {
+    MaterializeTest::SetUp();
+    ASSERT_TRUE(Run(Incremental("SELECT * FROM (VALUES (1, 'a', 10), (2, 'b', 20)) t(id, name, "
+                                "amount)"))
+                    .ok());
+  }
+  CompiledModel Incremental(std::string sql) {
+    CompiledModel model = Model(Materialization::kIncremental, std::move(sql));
+    model.config.unique_key = {"id"};
+    return model;
+  }
+  Rows Table() { return Query("SELECT * FROM analytics.orders ORDER BY ALL"); }
+};
+
+TEST_F(MaterializeIncremental, FirstRunBuildsTheTable) {
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "2|b|20"}));
+}
+
+TEST_F(MaterializeIncremental, AppendAddsEveryRow) {
+  CompiledModel model = Incremental("SELECT 2 AS id, 'b2' AS name, 21 AS amount");
+  model.config.incremental_strategy = IncrementalStrategy::kAppend;
+  Result<MaterializeResult> result = Run(model);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->rows_affected, 1);
+  EXPECT_FALSE(result->full_build);
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "2|b|20", "2|b2|21"}));
+}
+
+TEST_F(MaterializeIncremental, AppendIsTheDefaultWithoutUniqueKey) {
+  CompiledModel model = Incremental("SELECT 1 AS id, 'a' AS name, 10 AS amount");
+  model.config.unique_key.clear();
+  ASSERT_TRUE(Run(model).ok());
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "1|a|10", "2|b|20"}));
+}
+
+TEST_F(MaterializeIncremental, DeleteInsertReplacesRowsByKeyAndIsTheDefaultWithUniqueKey) {
+  Result<MaterializeResult> result =
+      Run(Incremental("SELECT * FROM (VALUES (2, 'b2', 22), (3, 'c', 30)) t(id, name, amount)"));
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->rows_affected, 2);
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "2|b2|22", "3|c|30"}));
+}
+
+TEST_F(MaterializeIncremental, DeleteInsertWithACompositeKey) {
+  CompiledModel model = Incremental(
+      "SELECT * FROM (VALUES (1, 'a', 11), (1, 'z', 99), (2, 'a', 5)) t(id, name, amount)");
+  model.config.unique_key = {"id", "name"};
+  model.config.incremental_strategy = IncrementalStrategy::kDeleteInsert;
+  ASSERT_TRUE(Run(model).ok());
+  EXPECT_EQ(Table(), (Rows{"1|a|11", "1|z|99", "2|a|5", "2|b|20"}));
+}
+
+TEST_F(MaterializeIncremental, MergeUpdatesMatchedRowsAndInsertsNewOnes) {
+  CompiledModel model =
+      Incremental("SELECT * FROM (VALUES (1, 'a1', 15), (4, 'd', 40)) t(id, name, amount)");
+  model.config.incremental_strategy = IncrementalStrategy::kMerge;
+  Result<MaterializeResult> result = Run(model);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->rows_affected, 2);
+  EXPECT_EQ(Table(), (Rows{"1|a1|15", "2|b|20", "4|d|40"}));
+}
+
+TEST_F(MaterializeIncremental, MergeAndDeleteInsertNeedAUniqueKey) {
+  for (IncrementalStrategy strategy :
+       {IncrementalStrategy::kMerge, IncrementalStrategy::kDeleteInsert}) {
+    CompiledModel model = Incremental("SELECT 9 AS id, 'x' AS name, 0 AS amount");
+    model.config.unique_key.clear();
+    model.config.incremental_strategy = strategy;
+    Result<MaterializeResult> result = Run(model);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(result.status().message().find("needs a unique_key"), std::string::npos);
+  }
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "2|b|20"}));
+}
+
+TEST_F(MaterializeIncremental, FullRefreshRebuildsFromScratch) {
+  CompiledModel model = Incremental("SELECT 7 AS id, 'g' AS name, 70 AS amount");
+  model.config.full_refresh = true;
+  Result<MaterializeResult> result = Run(model);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->full_build);
+  EXPECT_EQ(result->rows_affected, 1);
+  EXPECT_EQ(Table(), (Rows{"7|g|70"}));
+}
+
+TEST_F(MaterializeIncremental, FailingRunLeavesTheTableUntouched) {
+  Result<MaterializeResult> result =
+      Run(Incremental("SELECT 3 AS id, 'c' AS name, 'not a number'::INTEGER AS amount"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "2|b|20"}));
+  EXPECT_EQ(Query("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE "
+                  "'%shoplytics_tmp'"),
+            (Rows{"0"}));
+}
+
+// Against the first run's (id INTEGER, name, amount): drops amount, adds note, and
+// widens id to BIGINT.
+constexpr char kChangedSql[] = "SELECT * FROM (VALUES (3::BIGINT, 'c', 'new')) t(id, name, note)";
+
+TEST_F(MaterializeIncremental, OnSchemaChangeIgnoreWritesOnlyTheKnownColumns) {
+  ASSERT_TRUE(Run(Incremental(kChangedSql)).ok());
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "2|b|20", "3|c|NULL"}));
+  EXPECT_EQ(Query("SELECT column_name FROM information_schema.columns WHERE table_name = "
+                  "'orders' ORDER BY ordinal_position"),
+            (Rows{"id", "name", "amount"}));
+}
+
+TEST_F(MaterializeIncremental, OnSchemaChangeFailNamesTheChangedColumns) {
+  CompiledModel model = Incremental(kChangedSql);
+  model.config.on_schema_change = OnSchemaChange::kFail;
+  Result<MaterializeResult> result = Run(model);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(result.status().message(),
+            "model orders (analytics.orders): on_schema_change is 'fail' and the columns of "
+            "\"analytics\".\"orders\" changed: new columns: note VARCHAR; removed columns: "
+            "amount; re-typed columns: id INTEGER -> BIGINT");
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "2|b|20"}));
+}
+
+TEST_F(MaterializeIncremental, OnSchemaChangeFailPassesWhenNothingChanged) {
+  CompiledModel model = Incremental("SELECT 3 AS id, 'c' AS name, 30 AS amount");
+  model.config.on_schema_change = OnSchemaChange::kFail;
+  ASSERT_TRUE(Run(model).ok());
+  EXPECT_EQ(Table(), (Rows{"1|a|10", "2|b|20", "3|c|30"}));
+}
+
+TEST_F(MaterializeIncremental, OnSchemaChangeAppendNewColumnsKeepsRemovedOnes) {
+  CompiledModel model = Incremental(kChangedSql);
+  model.config.on_schema_change = OnSchemaChange::kAppendNewColumns;
+  ASSERT_TRUE(Run(model).ok());
+  EXPECT_EQ(Query("SELECT id, name, amount, note FROM analytics.orders ORDER BY id"),
+            (Rows{"1|a|10|NULL", "2|b|20|NULL", "3|c|NULL|new"}));
+  EXPECT_EQ(Query("SELECT data_type FROM information_schema.columns WHERE table_name = 'orders' "
+                  "AND column_name = 'id'"),
+            (Rows{"INTEGER"}));
+}
+
+TEST_F(MaterializeIncremental, OnSchemaChangeSyncAllColumnsAddsDropsAndRetypes) {
+  CompiledModel model = Incremental(kChangedSql);
+  model.config.on_schema_change = OnSchemaChange::kSyncAllColumns;
+  model.config.incremental_strategy = IncrementalStrategy::kMerge;
+  Result<MaterializeResult> result = Run(model);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Query("SELECT column_name, data_type FROM information_schema.columns WHERE "
+                  "table_name = 'orders' ORDER BY column_name"),
+            (Rows{"id|BIGINT", "name|VARCHAR", "note|VARCHAR"}));
+  EXPECT_EQ(Query("SELECT id, name, note FROM analytics.orders ORDER BY id"),
+            (Rows{"1|a|NULL", "2|b|NULL", "3|c|new"}));
+}
+
+}  // namespace
+}  // namespace shoplytics::transform
