@@ -1,5 +1,7 @@
 #include "transform/materialize.h"
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include "common/strings.h"
@@ -187,7 +189,7 @@ Result<int64_t> RunIncremental(const SqlAdapter& adapter, Connection& conn,
 
 Status CreateOrReplaceView(const SqlAdapter& adapter, Connection& conn, const Relation& relation,
                            std::string_view select_sql) {
-  RETURN_IF_ERROR(adapter.CreateSchemaIfNotExists(conn, relation.schema));
+  RETURN_IF_ERROR(EnsureSchema(adapter, conn, relation.schema));
   std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
   ASSIGN_OR_RETURN(RelationKind kind,
@@ -268,9 +270,19 @@ Result<MaterializeResult> Materialize(const SqlAdapter& adapter, Connection& con
   return result;
 }
 
+Status EnsureSchema(const SqlAdapter& adapter, Connection& conn, const std::string& schema) {
+  std::chrono::milliseconds wait(1);
+  for (int attempt = 0;; ++attempt) {
+    Status status = adapter.CreateSchemaIfNotExists(conn, schema);
+    if (status.code() != StatusCode::kAborted || attempt == 9) return status;
+    std::this_thread::sleep_for(wait);
+    wait *= 2;
+  }
+}
+
 Result<int64_t> ReplaceWithTable(const SqlAdapter& adapter, Connection& conn,
                                  const Relation& relation, std::string_view select_sql) {
-  RETURN_IF_ERROR(adapter.CreateSchemaIfNotExists(conn, relation.schema));
+  RETURN_IF_ERROR(EnsureSchema(adapter, conn, relation.schema));
   std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
   std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
   // Every failure returns early and the Transaction's destructor rolls back, so the old

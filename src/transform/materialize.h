@@ -32,7 +32,14 @@ struct Relation {
 
 enum class Materialization { kView, kTable, kIncremental, kEphemeral };
 enum class IncrementalStrategy { kAppend, kDeleteInsert, kMerge };
-enum class OnSchemaChange { kIgnore, kFail, kAppendNewColumns, kSyncAllColumns };
+// What an incremental run does when its SELECT's columns differ from the table's (names
+// compare case-insensitively, types by the engine's type name):
+enum class OnSchemaChange {
+  kIgnore,            // write the columns both have; new ones are dropped, missing ones NULL
+  kFail,              // fail, naming the new, removed and re-typed columns
+  kAppendNewColumns,  // add the new columns; keep removed ones (NULL in new rows)
+  kSyncAllColumns,    // add new columns, drop removed ones, re-type changed ones
+};
 
 // dbt's spellings: "view", "table", "incremental", "ephemeral"; "append", "delete+insert",
 // "merge"; "ignore", "fail", "append_new_columns", "sync_all_columns". Anything else is
@@ -79,6 +86,12 @@ std::string EphemeralCte(std::string_view name, std::string_view compiled_sql);
 // without one is kInvalidArgument.
 Result<MaterializeResult> Materialize(const warehouse::SqlAdapter& adapter,
                                       warehouse::Connection& conn, const CompiledModel& model);
+
+// Creates `schema` when it is missing. Other connections creating it at the same time make
+// the engine report a write-write conflict; this waits and retries (about a second at
+// most) rather than failing a model that only raced another one.
+Status EnsureSchema(const warehouse::SqlAdapter& adapter, warehouse::Connection& conn,
+                    const std::string& schema);
 
 // Replaces `relation` (a table, a view, or nothing) with a table holding `select_sql`,
 // atomically (see the file comment), and returns its row count. Seeds and stored test

@@ -1,11 +1,17 @@
 #include "transform/materialize.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "common/files.h"
 
 namespace shoplytics::transform {
 namespace {
@@ -153,6 +159,82 @@ TEST_F(MaterializeTest, ConcurrentReaderNeverSeesAMissingOrPartialTable) {
   reader_thread.join();
   EXPECT_GT(reads.load(), 0);
   EXPECT_TRUE(anomalies.empty()) << anomalies.size() << " anomalies, first: " << anomalies[0];
+}
+
+TEST_F(MaterializeTest, ParallelBuildsIntoOneNewSchemaAllSucceed) {
+  constexpr int kThreads = 4;
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Connection conn = std::move(Connection::Open(db_).value());
+      CompiledModel model = Model(i % 2 ? Materialization::kTable : Materialization::kView,
+                                  "SELECT " + std::to_string(i) + " AS v");
+      model.relation.identifier = "m" + std::to_string(i);
+      Result<MaterializeResult> result = Materialize(adapter_, conn, model);
+      if (!result.ok()) errors[i] = result.status().ToString();
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(errors[i], "") << "model m" << i;
+  EXPECT_EQ(Query("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                  "'analytics'"),
+            (Rows{"4"}));
+}
+
+TEST(MaterializeCrash, KillDuringATableBuildLeavesTheOldTableAndARerunCompletes) {
+  TempDir dir = std::move(TempDir::Create("materialize-test").value());
+  const std::string path = (dir.path() / "warehouse.duckdb").string();
+  warehouse::DuckDbAdapter adapter;
+  CompiledModel model;
+  model.name = "daily";
+  model.relation = {"marts", "daily"};
+  model.config.materialized = Materialization::kTable;
+  {
+    Database db = std::move(Database::Open(path).value());
+    Connection conn = std::move(Connection::Open(db).value());
+    model.compiled_sql = "SELECT range AS v FROM range(1000)";
+    ASSERT_TRUE(Materialize(adapter, conn, model).ok());
+  }
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Rebuilds with a query that runs for minutes, and says when it starts.
+    close(ready[0]);
+    Result<Database> db = Database::Open(path);
+    if (!db.ok()) _exit(1);
+    Result<Connection> conn = Connection::Open(*db);
+    if (!conn.ok()) _exit(1);
+    CompiledModel slow = model;
+    slow.compiled_sql =
+        "SELECT a.range AS v FROM range(200000) a, range(200000) b WHERE a.range + b.range = -1";
+    char byte = 'y';
+    if (write(ready[1], &byte, 1) != 1) _exit(3);
+    Result<MaterializeResult> ignored = Materialize(adapter, *conn, slow);
+    _exit(ignored.ok() ? 0 : 2);
+  }
+  close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  close(ready[0]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int child_status = 0;
+  waitpid(child, &child_status, 0);
+  ASSERT_TRUE(WIFSIGNALED(child_status)) << "the build finished before it was killed";
+
+  Database db = std::move(Database::Open(path).value());
+  Connection conn = std::move(Connection::Open(db).value());
+  Result<QueryResult> old = conn.Query("SELECT count(*), sum(v) FROM marts.daily");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->GetInt64(0, 0).value_or(-1), 1000);
+  EXPECT_EQ(old->GetInt64(1, 0).value_or(-1), 499500);
+  model.compiled_sql = "SELECT 7 AS v";
+  Result<MaterializeResult> rerun = Materialize(adapter, conn, model);
+  ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
+  EXPECT_EQ(conn.Query("SELECT sum(v) FROM marts.daily")->GetInt64(0, 0).value_or(-1), 7);
 }
 
 TEST_F(MaterializeTest, SwitchingBetweenViewAndTableReplacesTheRelation) {

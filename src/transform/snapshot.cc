@@ -229,7 +229,7 @@ Result<SnapshotResult> Run(const SqlAdapter& adapter, Connection& conn,
   const SnapshotConfig& config = snapshot.config;
   const Relation& relation = snapshot.relation;
   RETURN_IF_ERROR(CheckConfig(config));
-  RETURN_IF_ERROR(adapter.CreateSchemaIfNotExists(conn, relation.schema));
+  RETURN_IF_ERROR(EnsureSchema(adapter, conn, relation.schema));
   std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
   std::string staged = adapter.QualifiedName(relation.schema, relation.identifier + kStagedSuffix);
   std::string changes =
