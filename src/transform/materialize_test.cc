@@ -255,6 +255,15 @@ TEST_F(MaterializeTest, SwitchingBetweenViewAndTableReplacesTheRelation) {
   EXPECT_EQ(Query("SELECT v FROM analytics.orders"), (Rows{"4"}));
 }
 
+TEST_F(MaterializeTest, ADownstreamViewReadsTheRebuiltTable) {
+  ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT 1 AS v")).ok());
+  CompiledModel view = Model(Materialization::kView, "SELECT v * 10 AS w FROM analytics.orders");
+  view.relation.identifier = "orders_x10";
+  ASSERT_TRUE(Run(view).ok());
+  ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT 2 AS v UNION ALL SELECT 3")).ok());
+  EXPECT_EQ(Query("SELECT w FROM analytics.orders_x10 ORDER BY w"), (Rows{"20", "30"}));
+}
+
 TEST_F(MaterializeTest, FailingViewKeepsTheOldTable) {
   ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT 1 AS v")).ok());
   EXPECT_FALSE(Run(Model(Materialization::kView, "SELECT v FROM nowhere")).ok());

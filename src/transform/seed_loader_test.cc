@@ -74,6 +74,16 @@ TEST_F(SeedTest, InfersTypesAndReturnsTheRowCount) {
             (Rows{"1|Ann|2024-01-05|10.5|01234", "2|Bo, Jr.|2024-02-01|0.25|98765"}));
 }
 
+TEST_F(SeedTest, TypesAreInferredFromEveryRow) {
+  std::string csv = "id,code\n";
+  for (int i = 0; i < 30000; ++i) csv += std::to_string(i) + "," + std::to_string(i) + "\n";
+  csv += "30000,A-1\n";  // past DuckDB's default sample of 20480 rows
+  Result<int64_t> rows = LoadSeed(adapter_, conn_, Seed(csv));
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(*rows, 30001);
+  EXPECT_EQ(Types(), (Rows{"id BIGINT", "code VARCHAR"}));
+}
+
 TEST_F(SeedTest, ColumnTypesOverrideInference) {
   Result<int64_t> rows =
       LoadSeed(adapter_, conn_,

@@ -212,11 +212,12 @@ std::string DuckDbAdapter::EpochMicrosSql(std::string_view expression) const {
 
 std::string DuckDbAdapter::ReadCsvSql(
     std::string_view path, const std::map<std::string, std::string>& column_types) const {
-  // The dialect is fixed (RFC 4180) so that only types are sniffed; strict mode makes a
-  // ragged row an error instead of a guess.
+  // The dialect is fixed (RFC 4180) so that only types are sniffed, from every row (a
+  // seed is small, and a type guessed from a sample can fail on a later row); strict mode
+  // makes a ragged row an error instead of a guess.
   std::string sql = "SELECT * FROM read_csv(" + QuoteLiteral(path) +
                     ", header = true, delim = ',', quote = '\"', escape = '\"', "
-                    "strict_mode = true";
+                    "strict_mode = true, sample_size = -1";
   if (!column_types.empty()) {
     sql += ", types = {";
     bool first = true;
