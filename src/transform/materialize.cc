@@ -164,8 +164,39 @@ Result<int64_t> ApplyStrategy(const SqlAdapter& adapter, Connection& conn,
   return static_cast<int64_t>(inserted.rows_changed());
 }
 
-Result<int64_t> RunIncremental(const SqlAdapter& adapter, Connection& conn,
-                               const CompiledModel& model) {
+// The steps below run inside the caller's transaction: any failure returns early and the
+// caller's Transaction rolls everything back, so the old relation stays as it was and no
+// temporary table survives.
+
+Result<int64_t> BuildTable(const SqlAdapter& adapter, Connection& conn, const Relation& relation,
+                           std::string_view select_sql) {
+  std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
+  std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
+  RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
+  RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, select_sql)));
+  ASSIGN_OR_RETURN(RelationKind kind,
+                   adapter.GetRelationKind(conn, relation.schema, relation.identifier));
+  if (kind != RelationKind::kNone) {
+    RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(kind, target)));
+  }
+  RETURN_IF_ERROR(conn.Execute(adapter.RenameTableSql(temp, relation.identifier)));
+  ASSIGN_OR_RETURN(warehouse::QueryResult count, conn.Query("SELECT count(*) FROM " + target));
+  return count.GetInt64(0, 0);
+}
+
+Status BuildView(const SqlAdapter& adapter, Connection& conn, const Relation& relation,
+                 std::string_view select_sql) {
+  std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
+  ASSIGN_OR_RETURN(RelationKind kind,
+                   adapter.GetRelationKind(conn, relation.schema, relation.identifier));
+  if (kind == RelationKind::kTable) {
+    RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(kind, target)));
+  }
+  return conn.Execute(adapter.CreateViewSql(target, select_sql));
+}
+
+Result<int64_t> ApplyIncremental(const SqlAdapter& adapter, Connection& conn,
+                                 const CompiledModel& model) {
   IncrementalStrategy strategy = StrategyOf(model.config);
   if (strategy != IncrementalStrategy::kAppend && model.config.unique_key.empty()) {
     return InvalidArgumentError(
@@ -175,7 +206,6 @@ Result<int64_t> RunIncremental(const SqlAdapter& adapter, Connection& conn,
   const Relation& relation = model.relation;
   std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
   std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
-  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
   RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, model.compiled_sql)));
   ASSIGN_OR_RETURN(std::vector<std::string> columns,
@@ -183,52 +213,55 @@ Result<int64_t> RunIncremental(const SqlAdapter& adapter, Connection& conn,
   ASSIGN_OR_RETURN(int64_t rows, ApplyStrategy(adapter, conn, strategy, model.config.unique_key,
                                                target, temp, columns));
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
-  RETURN_IF_ERROR(txn.Commit());
   return rows;
 }
 
-Status CreateOrReplaceView(const SqlAdapter& adapter, Connection& conn, const Relation& relation,
-                           std::string_view select_sql) {
-  RETURN_IF_ERROR(EnsureSchema(adapter, conn, relation.schema));
-  std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
-  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
-  ASSIGN_OR_RETURN(RelationKind kind,
-                   adapter.GetRelationKind(conn, relation.schema, relation.identifier));
-  if (kind == RelationKind::kTable) {
-    RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(kind, target)));
+Status RunHooks(Connection& conn, const std::vector<std::string>& hooks, std::string_view kind) {
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    Status status = conn.Execute(hooks[i]);
+    if (!status.ok()) {
+      return status.WithContext(std::string(kind) + " " + std::to_string(i + 1) + " of " +
+                                std::to_string(hooks.size()));
+    }
   }
-  RETURN_IF_ERROR(conn.Execute(adapter.CreateViewSql(target, select_sql)));
-  return txn.Commit();
+  return OkStatus();
 }
 
 Result<MaterializeResult> MaterializeUnchecked(const SqlAdapter& adapter, Connection& conn,
                                                const CompiledModel& model) {
   MaterializeResult result;
+  if (model.config.materialized == Materialization::kEphemeral) return result;
+  const Relation& relation = model.relation;
+  RETURN_IF_ERROR(EnsureSchema(adapter, conn, relation.schema));
+  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
+  RETURN_IF_ERROR(RunHooks(conn, model.config.pre_hooks, "pre_hook"));
   switch (model.config.materialized) {
-    case Materialization::kEphemeral:
-      return result;
     case Materialization::kView:
-      RETURN_IF_ERROR(CreateOrReplaceView(adapter, conn, model.relation, model.compiled_sql));
-      return result;
+      RETURN_IF_ERROR(BuildView(adapter, conn, relation, model.compiled_sql));
+      break;
     case Materialization::kTable: {
       ASSIGN_OR_RETURN(result.rows_affected,
-                       ReplaceWithTable(adapter, conn, model.relation, model.compiled_sql));
-      return result;
+                       BuildTable(adapter, conn, relation, model.compiled_sql));
+      break;
     }
     case Materialization::kIncremental: {
-      ASSIGN_OR_RETURN(RelationKind kind, adapter.GetRelationKind(conn, model.relation.schema,
-                                                                  model.relation.identifier));
-      if (model.config.full_refresh || kind != RelationKind::kTable) {
-        result.full_build = true;
+      ASSIGN_OR_RETURN(RelationKind kind,
+                       adapter.GetRelationKind(conn, relation.schema, relation.identifier));
+      result.full_build = model.config.full_refresh || kind != RelationKind::kTable;
+      if (result.full_build) {
         ASSIGN_OR_RETURN(result.rows_affected,
-                         ReplaceWithTable(adapter, conn, model.relation, model.compiled_sql));
-        return result;
+                         BuildTable(adapter, conn, relation, model.compiled_sql));
+      } else {
+        ASSIGN_OR_RETURN(result.rows_affected, ApplyIncremental(adapter, conn, model));
       }
-      ASSIGN_OR_RETURN(result.rows_affected, RunIncremental(adapter, conn, model));
-      return result;
+      break;
     }
+    case Materialization::kEphemeral:
+      break;
   }
-  return InternalError("unhandled materialization");
+  RETURN_IF_ERROR(RunHooks(conn, model.config.post_hooks, "post_hook"));
+  RETURN_IF_ERROR(txn.Commit());
+  return result;
 }
 
 }  // namespace
@@ -283,21 +316,8 @@ Status EnsureSchema(const SqlAdapter& adapter, Connection& conn, const std::stri
 Result<int64_t> ReplaceWithTable(const SqlAdapter& adapter, Connection& conn,
                                  const Relation& relation, std::string_view select_sql) {
   RETURN_IF_ERROR(EnsureSchema(adapter, conn, relation.schema));
-  std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
-  std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
-  // Every failure returns early and the Transaction's destructor rolls back, so the old
-  // relation stays as it was and no temporary table survives.
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
-  RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
-  RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, select_sql)));
-  ASSIGN_OR_RETURN(RelationKind kind,
-                   adapter.GetRelationKind(conn, relation.schema, relation.identifier));
-  if (kind != RelationKind::kNone) {
-    RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(kind, target)));
-  }
-  RETURN_IF_ERROR(conn.Execute(adapter.RenameTableSql(temp, relation.identifier)));
-  ASSIGN_OR_RETURN(warehouse::QueryResult count, conn.Query("SELECT count(*) FROM " + target));
-  ASSIGN_OR_RETURN(int64_t rows, count.GetInt64(0, 0));
+  ASSIGN_OR_RETURN(int64_t rows, BuildTable(adapter, conn, relation, select_sql));
   RETURN_IF_ERROR(txn.Commit());
   return rows;
 }

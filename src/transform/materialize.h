@@ -55,6 +55,11 @@ struct ModelConfig {
   std::vector<std::string> unique_key;  // one column or several
   OnSchemaChange on_schema_change = OnSchemaChange::kIgnore;
   bool full_refresh = false;  // --full-refresh: an incremental model is rebuilt as a table
+  // Rendered SQL run before and after the build, inside its transaction (dbt's default,
+  // inside_transaction: true): a failing hook rolls the build back. Not run for ephemeral
+  // models.
+  std::vector<std::string> pre_hooks;
+  std::vector<std::string> post_hooks;
 };
 
 // A model as the compiler hands it over: its SELECT has refs resolved and ephemeral CTEs
@@ -81,9 +86,9 @@ std::string EphemeralCte(std::string_view name, std::string_view compiled_sql);
 // Runs `model`: creates or replaces its view, rebuilds its table, or applies an incremental
 // run. Ephemeral models create nothing (use EphemeralCte); Run returns an empty result.
 // Errors: the engine's error for the SQL, with "model <name> (<schema>.<identifier>)" as
-// context; on_schema_change = fail with a changed schema is kFailedPrecondition naming the
-// added, removed and re-typed columns; an incremental strategy that needs unique_key
-// without one is kInvalidArgument.
+// context (and "pre_hook 2 of 3" for a hook); on_schema_change = fail with a changed schema is
+// kFailedPrecondition naming the added, removed and re-typed columns; an incremental strategy that
+// needs unique_key without one is kInvalidArgument.
 Result<MaterializeResult> Materialize(const warehouse::SqlAdapter& adapter,
                                       warehouse::Connection& conn, const CompiledModel& model);
 

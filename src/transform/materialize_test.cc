@@ -264,6 +264,28 @@ TEST_F(MaterializeTest, ADownstreamViewReadsTheRebuiltTable) {
   EXPECT_EQ(Query("SELECT w FROM analytics.orders_x10 ORDER BY w"), (Rows{"20", "30"}));
 }
 
+TEST_F(MaterializeTest, HooksRunInsideTheBuildsTransaction) {
+  ASSERT_TRUE(conn_.Execute("CREATE TABLE audit (event VARCHAR)").ok());
+  CompiledModel model = Model(Materialization::kTable, "SELECT 1 AS v");
+  model.config.pre_hooks = {"INSERT INTO audit VALUES ('pre')"};
+  model.config.post_hooks = {"INSERT INTO audit VALUES ('post')",
+                             "UPDATE analytics.orders SET v = v + 1"};
+  Result<MaterializeResult> built = Run(model);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  EXPECT_EQ(Query("SELECT v FROM analytics.orders"), (Rows{"2"}));
+  EXPECT_EQ(Query("SELECT event FROM audit ORDER BY event"), (Rows{"post", "pre"}));
+
+  model.compiled_sql = "SELECT 10 AS v";
+  model.config.post_hooks.push_back("SELECT * FROM no_such_table");
+  Result<MaterializeResult> failed = Run(model);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("model orders (analytics.orders): post_hook 3 of 3: "),
+            std::string::npos)
+      << failed.status().message();
+  EXPECT_EQ(Query("SELECT v FROM analytics.orders"), (Rows{"2"}));
+  EXPECT_EQ(Query("SELECT count(*) FROM audit"), (Rows{"2"}));
+}
+
 TEST_F(MaterializeTest, FailingViewKeepsTheOldTable) {
   ASSERT_TRUE(Run(Model(Materialization::kTable, "SELECT 1 AS v")).ok());
   EXPECT_FALSE(Run(Model(Materialization::kView, "SELECT v FROM nowhere")).ok());
