@@ -7,8 +7,9 @@
 // that fails leaves the old relation untouched (the error is the engine's, with the
 // model's relation as context). Missing schemas are created.
 //
-// Every function borrows the adapter and the connection, must not be called inside an
-// open transaction on `conn`, and is as thread-safe as the connection (one per thread).
+// The functions that take a connection borrow it and the adapter, must not be called
+// inside an open transaction on `conn`, and are as thread-safe as the connection (one per
+// thread; models on separate connections may build in parallel).
 #pragma once
 
 #include <cstdint>
@@ -84,11 +85,12 @@ struct MaterializeResult {
 std::string EphemeralCte(std::string_view name, std::string_view compiled_sql);
 
 // Runs `model`: creates or replaces its view, rebuilds its table, or applies an incremental
-// run. Ephemeral models create nothing (use EphemeralCte); Run returns an empty result.
-// Errors: the engine's error for the SQL, with "model <name> (<schema>.<identifier>)" as
-// context (and "pre_hook 2 of 3" for a hook); on_schema_change = fail with a changed schema is
-// kFailedPrecondition naming the added, removed and re-typed columns; an incremental strategy that
-// needs unique_key without one is kInvalidArgument.
+// run, with its hooks, in one transaction. Ephemeral models create nothing (use
+// EphemeralCte) and get an empty result.
+// Errors, with "model <name> (<schema>.<identifier>)" as context: the engine's error for
+// the SQL ("pre_hook 2 of 3: ..." for a hook); on_schema_change = fail with a changed
+// schema is kFailedPrecondition naming the new, removed and re-typed columns; delete+insert
+// or merge without a unique_key is kInvalidArgument.
 Result<MaterializeResult> Materialize(const warehouse::SqlAdapter& adapter,
                                       warehouse::Connection& conn, const CompiledModel& model);
 

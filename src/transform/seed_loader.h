@@ -1,8 +1,9 @@
 // Seeds: a CSV file of the project loaded into a table, as `dbt seed` does.
 //
 // The file is RFC 4180 with a header row (',' separated, '"' quoted, "" inside quotes).
-// Column types are inferred by the engine (DuckDB's CSV sniffer), except the columns named
-// in `column_types`. Each load fully replaces the table atomically (ReplaceWithTable in
+// Column types are inferred by the engine (DuckDB's CSV sniffer, over every row), except
+// the columns named in `column_types`. The file is read whole once to check its shape
+// (seeds are small by design). Each load fully replaces the table atomically (ReplaceWithTable in
 // materialize.h): readers see the old rows or the new ones, and a failed load leaves the
 // old table as it was.
 #pragma once
