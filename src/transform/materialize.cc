@@ -147,13 +147,36 @@ IncrementalStrategy StrategyOf(const ModelConfig& config) {
                                    : IncrementalStrategy::kDeleteInsert;
 }
 
+bool Contains(const std::vector<std::string>& names, std::string_view name) {
+  std::string lower = ToLower(name);
+  for (const std::string& candidate : names) {
+    if (ToLower(candidate) == lower) return true;
+  }
+  return false;
+}
+
+// dbt's merge_update_columns / merge_exclude_columns, among the columns the run writes.
+std::vector<std::string> MergeUpdateColumns(const ModelConfig& config,
+                                            const std::vector<std::string>& columns) {
+  std::vector<std::string> updated;
+  for (const std::string& column : columns) {
+    if (!config.merge_update_columns.empty() && !Contains(config.merge_update_columns, column)) {
+      continue;
+    }
+    if (!Contains(config.merge_exclude_columns, column)) updated.push_back(column);
+  }
+  return updated;
+}
+
 Result<int64_t> ApplyStrategy(const SqlAdapter& adapter, Connection& conn,
-                              IncrementalStrategy strategy, const std::vector<std::string>& keys,
+                              IncrementalStrategy strategy, const ModelConfig& config,
                               const std::string& target, const std::string& temp,
                               const std::vector<std::string>& columns) {
+  const std::vector<std::string>& keys = config.unique_key;
   if (strategy == IncrementalStrategy::kMerge) {
     ASSIGN_OR_RETURN(warehouse::QueryResult merged,
-                     conn.Query(adapter.MergeSql(target, temp, keys, columns)));
+                     conn.Query(adapter.MergeSql(target, temp, keys, columns,
+                                                 MergeUpdateColumns(config, columns))));
     return static_cast<int64_t>(merged.rows_changed());
   }
   if (strategy == IncrementalStrategy::kDeleteInsert) {
@@ -210,8 +233,8 @@ Result<int64_t> ApplyIncremental(const SqlAdapter& adapter, Connection& conn,
   RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, model.compiled_sql)));
   ASSIGN_OR_RETURN(std::vector<std::string> columns,
                    ReconcileSchema(adapter, conn, model, target, temp));
-  ASSIGN_OR_RETURN(int64_t rows, ApplyStrategy(adapter, conn, strategy, model.config.unique_key,
-                                               target, temp, columns));
+  ASSIGN_OR_RETURN(int64_t rows,
+                   ApplyStrategy(adapter, conn, strategy, model.config, target, temp, columns));
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
   return rows;
 }

@@ -55,6 +55,10 @@ struct ModelConfig {
   std::optional<IncrementalStrategy> incremental_strategy;
   std::vector<std::string> unique_key;  // one column or several
   OnSchemaChange on_schema_change = OnSchemaChange::kIgnore;
+  // The merge strategy updates these columns of matched rows (default: every column),
+  // minus merge_exclude_columns.
+  std::vector<std::string> merge_update_columns;
+  std::vector<std::string> merge_exclude_columns;
   bool full_refresh = false;  // --full-refresh: an incremental model is rebuilt as a table
   // Rendered SQL run before and after the build, inside its transaction (dbt's default,
   // inside_transaction: true): a failing hook rolls the build back. Not run for ephemeral

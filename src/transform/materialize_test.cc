@@ -366,6 +366,21 @@ TEST_F(MaterializeIncremental, MergeUpdatesMatchedRowsAndInsertsNewOnes) {
   EXPECT_EQ(Table(), (Rows{"1|a1|15", "2|b|20", "4|d|40"}));
 }
 
+TEST_F(MaterializeIncremental, MergeUpdatesOnlyTheChosenColumns) {
+  CompiledModel model =
+      Incremental("SELECT * FROM (VALUES (1, 'a1', 15), (4, 'd', 40)) t(id, name, amount)");
+  model.config.incremental_strategy = IncrementalStrategy::kMerge;
+  model.config.merge_update_columns = {"name", "amount"};
+  model.config.merge_exclude_columns = {"AMOUNT"};
+  ASSERT_TRUE(Run(model).ok());
+  EXPECT_EQ(Table(), (Rows{"1|a1|10", "2|b|20", "4|d|40"}));
+  model.config.merge_update_columns = {"id"};  // keys only: matched rows stay as they are
+  model.config.merge_exclude_columns = {"id"};
+  model.compiled_sql = "SELECT 2 AS id, 'b2' AS name, 22 AS amount";
+  ASSERT_TRUE(Run(model).ok());
+  EXPECT_EQ(Table(), (Rows{"1|a1|10", "2|b|20", "4|d|40"}));
+}
+
 TEST_F(MaterializeIncremental, MergeAndDeleteInsertNeedAUniqueKey) {
   for (IncrementalStrategy strategy :
        {IncrementalStrategy::kMerge, IncrementalStrategy::kDeleteInsert}) {

@@ -153,9 +153,10 @@ std::string DuckDbAdapter::DeleteMatchingSql(std::string_view target, std::strin
 
 std::string DuckDbAdapter::MergeSql(std::string_view target, std::string_view source,
                                     const std::vector<std::string>& keys,
-                                    const std::vector<std::string>& columns) const {
+                                    const std::vector<std::string>& columns,
+                                    const std::vector<std::string>& update_columns) const {
   std::string sets;
-  for (const std::string& column : columns) {
+  for (const std::string& column : update_columns) {
     if (!sets.empty()) sets += ", ";
     sets += QuoteIdentifier(column) + " = shoplytics_source." + QuoteIdentifier(column);
   }

@@ -80,11 +80,13 @@ class SqlAdapter {
   // NULL keys never match.
   virtual std::string DeleteMatchingSql(std::string_view target, std::string_view source,
                                         const std::vector<std::string>& keys) const = 0;
-  // Upsert: rows of source whose key matches a target row update `columns` of that row;
-  // the others are inserted. Several source rows with one key are an error.
+  // Upsert: rows of source whose key matches a target row set `update_columns` of that
+  // row (none: matched rows stay as they are); the others are inserted with `columns`.
+  // Several source rows with one key are an error.
   virtual std::string MergeSql(std::string_view target, std::string_view source,
                                const std::vector<std::string>& keys,
-                               const std::vector<std::string>& columns) const = 0;
+                               const std::vector<std::string>& columns,
+                               const std::vector<std::string>& update_columns) const = 0;
   // Sets `columns` of the target rows whose key matches a source row to that row's values,
   // where `condition` also holds; in it the relations are named shoplytics_target and
   // shoplytics_source.
@@ -131,7 +133,8 @@ class DuckDbAdapter final : public SqlAdapter {
                                 const std::vector<std::string>& keys) const override;
   std::string MergeSql(std::string_view target, std::string_view source,
                        const std::vector<std::string>& keys,
-                       const std::vector<std::string>& columns) const override;
+                       const std::vector<std::string>& columns,
+                       const std::vector<std::string>& update_columns) const override;
   std::string UpdateFromSql(std::string_view target, std::string_view source,
                             const std::vector<std::string>& keys,
                             const std::vector<std::string>& columns,
