@@ -40,8 +40,8 @@ Result<Atom> ParseAtom(const std::string& text, std::string_view flag) {
   Atom atom;
   atom.text = text;
   if (!std::regex_match(text, match, kAtom) || match[6].length() == 0) {
-    return InvalidArgumentError(fmt::format("{} '{}': expected [@][n+]method:value[+n]", flag,
-                                            text));
+    return InvalidArgumentError(
+        fmt::format("{} '{}': expected [@][n+]method:value[+n]", flag, text));
   }
   atom.at = match[1].matched;
   atom.parents = match[2].matched;
@@ -51,8 +51,8 @@ Result<Atom> ParseAtom(const std::string& text, std::string_view flag) {
   atom.children = match[7].matched;
   atom.children_depth = Depth(match[8].str());
   if (atom.at && (atom.parents || atom.children)) {
-    return InvalidArgumentError(fmt::format("{} '{}': '@' cannot be combined with '+'", flag,
-                                            text));
+    return InvalidArgumentError(
+        fmt::format("{} '{}': '@' cannot be combined with '+'", flag, text));
   }
   if (atom.method.empty()) {
     const std::string& value = atom.value;
@@ -66,7 +66,8 @@ Result<Atom> ParseAtom(const std::string& text, std::string_view flag) {
 // dbt's is_selected_node: the name, or a dotted prefix of the fqn (wildcards allowed from
 // the first part that has one).
 bool FqnPrefixMatches(const std::vector<std::string>& fqn, const std::string& selector) {
-  if (!fqn.empty() && (fqn.back() == selector || (HasWildcard(selector) && Glob(selector, fqn.back())))) {
+  if (!fqn.empty() &&
+      (fqn.back() == selector || (HasWildcard(selector) && Glob(selector, fqn.back())))) {
     return true;
   }
   const std::vector<std::string> parts = Split(selector, '.');
@@ -82,7 +83,9 @@ bool FqnPrefixMatches(const std::vector<std::string>& fqn, const std::string& se
   return true;
 }
 
+// As in dbt, names and fqns select parsed nodes only, never sources (source: does).
 bool MatchesFqn(const Node& node, const std::string& value) {
+  if (node.resource_type == ResourceType::kSource) return false;
   if (FqnPrefixMatches(node.fqn, value)) return true;
   if (node.fqn.size() < 2) return false;
   return FqnPrefixMatches(std::vector<std::string>(node.fqn.begin() + 1, node.fqn.end()), value);
@@ -134,9 +137,9 @@ Result<bool> Matches(const Node& node, const Atom& atom, std::string_view flag) 
   if (method == "resource_type") {
     if (value != "model" && value != "seed" && value != "snapshot" && value != "test" &&
         value != "source") {
-      return InvalidArgumentError(fmt::format(
-          "{} '{}': unknown resource type '{}' (model, seed, snapshot, test, source)", flag,
-          atom.text, value));
+      return InvalidArgumentError(
+          fmt::format("{} '{}': unknown resource type '{}' (model, seed, snapshot, test, source)",
+                      flag, atom.text, value));
     }
     return ResourceTypeName(node.resource_type) == value;
   }
@@ -145,8 +148,8 @@ Result<bool> Matches(const Node& node, const Atom& atom, std::string_view flag) 
   }
   if (method == "test_type") {
     if (value != "generic" && value != "singular") {
-      return InvalidArgumentError(fmt::format(
-          "{} '{}': unknown test type '{}' (generic, singular)", flag, atom.text, value));
+      return InvalidArgumentError(fmt::format("{} '{}': unknown test type '{}' (generic, singular)",
+                                              flag, atom.text, value));
     }
     if (node.resource_type != ResourceType::kTest) return false;
     return node.test_metadata.has_value() == (value == "generic");

@@ -32,7 +32,7 @@ namespace shoplytics::transform {
 enum class IndirectSelection { kEager, kCautious, kEmpty };
 
 struct SelectionOptions {
-  std::vector<std::string> select;   // empty: every node
+  std::vector<std::string> select;  // empty: every node
   std::vector<std::string> exclude;
   IndirectSelection indirect = IndirectSelection::kEager;
 };
