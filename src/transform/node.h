@@ -3,12 +3,11 @@
 // selector read it, later stages (rendering) fill depends_on.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace shoplytics::transform {
 
@@ -17,11 +16,16 @@ enum class ResourceType { kModel, kSeed, kSnapshot, kTest, kSource };
 // "model", "seed", "snapshot", "test", "source" (the prefix of unique ids).
 inline std::string_view ResourceTypeName(ResourceType type) {
   switch (type) {
-    case ResourceType::kModel: return "model";
-    case ResourceType::kSeed: return "seed";
-    case ResourceType::kSnapshot: return "snapshot";
-    case ResourceType::kTest: return "test";
-    case ResourceType::kSource: return "source";
+    case ResourceType::kModel:
+      return "model";
+    case ResourceType::kSeed:
+      return "seed";
+    case ResourceType::kSnapshot:
+      return "snapshot";
+    case ResourceType::kTest:
+      return "test";
+    case ResourceType::kSource:
+      return "source";
   }
   return "unknown";
 }
@@ -78,9 +82,9 @@ class NodeConfig {
 // A generic test as written in a properties file: `unique`, `accepted_values: {values:
 // [...]}`, `relationships: {to: "ref('x')", field: id}` or a custom test by name.
 struct TestMetadata {
-  std::string name;             // "unique", "accepted_values", "my_test"
-  std::string namespace_name;   // "dbt_utils" for "dbt_utils.expression_is_true"; or empty
-  nlohmann::json kwargs;        // object: column_name, values, to, field, custom arguments
+  std::string name;            // "unique", "accepted_values", "my_test"
+  std::string namespace_name;  // "dbt_utils" for "dbt_utils.expression_is_true"; or empty
+  nlohmann::json kwargs;       // object: column_name, values, to, field, custom arguments
 };
 
 struct Column {
@@ -102,10 +106,10 @@ struct Freshness {
 };
 
 struct Node {
-  std::string unique_id;         // "model.shop.stg_orders"
+  std::string unique_id;  // "model.shop.stg_orders"
   ResourceType resource_type = ResourceType::kModel;
-  std::string name;              // "stg_orders"; a source's table name
-  std::string package_name;      // the project's name
+  std::string name;          // "stg_orders"; a source's table name
+  std::string package_name;  // the project's name
   // Relative to the project root, '/'-separated: "models/staging/stg_orders.sql". For
   // sources and generic tests, the properties file that declares them.
   std::string original_file_path;

@@ -19,17 +19,51 @@ using nlohmann::json;
 namespace {
 
 // Configs that dbt accepts without a '+' in dbt_project.yml.
-const std::set<std::string, std::less<>> kKnownConfigs = {
-    "materialized", "schema",        "database",        "alias",          "tags",
-    "enabled",      "pre_hook",      "post_hook",       "pre-hook",       "post-hook",
-    "unique_key",   "incremental_strategy", "on_schema_change", "full_refresh",
-    "persist_docs", "meta",          "docs",            "column_types",   "quote_columns",
-    "delimiter",    "strategy",      "updated_at",      "check_cols",     "hard_deletes",
-    "target_schema", "target_database", "invalidate_hard_deletes", "snapshot_meta_column_names",
-    "severity",     "warn_if",       "error_if",        "store_failures", "where",
-    "limit",        "fail_calc",     "contract",        "grants",         "sql_header",
-    "batch_size",   "lookback",      "event_time",      "begin",          "unique_key",
-    "group",        "access"};
+const std::set<std::string, std::less<>> kKnownConfigs = {"materialized",
+                                                          "schema",
+                                                          "database",
+                                                          "alias",
+                                                          "tags",
+                                                          "enabled",
+                                                          "pre_hook",
+                                                          "post_hook",
+                                                          "pre-hook",
+                                                          "post-hook",
+                                                          "unique_key",
+                                                          "incremental_strategy",
+                                                          "on_schema_change",
+                                                          "full_refresh",
+                                                          "persist_docs",
+                                                          "meta",
+                                                          "docs",
+                                                          "column_types",
+                                                          "quote_columns",
+                                                          "delimiter",
+                                                          "strategy",
+                                                          "updated_at",
+                                                          "check_cols",
+                                                          "hard_deletes",
+                                                          "target_schema",
+                                                          "target_database",
+                                                          "invalidate_hard_deletes",
+                                                          "snapshot_meta_column_names",
+                                                          "severity",
+                                                          "warn_if",
+                                                          "error_if",
+                                                          "store_failures",
+                                                          "where",
+                                                          "limit",
+                                                          "fail_calc",
+                                                          "contract",
+                                                          "grants",
+                                                          "sql_header",
+                                                          "batch_size",
+                                                          "lookback",
+                                                          "event_time",
+                                                          "begin",
+                                                          "unique_key",
+                                                          "group",
+                                                          "access"};
 
 // Keys whose values dbt concatenates across layers instead of overriding.
 bool Accumulates(std::string_view key) {
@@ -117,8 +151,8 @@ Result<json> ConfigLayerFromYaml(const ConfigNode& config) {
 
 // Walks a dbt_project.yml tree (models:, seeds:, ...) along `fqn`, merging the configs of
 // each level it passes, shallow first.
-Status CollectTreeConfig(const ConfigNode& level, const std::vector<std::string>& fqn,
-                         size_t depth, NodeConfig& config) {
+Status CollectTreeConfig(const ConfigNode& level, const std::vector<std::string>& fqn, size_t depth,
+                         NodeConfig& config) {
   if (!level.IsMap()) return OkStatus();
   json layer = json::object();
   const ConfigNode* next = nullptr;
@@ -222,8 +256,8 @@ std::string GenericTestName(std::string_view type, std::string_view target, cons
 
 // Configs a generic test may carry beside its arguments (dbt's legacy spelling).
 const std::set<std::string, std::less<>> kTestConfigKeys = {
-    "severity", "warn_if", "error_if", "store_failures", "where", "limit", "fail_calc",
-    "tags", "enabled", "meta", "database", "schema", "alias", "store_failures_as"};
+    "severity", "warn_if", "error_if", "store_failures", "where",  "limit", "fail_calc",
+    "tags",     "enabled", "meta",     "database",       "schema", "alias", "store_failures_as"};
 
 Result<FreshnessThreshold> ParseThreshold(const ConfigNode& node) {
   RETURN_IF_ERROR(node.CheckKeys({"count", "period"}));
@@ -247,7 +281,8 @@ Result<Freshness> ParseFreshness(const ConfigNode& node, Freshness inherited) {
   Freshness out = inherited;
   for (std::string_view key : {"warn_after", "error_after"}) {
     const ConfigNode child = node.Child(key);
-    std::optional<FreshnessThreshold>& slot = key == "warn_after" ? out.warn_after : out.error_after;
+    std::optional<FreshnessThreshold>& slot =
+        key == "warn_after" ? out.warn_after : out.error_after;
     if (child.IsNull()) slot.reset();
     if (!child.IsSet()) continue;
     ASSIGN_OR_RETURN(slot, ParseThreshold(child));
@@ -264,8 +299,8 @@ Status MergeConfigLayer(NodeConfig& config, const json& layer) {
   for (const auto& [raw_key, value] : layer.items()) {
     const std::string key = NormaliseConfigKey(raw_key);
     if ((key == "enabled" || key == "full_refresh") && !value.is_boolean() && !value.is_null()) {
-      return InvalidArgumentError(fmt::format("config {}: expected a boolean, got {}", key,
-                                              value.dump()));
+      return InvalidArgumentError(
+          fmt::format("config {}: expected a boolean, got {}", key, value.dump()));
     }
     if (Accumulates(key)) {
       std::vector<std::string> items = config.GetStringList(key);
@@ -273,9 +308,8 @@ Status MergeConfigLayer(NodeConfig& config, const json& layer) {
       for (const json& item : list) {
         if (item.is_null()) continue;
         if (!item.is_string()) {
-          return InvalidArgumentError(
-              fmt::format("config {}: expected a string or a list of strings, got {}", key,
-                          value.dump()));
+          return InvalidArgumentError(fmt::format(
+              "config {}: expected a string or a list of strings, got {}", key, value.dump()));
         }
         const std::string text = item.get<std::string>();
         if (key == "tags" && std::find(items.begin(), items.end(), text) != items.end()) continue;
@@ -330,8 +364,8 @@ class ProjectLoader {
     const fs::path file = root_ / "dbt_project.yml";
     std::error_code ec;
     if (!fs::exists(file, ec)) {
-      return NotFoundError(fmt::format("{}: no dbt_project.yml (is this a dbt project?)",
-                                       GenericPath(root_)));
+      return NotFoundError(
+          fmt::format("{}: no dbt_project.yml (is this a dbt project?)", GenericPath(root_)));
     }
     ASSIGN_OR_RETURN(ConfigNode yml, ParseFile(file));
     ASSIGN_OR_RETURN(project_.name_, yml.GetString("name"));
@@ -380,7 +414,7 @@ class ProjectLoader {
         break;
       case ResourceType::kSeed:
         tree = "seeds";
-        defaults["materialized"] = "table";
+        defaults["materialized"] = "seed";  // dbt's value; seeds load as tables
         break;
       case ResourceType::kSnapshot:
         tree = "snapshots";
@@ -403,10 +437,9 @@ class ProjectLoader {
   Status AddNodeChecked(Node node) {
     auto it = project_.nodes_.find(node.unique_id);
     if (it != project_.nodes_.end()) {
-      return InvalidArgumentError(fmt::format("{}: {} '{}' is defined twice (also in {})",
-                                              node.original_file_path,
-                                              ResourceTypeName(node.resource_type), node.name,
-                                              it->second.original_file_path));
+      return InvalidArgumentError(fmt::format(
+          "{}: {} '{}' is defined twice (also in {})", node.original_file_path,
+          ResourceTypeName(node.resource_type), node.name, it->second.original_file_path));
     }
     const std::string id = node.unique_id;
     project_.nodes_.emplace(id, std::move(node));
@@ -493,8 +526,8 @@ class ProjectLoader {
   Status LoadPropertiesFiles() {
     std::vector<std::pair<std::string, fs::path>> files;  // (resource dir, file)
     const ProjectPaths& paths = project_.paths_;
-    for (const auto* dirs : {&paths.model_paths, &paths.seed_paths, &paths.snapshot_paths,
-                             &paths.test_paths}) {
+    for (const auto* dirs :
+         {&paths.model_paths, &paths.seed_paths, &paths.snapshot_paths, &paths.test_paths}) {
       for (const std::string& dir : *dirs) {
         ASSIGN_OR_RETURN(std::vector<fs::path> found, ListFiles(root_, dir, {".yml", ".yaml"}));
         for (fs::path& file : found) files.emplace_back(dir, std::move(file));
@@ -509,10 +542,9 @@ class ProjectLoader {
 
   Status LoadPropertiesFile(const ConfigNode& yml, const std::string& dir, const fs::path& file) {
     if (!yml.IsSet()) return OkStatus();
-    RETURN_IF_ERROR(yml.CheckKeys({"version", "models", "sources", "seeds", "snapshots",
-                                   "macros", "exposures", "metrics", "semantic_models",
-                                   "saved_queries", "analyses", "unit_tests", "groups",
-                                   "data_tests"}));
+    RETURN_IF_ERROR(yml.CheckKeys({"version", "models", "sources", "seeds", "snapshots", "macros",
+                                   "exposures", "metrics", "semantic_models", "saved_queries",
+                                   "analyses", "unit_tests", "groups", "data_tests"}));
     for (std::string_view key : {"models", "seeds", "snapshots", "sources"}) {
       const ConfigNode list = yml.Child(key);
       if (list.IsSet() && !list.IsList()) return list.Error("expected a list");
@@ -657,8 +689,8 @@ class ProjectLoader {
       return entry.Error(status.message());
     }
     if (project_.nodes_.contains(node.unique_id)) {
-      return entry.Error(fmt::format(
-          "test '{}' is defined twice; give one of them a `name:`", node.name));
+      return entry.Error(
+          fmt::format("test '{}' is defined twice; give one of them a `name:`", node.name));
     }
     pending_tests_.push_back({node.unique_id, node.patch_path});
     project_.nodes_.emplace(node.unique_id, std::move(node));
@@ -667,10 +699,10 @@ class ProjectLoader {
 
   Status PatchNode(const ConfigNode& entry, ResourceType type, const fs::path& file,
                    const std::vector<std::string>& fqn_dirs) {
-    RETURN_IF_ERROR(entry.CheckKeys({"name", "description", "config", "columns", "tests",
-                                     "data_tests", "docs", "meta", "access", "constraints",
-                                     "group", "latest_version", "versions", "deprecation_date",
-                                     "relation", "tags"}));
+    RETURN_IF_ERROR(
+        entry.CheckKeys({"name", "description", "config", "columns", "tests", "data_tests", "docs",
+                         "meta", "access", "constraints", "group", "latest_version", "versions",
+                         "deprecation_date", "relation", "tags"}));
     ASSIGN_OR_RETURN(std::string name, entry.GetString("name"));
     const std::string id = fmt::format("{}.{}.{}", ResourceTypeName(type), project_.name_, name);
     auto it = project_.nodes_.find(id);
@@ -680,14 +712,13 @@ class ProjectLoader {
       it = project_.nodes_.find(id);
     }
     if (it == project_.nodes_.end()) {
-      return entry.Child("name").Error(fmt::format(
-          "no {} named '{}' in this project", ResourceTypeName(type), name));
+      return entry.Child("name").Error(
+          fmt::format("no {} named '{}' in this project", ResourceTypeName(type), name));
     }
     Node& node = it->second;
     if (!node.patch_path.empty()) {
       return entry.Child("name").Error(fmt::format("{} '{}' is already described in {}",
-                                                   ResourceTypeName(type), name,
-                                                   node.patch_path));
+                                                   ResourceTypeName(type), name, node.patch_path));
     }
     node.patch_path = WhereOf(entry);
     ASSIGN_OR_RETURN(node.description, entry.GetString("description", ""));
@@ -726,9 +757,9 @@ class ProjectLoader {
 
   Status LoadSource(const ConfigNode& entry, const fs::path& file,
                     const std::vector<std::string>& fqn_dirs) {
-    RETURN_IF_ERROR(entry.CheckKeys({"name", "description", "database", "schema", "loader",
-                                     "loaded_at_field", "freshness", "tables", "config", "meta",
-                                     "tags", "overrides", "quoting"}));
+    RETURN_IF_ERROR(
+        entry.CheckKeys({"name", "description", "database", "schema", "loader", "loaded_at_field",
+                         "freshness", "tables", "config", "meta", "tags", "overrides", "quoting"}));
     ASSIGN_OR_RETURN(std::string source_name, entry.GetString("name"));
     ASSIGN_OR_RETURN(std::string schema, entry.GetString("schema", source_name));
     ASSIGN_OR_RETURN(std::string database, entry.GetString("database", ""));
@@ -811,8 +842,8 @@ class ProjectLoader {
         continue;  // an expression the Jinja engine resolves
       }
       if (!parent.ok()) {
-        return InvalidArgumentError(fmt::format("{}: test {}: {}", pending.where, test.name,
-                                                parent.status().message()));
+        return InvalidArgumentError(
+            fmt::format("{}: test {}: {}", pending.where, test.name, parent.status().message()));
       }
       test.depends_on.push_back((*parent)->unique_id);
     }
@@ -880,8 +911,7 @@ Result<const Node*> Project::FindSource(std::string_view source, std::string_vie
     }
   }
   const std::string wanted = fmt::format("{}.{}", source, table);
-  return NotFoundError(
-      fmt::format("source '{}' not found{}", wanted, ClosestHint(wanted, names)));
+  return NotFoundError(fmt::format("source '{}' not found{}", wanted, ClosestHint(wanted, names)));
 }
 
 Status Project::ApplyInFileConfig(std::string_view unique_id, const json& layer) {

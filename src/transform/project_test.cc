@@ -26,9 +26,11 @@ class TestProject {
     return *this;
   }
   const fs::path& root() const { return dir_.path(); }
-  Result<Project> Load() const { return Project::Load(root(), [](std::string_view name) {
-    return name == "SHOP_SCHEMA" ? std::optional<std::string>("analytics") : std::nullopt;
-  }); }
+  Result<Project> Load() const {
+    return Project::Load(root(), [](std::string_view name) {
+      return name == "SHOP_SCHEMA" ? std::optional<std::string>("analytics") : std::nullopt;
+    });
+  }
 
  private:
   TempDir dir_;
@@ -85,9 +87,8 @@ TEST(DbtProject, DiscoversFilesUnderDefaultPathsWithDbtIds) {
   EXPECT_EQ(project.profile(), "shop_profile");
   EXPECT_EQ(*project.vars().GetString("start_date"), "2024-01-01");
   EXPECT_EQ(Ids(project), (std::vector<std::string>{
-                              "model.shop.orders", "model.shop.stg_orders",
-                              "seed.shop.raw_orders", "snapshot.shop.orders_snapshot",
-                              "test.shop.assert_positive"}));
+                              "model.shop.orders", "model.shop.stg_orders", "seed.shop.raw_orders",
+                              "snapshot.shop.orders_snapshot", "test.shop.assert_positive"}));
   const Node& stg = *project.Find("model.shop.stg_orders");
   EXPECT_EQ(stg.original_file_path, "models/staging/stg_orders.sql");
   EXPECT_EQ(stg.path, "staging/stg_orders.sql");
@@ -138,7 +139,7 @@ models:
   EXPECT_EQ(stg.pre_hooks(), std::vector<std::string>{"select 1"});
 
   const NodeConfig& orders = project.Find("model.shop.orders")->config;
-  EXPECT_EQ(orders.materialized(), "table");  // a known config key without '+'
+  EXPECT_EQ(orders.materialized(), "table");           // a known config key without '+'
   EXPECT_EQ(orders.GetString("alias"), "fct_orders");  // the model's own fqn level
 
   const NodeConfig& customers = project.Find("model.shop.customers")->config;
@@ -148,30 +149,32 @@ models:
   EXPECT_EQ(customers.post_hooks(), std::vector<std::string>{"analyze {{ this }}"});
   EXPECT_TRUE(customers.GetString("alias").empty());
 
-  EXPECT_EQ(project.Find("seed.shop.raw")->config.materialized(), "table");
+  EXPECT_EQ(project.Find("seed.shop.raw")->config.materialized(), "seed");
   EXPECT_EQ(project.Find("seed.shop.raw")->config.GetString("schema"), "raw");
 
   // The config() call of the SQL is the last layer.
-  ASSERT_TRUE(project
-                  .ApplyInFileConfig("model.shop.customers",
-                                     {{"materialized", "table"},
-                                      {"tags", "finance"},
-                                      {"post_hook", json::array({"grant select"})}})
-                  .ok());
+  ASSERT_TRUE(
+      project
+          .ApplyInFileConfig("model.shop.customers", {{"materialized", "table"},
+                                                      {"tags", "finance"},
+                                                      {"post_hook", json::array({"grant select"})}})
+          .ok());
   const NodeConfig& merged = project.Find("model.shop.customers")->config;
   EXPECT_EQ(merged.materialized(), "table");
   EXPECT_EQ(merged.tags(), (std::vector<std::string>{"nightly", "pii", "finance"}));
-  EXPECT_EQ(merged.post_hooks(),
-            (std::vector<std::string>{"analyze {{ this }}", "grant select"}));
+  EXPECT_EQ(merged.post_hooks(), (std::vector<std::string>{"analyze {{ this }}", "grant select"}));
 }
 
 TEST(DbtProject, MergeConfigLayerAccumulatesListsAndOverridesTheRest) {
   NodeConfig config;
-  ASSERT_TRUE(MergeConfigLayer(config, {{"+tags", "a"}, {"materialized", "view"},
+  ASSERT_TRUE(MergeConfigLayer(config, {{"+tags", "a"},
+                                        {"materialized", "view"},
                                         {"meta", {{"owner", "x"}, {"tier", 1}}}})
                   .ok());
-  ASSERT_TRUE(MergeConfigLayer(config, {{"tags", {"b", "a"}}, {"materialized", "table"},
-                                        {"pre-hook", "select 1"}, {"meta", {{"owner", "y"}}}})
+  ASSERT_TRUE(MergeConfigLayer(config, {{"tags", {"b", "a"}},
+                                        {"materialized", "table"},
+                                        {"pre-hook", "select 1"},
+                                        {"meta", {{"owner", "y"}}}})
                   .ok());
   EXPECT_EQ(config.tags(), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(config.materialized(), "table");
@@ -185,7 +188,9 @@ TEST(DbtProject, MergeConfigLayerAccumulatesListsAndOverridesTheRest) {
 
 TEST(DbtProject, LeavesOutDisabledNodesAndTheirTests) {
   TestProject files;
-  files.Write("dbt_project.yml", "name: shop\nmodels:\n  shop:\n    legacy:\n      +enabled: false\n")
+  files
+      .Write("dbt_project.yml",
+             "name: shop\nmodels:\n  shop:\n    legacy:\n      +enabled: false\n")
       .Write("models/legacy/old.sql", "select 1")
       .Write("models/new.sql", "select 1")
       .Write("models/later.sql", "select 1")
@@ -202,8 +207,8 @@ TEST(DbtProject, LeavesOutDisabledNodesAndTheirTests) {
   Project project = LoadOrDie(files);
   EXPECT_EQ(Ids(project), (std::vector<std::string>{"model.shop.later", "model.shop.new",
                                                     "test.shop.unique_new_id"}));
-  EXPECT_EQ(project.disabled(), (std::vector<std::string>{"model.shop.old",
-                                                          "test.shop.unique_old_id"}));
+  EXPECT_EQ(project.disabled(),
+            (std::vector<std::string>{"model.shop.old", "test.shop.unique_old_id"}));
   ASSERT_TRUE(project.ApplyInFileConfig("model.shop.later", {{"enabled", false}}).ok());
   EXPECT_EQ(project.Find("model.shop.later"), nullptr);
   EXPECT_EQ(project.disabled().back(), "model.shop.later");
@@ -262,11 +267,9 @@ models:
   }
   EXPECT_EQ(tests, (std::vector<std::string>{
                        "test.shop.accepted_values_orders_status__placed__shipped",
-                       "test.shop.customer_id_varies",
-                       "test.shop.not_null_orders_order_id",
+                       "test.shop.customer_id_varies", "test.shop.not_null_orders_order_id",
                        "test.shop.relationships_orders_customer_id__id__ref_customers_",
-                       "test.shop.row_count_above_orders_10",
-                       "test.shop.unique_orders_order_id"}));
+                       "test.shop.row_count_above_orders_10", "test.shop.unique_orders_order_id"}));
 
   const Node& not_null = *project.Find("test.shop.not_null_orders_order_id");
   EXPECT_EQ(not_null.attached_node, "model.shop.orders");
@@ -301,8 +304,7 @@ models:
 
 TEST(DbtProject, ParsesSourcesWithInheritedFreshness) {
   TestProject files;
-  files.Write("dbt_project.yml", "name: shop\n")
-      .Write("models/staging/sources.yml", R"(version: 2
+  files.Write("dbt_project.yml", "name: shop\n").Write("models/staging/sources.yml", R"(version: 2
 sources:
   - name: shop
     schema: ${SHOP_SCHEMA}
@@ -418,13 +420,15 @@ TEST(DbtProject, ErrorsNameTheFileLineAndKey) {
        "models/a.yml:3: models[0].descripton: unknown key 'descripton' (did you mean "
        "'description'?)"},
       {{{"models/a.sql", "select 1"},
-        {"models/a.yml", "models:\n  - name: a\n    columns:\n      - name: id\n        tests:\n"
-                         "          - relationships:\n              to: ref('b')\n"}},
+        {"models/a.yml",
+         "models:\n  - name: a\n    columns:\n      - name: id\n        tests:\n"
+         "          - relationships:\n              to: ref('b')\n"}},
        "models/a.yml:6: models[0].columns[0].tests[0]: relationships needs `to: ref('...')` and "
        "`field: <column>`"},
       {{{"models/a.sql", "select 1"},
-        {"models/a.yml", "models:\n  - name: a\n    columns:\n      - name: id\n        tests:\n"
-                         "          - relationships: {to: ref('aa_'), field: id}\n"}},
+        {"models/a.yml",
+         "models:\n  - name: a\n    columns:\n      - name: id\n        tests:\n"
+         "          - relationships: {to: ref('aa_'), field: id}\n"}},
        "models/a.yml:6: test relationships_a_id__id__ref_aa__: ref 'aa_' not found (did you mean "
        "'a'?)"},
       {{{"models/b.yml", "models:\n  - name: nope\n"}},
@@ -435,8 +439,9 @@ TEST(DbtProject, ErrorsNameTheFileLineAndKey) {
        "'maybe'"},
       {{{"models/x/a.sql", "select 1"}, {"models/y/a.sql", "select 2"}},
        "models/y/a.sql: model 'a' is defined twice (also in models/x/a.sql)"},
-      {{{"models/s.yml", "sources:\n  - name: shop\n    freshness:\n      warn_after: "
-                         "{count: 1, period: week}\n    tables: [{name: t}]\n"}},
+      {{{"models/s.yml",
+         "sources:\n  - name: shop\n    freshness:\n      warn_after: "
+         "{count: 1, period: week}\n    tables: [{name: t}]\n"}},
        "models/s.yml:4: sources[0].freshness.warn_after.period: expected minute, hour or day, "
        "got 'week'"},
       {{{"models/a.yml", "models: {name: a}\n"}}, "models/a.yml:1: models: expected a list"},
