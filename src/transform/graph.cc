@@ -31,8 +31,8 @@ Result<Graph> Graph::Build(const std::map<std::string, Node>& nodes) {
   for (const auto& [id, node] : nodes) {
     for (const std::string& parent : node.depends_on) {
       if (!graph.nodes_.contains(parent)) {
-        return InvalidArgumentError(fmt::format("{} ({}) depends on unknown node {}", id,
-                                                node.original_file_path, parent));
+        return InvalidArgumentError(
+            fmt::format("{} ({}) depends on unknown node {}", id, node.original_file_path, parent));
       }
       graph.parents_[id].insert(parent);
       graph.children_[parent].insert(id);

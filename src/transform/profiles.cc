@@ -26,8 +26,8 @@ Result<fs::path> FindProfilesFile(const std::optional<fs::path>& profiles_dir,
                                   const fs::path& project_dir, const EnvLookup& env) {
   if (profiles_dir.has_value()) {
     if (HasProfilesFile(*profiles_dir)) return *profiles_dir / kFileName;
-    return NotFoundError(fmt::format("--profiles-dir {}: no {} there",
-                                     profiles_dir->generic_string(), kFileName));
+    return NotFoundError(
+        fmt::format("--profiles-dir {}: no {} there", profiles_dir->generic_string(), kFileName));
   }
   if (std::optional<std::string> dir = env("DBT_PROFILES_DIR"); dir && !dir->empty()) {
     if (HasProfilesFile(*dir)) return fs::path(*dir) / kFileName;
@@ -74,9 +74,9 @@ Result<ProfileTarget> LoadProfileTarget(const fs::path& profiles_file, const std
   }
   ASSIGN_OR_RETURN(out.type, output.GetString("type"));
   if (out.type != "duckdb") {
-    return output.Child("type").Error(fmt::format(
-        "profile '{}' target '{}': type '{}' is not supported (only duckdb)", profile,
-        out.target_name, out.type));
+    return output.Child("type").Error(
+        fmt::format("profile '{}' target '{}': type '{}' is not supported (only duckdb)", profile,
+                    out.target_name, out.type));
   }
   ASSIGN_OR_RETURN(std::string path, output.GetString("path", ":memory:"));
   if (path != ":memory:" && !StartsWith(path, "md:")) {

@@ -16,8 +16,8 @@ struct ProfileTarget {
   std::filesystem::path profiles_file;  // the profiles.yml it came from
   std::string profile_name;
   std::string target_name;
-  std::string type;           // "duckdb"
-  std::string path;           // absolute database file, or ":memory:"
+  std::string type;  // "duckdb"
+  std::string path;  // absolute database file, or ":memory:"
   std::string schema = "main";
   int threads = 1;
 };
@@ -27,9 +27,9 @@ struct ProfileTarget {
 // else ~/.dbt/profiles.yml ($HOME from `env`). A directory named by the flag or the
 // variable that holds no profiles.yml is kNotFound naming it and where it came from, as
 // is the last resort when it is absent too.
-Result<std::filesystem::path> FindProfilesFile(const std::optional<std::filesystem::path>& profiles_dir,
-                                               const std::filesystem::path& project_dir,
-                                               const EnvLookup& env = ProcessEnv());
+Result<std::filesystem::path> FindProfilesFile(
+    const std::optional<std::filesystem::path>& profiles_dir,
+    const std::filesystem::path& project_dir, const EnvLookup& env = ProcessEnv());
 
 // Reads `profile` from `profiles_file`, with `target` when given or the profile's
 // `target:`. A relative duckdb `path` is taken relative to `project_dir`. Errors name the
