@@ -824,7 +824,8 @@ class ProjectLoader {
 
   // relationships' `to:` names a second parent of the test.
   Status ResolveTestDependencies() {
-    static const std::regex kRef(R"(^\s*ref\(\s*['"]([^'"]+)['"]\s*\)\s*$)");
+    static const std::regex kRef(
+        R"(^\s*ref\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)\s*$)");
     static const std::regex kSource(
         R"(^\s*source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$)");
     for (const PendingTest& pending : pending_tests_) {
@@ -835,7 +836,8 @@ class ProjectLoader {
       std::smatch match;
       Result<const Node*> parent = NotFoundError("");
       if (std::regex_match(text, match, kRef)) {
-        parent = project_.FindRef(match[1].str());
+        parent = match[2].matched ? project_.FindRef(match[2].str(), match[1].str())
+                                  : project_.FindRef(match[1].str());
       } else if (std::regex_match(text, match, kSource)) {
         parent = project_.FindSource(match[1].str(), match[2].str());
       } else {
@@ -887,7 +889,12 @@ Node* Project::FindMutable(std::string_view unique_id) {
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
-Result<const Node*> Project::FindRef(std::string_view name) const {
+Result<const Node*> Project::FindRef(std::string_view name, std::string_view package) const {
+  if (!package.empty() && package != name_) {
+    return NotFoundError(
+        fmt::format("ref '{}.{}' not found: no package '{}' (this project is '{}')", package, name,
+                    package, name_));
+  }
   for (ResourceType type : {ResourceType::kModel, ResourceType::kSeed, ResourceType::kSnapshot}) {
     if (const Node* node = Find(fmt::format("{}.{}.{}", ResourceTypeName(type), name_, name))) {
       return node;

@@ -66,9 +66,10 @@ class Project {
   // The node with this unique id, or nullptr.
   const Node* Find(std::string_view unique_id) const;
   Node* FindMutable(std::string_view unique_id);
-  // The model, seed or snapshot that ref(`name`) names; kNotFound naming the closest
-  // existing name otherwise ("ref 'stg_order' not found (did you mean 'stg_orders'?)").
-  Result<const Node*> FindRef(std::string_view name) const;
+  // The model, seed or snapshot that ref(`name`) or ref(`package`, `name`) names;
+  // kNotFound naming the closest existing name otherwise ("ref 'stg_order' not found (did
+  // you mean 'stg_orders'?)"), or naming the package when it is not this project.
+  Result<const Node*> FindRef(std::string_view name, std::string_view package = "") const;
   // The source table source(`source`, `table`), or kNotFound.
   Result<const Node*> FindSource(std::string_view source, std::string_view table) const;
 

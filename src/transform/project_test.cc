@@ -249,6 +249,10 @@ models:
               to: ref('customers')
               field: id
               severity: warn
+          - relationships:
+              name: customer_fk_two_argument_ref
+              to: ref("shop", "customers")
+              field: id
           - dbt_utils.not_constant:
               name: customer_id_varies
 )");
@@ -267,7 +271,8 @@ models:
   }
   EXPECT_EQ(tests, (std::vector<std::string>{
                        "test.shop.accepted_values_orders_status__placed__shipped",
-                       "test.shop.customer_id_varies", "test.shop.not_null_orders_order_id",
+                       "test.shop.customer_fk_two_argument_ref", "test.shop.customer_id_varies",
+                       "test.shop.not_null_orders_order_id",
                        "test.shop.relationships_orders_customer_id__id__ref_customers_",
                        "test.shop.row_count_above_orders_10", "test.shop.unique_orders_order_id"}));
 
@@ -294,6 +299,9 @@ models:
             (std::vector<std::string>{"model.shop.orders", "model.shop.customers"}));
   EXPECT_EQ(relationship.config.GetString("severity"), "warn");
   EXPECT_EQ(relationship.test_metadata->kwargs["field"], "id");
+
+  EXPECT_EQ(project.Find("test.shop.customer_fk_two_argument_ref")->depends_on,
+            (std::vector<std::string>{"model.shop.orders", "model.shop.customers"}));
 
   const Node& custom = *project.Find("test.shop.customer_id_varies");
   EXPECT_EQ(custom.test_metadata->name, "not_constant");
@@ -406,6 +414,9 @@ TEST(DbtProject, FindRefSuggestsTheClosestName) {
   EXPECT_EQ(project.FindRef("stg_order").status().message(),
             "ref 'stg_order' not found (did you mean 'stg_orders'?)");
   EXPECT_EQ(project.FindRef("zzz").status().message(), "ref 'zzz' not found");
+  EXPECT_EQ((*project.FindRef("stg_orders", "shop"))->unique_id, "model.shop.stg_orders");
+  EXPECT_EQ(project.FindRef("stg_orders", "other").status().message(),
+            "ref 'other.stg_orders' not found: no package 'other' (this project is 'shop')");
 }
 
 // Each case: files beside a minimal dbt_project.yml, and the error expected.
