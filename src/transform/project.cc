@@ -19,51 +19,16 @@ using nlohmann::json;
 namespace {
 
 // Configs that dbt accepts without a '+' in dbt_project.yml.
-const std::set<std::string, std::less<>> kKnownConfigs = {"materialized",
-                                                          "schema",
-                                                          "database",
-                                                          "alias",
-                                                          "tags",
-                                                          "enabled",
-                                                          "pre_hook",
-                                                          "post_hook",
-                                                          "pre-hook",
-                                                          "post-hook",
-                                                          "unique_key",
-                                                          "incremental_strategy",
-                                                          "on_schema_change",
-                                                          "full_refresh",
-                                                          "persist_docs",
-                                                          "meta",
-                                                          "docs",
-                                                          "column_types",
-                                                          "quote_columns",
-                                                          "delimiter",
-                                                          "strategy",
-                                                          "updated_at",
-                                                          "check_cols",
-                                                          "hard_deletes",
-                                                          "target_schema",
-                                                          "target_database",
-                                                          "invalidate_hard_deletes",
-                                                          "snapshot_meta_column_names",
-                                                          "severity",
-                                                          "warn_if",
-                                                          "error_if",
-                                                          "store_failures",
-                                                          "where",
-                                                          "limit",
-                                                          "fail_calc",
-                                                          "contract",
-                                                          "grants",
-                                                          "sql_header",
-                                                          "batch_size",
-                                                          "lookback",
-                                                          "event_time",
-                                                          "begin",
-                                                          "unique_key",
-                                                          "group",
-                                                          "access"};
+// clang-format off
+const std::set<std::string, std::less<>> kKnownConfigs = {
+    "materialized", "schema", "database", "alias", "tags", "enabled", "pre_hook", "post_hook",
+    "pre-hook", "post-hook", "unique_key", "incremental_strategy", "on_schema_change",
+    "full_refresh", "persist_docs", "meta", "docs", "column_types", "quote_columns", "delimiter",
+    "strategy", "updated_at", "check_cols", "hard_deletes", "target_schema", "target_database",
+    "invalidate_hard_deletes", "snapshot_meta_column_names", "severity", "warn_if", "error_if",
+    "store_failures", "where", "limit", "fail_calc", "contract", "grants", "sql_header",
+    "batch_size", "lookback", "event_time", "begin", "group", "access"};
+// clang-format on
 
 // Keys whose values dbt concatenates across layers instead of overriding.
 bool Accumulates(std::string_view key) {
@@ -255,9 +220,11 @@ std::string GenericTestName(std::string_view type, std::string_view target, cons
 }
 
 // Configs a generic test may carry beside its arguments (dbt's legacy spelling).
+// clang-format off
 const std::set<std::string, std::less<>> kTestConfigKeys = {
-    "severity", "warn_if", "error_if", "store_failures", "where",  "limit", "fail_calc",
-    "tags",     "enabled", "meta",     "database",       "schema", "alias", "store_failures_as"};
+    "severity", "warn_if", "error_if", "store_failures", "where", "limit", "fail_calc", "tags",
+    "enabled", "meta", "database", "schema", "alias", "store_failures_as"};
+// clang-format on
 
 Result<FreshnessThreshold> ParseThreshold(const ConfigNode& node) {
   RETURN_IF_ERROR(node.CheckKeys({"count", "period"}));

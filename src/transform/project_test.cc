@@ -391,6 +391,9 @@ select * from {{ source('shop', 'orders') }}
       strategy: check
       check_cols: [name, email]
       hard_deletes: new_record
+  - name: payments_snap
+    relation: source('stripe', 'payments')
+    config: {strategy: timestamp, unique_key: id, updated_at: created}
 )");
   const Project project = LoadOrDie(files);
   EXPECT_EQ(project.Find("seed.shop.countries")->config.Get("column_types"),
@@ -402,6 +405,12 @@ select * from {{ source('shop', 'orders') }}
   EXPECT_EQ(snap.GetString("target_schema"), "snapshots");
   EXPECT_EQ(project.Find("snapshot.shop.customers_snap")->raw_code, "select 2");
   EXPECT_NE(project.Find("snapshot.shop.orders_snap"), nullptr);
+  // dbt 1.9's snapshots declared in YAML.
+  const Node& payments = *project.Find("snapshot.shop.payments_snap");
+  EXPECT_EQ(payments.raw_code, "select * from {{ source('stripe', 'payments') }}");
+  EXPECT_EQ(payments.original_file_path, "snapshots/props.yml");
+  EXPECT_EQ(payments.config.GetString("updated_at"), "created");
+  EXPECT_EQ(payments.config.GetString("target_schema"), "snapshots");
 }
 
 TEST(DbtProject, FindRefSuggestsTheClosestName) {
