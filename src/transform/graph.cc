@@ -127,6 +127,31 @@ std::set<std::string> Graph::Walk(const std::map<std::string, std::set<std::stri
   return seen;
 }
 
+Graph Graph::Subgraph(const std::set<std::string>& keep) const {
+  Graph sub;
+  for (const std::string& id : keep) {
+    if (nodes_.contains(id)) sub.nodes_.insert(id);
+  }
+  for (const std::string& id : sub.nodes_) {
+    // Walk up through dropped parents until kept ones are reached.
+    std::set<std::string> seen;
+    std::vector<std::string> frontier(Parents(id).begin(), Parents(id).end());
+    while (!frontier.empty()) {
+      const std::string parent = std::move(frontier.back());
+      frontier.pop_back();
+      if (!seen.insert(parent).second) continue;
+      if (sub.nodes_.contains(parent)) {
+        sub.parents_[id].insert(parent);
+        sub.children_[parent].insert(id);
+        continue;
+      }
+      const std::set<std::string>& above = Parents(parent);
+      frontier.insert(frontier.end(), above.begin(), above.end());
+    }
+  }
+  return sub;
+}
+
 std::set<std::string> Graph::Descendants(std::string_view id, int max_depth) const {
   return Walk(children_, id, max_depth);
 }

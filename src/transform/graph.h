@@ -46,6 +46,11 @@ class Graph {
   // The same upward.
   std::set<std::string> Ancestors(std::string_view id, int max_depth = -1) const;
 
+  // The graph of the `keep` nodes (ids not in this graph are ignored). A path between two
+  // kept nodes through dropped ones becomes an edge, so running a selection still waits
+  // for what it transitively depends on: with a -> b -> c and {a, c} kept, c follows a.
+  Graph Subgraph(const std::set<std::string>& keep) const;
+
  private:
   Status CheckAcyclic() const;
   static std::set<std::string> Walk(const std::map<std::string, std::set<std::string>>& edges,

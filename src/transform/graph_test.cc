@@ -61,6 +61,18 @@ TEST(DbtGraph, DescendantsAndAncestorsHonourDepth) {
   EXPECT_EQ(graph.Children("seed.shop.raw"), std::set<std::string>{"model.shop.stg"});
 }
 
+TEST(DbtGraph, SubgraphKeepsTransitiveDependencies) {
+  const Graph graph = *Graph::Build(kDiamond);
+  const Graph sub =
+      graph.Subgraph({"seed.shop.raw", "model.shop.left", "model.shop.top", "model.shop.unknown"});
+  EXPECT_EQ(sub.nodes(),
+            (std::set<std::string>{"model.shop.left", "model.shop.top", "seed.shop.raw"}));
+  EXPECT_EQ(sub.Levels(), (std::vector<std::vector<std::string>>{
+                              {"seed.shop.raw"}, {"model.shop.left"}, {"model.shop.top"}}));
+  EXPECT_EQ(sub.Parents("model.shop.top"),
+            (std::set<std::string>{"model.shop.left", "seed.shop.raw"}));
+}
+
 TEST(DbtGraph, CycleIsAnErrorNamingTheCycle) {
   struct Case {
     std::vector<std::pair<std::string, std::vector<std::string>>> spec;
