@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <regex>
 #include <set>
@@ -202,10 +203,21 @@ Result<std::vector<std::string>> PathList(const ConfigNode& root, std::string_vi
 std::string GenericTestName(std::string_view type, std::string_view target, const json& kwargs) {
   std::vector<std::string> parts;
   auto add = [&parts](const json& value) {
-    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-    static const std::regex kUnsafe("[^0-9a-zA-Z_]+");
-    parts.push_back(std::regex_replace(text, kUnsafe, "_"));
+    const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    std::string clean;  // each run of characters outside [0-9A-Za-z_] becomes one '_'
+    bool in_run = false;
+    for (char c : text) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+        clean += c;
+        in_run = false;
+      } else if (!in_run) {
+        clean += '_';
+        in_run = true;
+      }
+    }
+    parts.push_back(std::move(clean));
   };
+
   for (const auto& [key, value] : kwargs.items()) {  // nlohmann::json sorts keys
     if (key == "model") continue;
     if (value.is_array()) {
