@@ -116,9 +116,9 @@ Result<json> ConfigLayerFromYaml(const ConfigNode& config) {
 }
 
 // Walks a dbt_project.yml tree (models:, seeds:, ...) along `fqn`, merging the configs of
-// each level it passes, shallow first.
+// each level it passes, shallow first. Adds the paths of the levels it enters to `used`.
 Status CollectTreeConfig(const ConfigNode& level, const std::vector<std::string>& fqn, size_t depth,
-                         NodeConfig& config) {
+                         NodeConfig& config, std::set<std::string>& used) {
   if (!level.IsMap()) return OkStatus();
   json layer = json::object();
   const ConfigNode* next = nullptr;
@@ -131,13 +131,29 @@ Status CollectTreeConfig(const ConfigNode& level, const std::vector<std::string>
     } else if (descends) {
       next_node = value;
       next = &next_node;
+      used.insert(value.path());
     } else if (kKnownConfigs.contains(key)) {
       RETURN_IF_ERROR(AddConfigEntry(layer, key, value));
     }
   }
   RETURN_IF_ERROR(MergeConfigLayer(config, layer));
-  if (next != nullptr) return CollectTreeConfig(*next, fqn, depth + 1, config);
+  if (next != nullptr) return CollectTreeConfig(*next, fqn, depth + 1, config, used);
   return OkStatus();
+}
+
+// dbt's "configuration paths that do not apply to any resources": path levels of a tree
+// that no node entered, usually a misspelt directory.
+void FindUnusedConfigPaths(const ConfigNode& level, const std::set<std::string>& used,
+                           std::vector<std::string>& warnings) {
+  for (const std::string& key : level.Keys()) {
+    const ConfigNode value = level.Child(key);
+    if (key.starts_with('+') || !value.IsMap() || kKnownConfigs.contains(key)) continue;
+    if (!used.contains(value.path())) {
+      warnings.push_back(value.Where() + ": this config path matches no resource");
+      continue;
+    }
+    FindUnusedConfigPaths(value, used, warnings);
+  }
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -319,6 +335,11 @@ class ProjectLoader {
     RETURN_IF_ERROR(DiscoverMacros());
     RETURN_IF_ERROR(LoadPropertiesFiles());
     RETURN_IF_ERROR(ResolveTestDependencies());
+    for (std::string_view tree :
+         {"models", "seeds", "snapshots", "sources", "data_tests", "tests"}) {
+      FindUnusedConfigPaths(project_.project_file_.Child(tree), used_config_paths_,
+                            project_.warnings_);
+    }
     DropDisabled();
     return std::move(project_);
   }
@@ -410,7 +431,8 @@ class ProjectLoader {
     }
     defaults["enabled"] = true;
     RETURN_IF_ERROR(MergeConfigLayer(node.config, defaults));
-    return CollectTreeConfig(project_.project_file_.Child(tree), node.fqn, 0, node.config);
+    return CollectTreeConfig(project_.project_file_.Child(tree), node.fqn, 0, node.config,
+                             used_config_paths_);
   }
 
   Status AddNodeChecked(Node node) {
@@ -852,6 +874,7 @@ class ProjectLoader {
   EnvLookup env_;
   Project project_;
   std::vector<PendingTest> pending_tests_;
+  std::set<std::string> used_config_paths_;
 };
 
 Result<Project> Project::Load(const fs::path& root, EnvLookup env) {

@@ -63,6 +63,11 @@ class Project {
   // Unique ids of nodes left out because enabled resolved to false.
   const std::vector<std::string>& disabled() const { return disabled_; }
 
+  // Problems that do not stop loading, each naming its file and line: config paths of
+  // dbt_project.yml that match no resource ("dbt_project.yml:7: models.shop.stagin: this
+  // config path matches no resource").
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
   // The node with this unique id, or nullptr.
   const Node* Find(std::string_view unique_id) const;
   Node* FindMutable(std::string_view unique_id);
@@ -91,6 +96,7 @@ class Project {
   std::vector<MacroFile> macro_files_;
   std::map<std::string, Node> nodes_;
   std::vector<std::string> disabled_;
+  std::vector<std::string> warnings_;
 };
 
 // Merges one config layer (a JSON object) into `config`: tags and pre_hook/post_hook

@@ -151,6 +151,7 @@ models:
 
   EXPECT_EQ(project.Find("seed.shop.raw")->config.materialized(), "seed");
   EXPECT_EQ(project.Find("seed.shop.raw")->config.GetString("schema"), "raw");
+  EXPECT_TRUE(project.warnings().empty()) << project.warnings()[0];
 
   // The config() call of the SQL is the last layer.
   ASSERT_TRUE(
@@ -184,6 +185,33 @@ TEST(DbtProject, MergeConfigLayerAccumulatesListsAndOverridesTheRest) {
             "config enabled: expected a boolean, got \"maybe\"");
   EXPECT_EQ(MergeConfigLayer(config, {{"tags", {1}}}).message(),
             "config tags: expected a string or a list of strings, got [1]");
+}
+
+TEST(DbtProject, WarnsOfConfigPathsThatMatchNoResource) {
+  TestProject files;
+  files
+      .Write("dbt_project.yml", R"(name: shop
+models:
+  shop:
+    +materialized: view
+    stagin:
+      +schema: staging
+    marts:
+      meta: {owner: finance}
+      core:
+        +materialized: table
+  other_package:
+    +enabled: false
+)")
+      .Write("models/marts/orders.sql", "select 1")
+      .Write("models/staging/stg.sql", "select 1");
+  const Project project = LoadOrDie(files);
+  EXPECT_EQ(project.warnings(),
+            (std::vector<std::string>{
+                "dbt_project.yml:5: models.shop.stagin: this config path matches no resource",
+                "dbt_project.yml:9: models.shop.marts.core: this config path matches no resource",
+                "dbt_project.yml:11: models.other_package: this config path matches no "
+                "resource"}));
 }
 
 TEST(DbtProject, LeavesOutDisabledNodesAndTheirTests) {
