@@ -34,7 +34,9 @@ Result<std::filesystem::path> FindProfilesFile(
 // Reads `profile` from `profiles_file`, with `target` when given or the profile's
 // `target:`. A relative duckdb `path` is taken relative to `project_dir`. Errors name the
 // file (with its line and key) and the profile: a missing profile or target (listing the
-// ones that exist) and a type other than duckdb are kInvalidArgument.
+// ones that exist) and a type other than duckdb are kInvalidArgument. Besides ${ENV},
+// values may use {{ env_var('NAME') }} and {{ env_var('NAME', 'default') }}, the one
+// template form that profiles commonly hold; an unset variable without default is an error.
 Result<ProfileTarget> LoadProfileTarget(const std::filesystem::path& profiles_file,
                                         const std::string& profile,
                                         const std::optional<std::string>& target,

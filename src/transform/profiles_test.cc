@@ -83,6 +83,15 @@ constexpr std::string_view kProfiles = R"(shop:
     pg:
       type: postgres
       host: localhost
+    ci:
+      type: duckdb
+      path: "{{ env_var('CI_DIR') }}/ci.duckdb"
+      schema: "{{ env_var('CI_SCHEMA', 'ci') }}"
+      threads: "{{ env_var('CI_THREADS') | int }}"
+other:
+  target: "{{ env_var('DBT_TARGET', 'dev') }}"
+  outputs:
+    dev: {type: duckdb, path: /data/other.duckdb, threads: many}
 )";
 
 TEST_F(DbtProjectProfiles, ReadsDuckdbTargets) {
@@ -105,6 +114,13 @@ TEST_F(DbtProjectProfiles, ReadsDuckdbTargets) {
   EXPECT_EQ(prod->schema, "analytics");
   EXPECT_EQ(prod->threads, 1);
   EXPECT_EQ(LoadProfileTarget(file, "shop", "memory", project, env)->path, ":memory:");
+
+  Result<ProfileTarget> ci =
+      LoadProfileTarget(file, "shop", "ci", project, Env({{"CI_DIR", "/ci"}, {"CI_THREADS", "8"}}));
+  ASSERT_TRUE(ci.ok()) << ci.status().ToString();
+  EXPECT_EQ(ci->path, "/ci/ci.duckdb");
+  EXPECT_EQ(ci->schema, "ci");
+  EXPECT_EQ(ci->threads, 8);
 }
 
 TEST_F(DbtProjectProfiles, ErrorsNameTheFileAndProfile) {
@@ -115,11 +131,19 @@ TEST_F(DbtProjectProfiles, ErrorsNameTheFileAndProfile) {
                    EnvLookup env = Env({})) {
     return LoadProfileTarget(file, profile, target, project, env).status().message();
   };
-  EXPECT_EQ(error("shopp", std::nullopt), name + ": no profile 'shopp' (profiles: shop)");
+  EXPECT_EQ(error("shopp", std::nullopt), name + ": no profile 'shopp' (profiles: shop, other)");
+  EXPECT_EQ(error("shop", "ci", Env({{"CI_THREADS", "8"}})),
+            name +
+                ":19: shop.outputs.ci.path: env_var('CI_DIR'): environment variable CI_DIR "
+                "is not set");
+  EXPECT_EQ(error("other", std::nullopt),
+            name +
+                ":25: other.outputs.dev.threads: expected a whole number of at least 1, got "
+                "'many'");
   EXPECT_EQ(error("shop", "staging"),
             name +
                 ":3: shop.outputs: profile 'shop' has no target 'staging' (targets: dev, "
-                "prod, memory, pg)");
+                "prod, memory, pg, ci)");
   EXPECT_EQ(error("shop", "pg"), name +
                                      ":15: shop.outputs.pg.type: profile 'shop' target 'pg': "
                                      "type 'postgres' is not supported (only duckdb)");
