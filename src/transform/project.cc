@@ -933,6 +933,18 @@ Status Project::ApplyInFileConfig(std::string_view unique_id, const json& layer)
     const std::string id = node->unique_id;
     nodes_.erase(id);
     disabled_.push_back(id);
+    // Its generic tests go with it.
+    for (auto it = nodes_.begin(); it != nodes_.end();) {
+      const std::vector<std::string>& parents = it->second.depends_on;
+      const bool tests_it = it->second.test_metadata.has_value() &&
+                            std::find(parents.begin(), parents.end(), id) != parents.end();
+      if (!tests_it) {
+        ++it;
+        continue;
+      }
+      disabled_.push_back(it->first);
+      it = nodes_.erase(it);
+    }
   }
   return OkStatus();
 }

@@ -79,7 +79,8 @@ class Project {
   Result<const Node*> FindSource(std::string_view source, std::string_view table) const;
 
   // Merges the `config()` call of a node's SQL (a JSON object) as the last layer. When
-  // that disables the node, it moves to disabled(). kNotFound for an unknown id,
+  // that disables the node, it and its generic tests move to disabled(). kNotFound for an
+  // unknown id,
   // kInvalidArgument for a value of the wrong type.
   Status ApplyInFileConfig(std::string_view unique_id, const nlohmann::json& layer);
 

@@ -222,6 +222,8 @@ TEST(DbtProject, LeavesOutDisabledNodesAndTheirTests) {
       .Write("models/legacy/old.sql", "select 1")
       .Write("models/new.sql", "select 1")
       .Write("models/later.sql", "select 1")
+      .Write("models/later.yml",
+             "models:\n  - name: later\n    tests: [{not_null: {column_name: id}}]\n")
       .Write("models/schema.yml", R"(models:
   - name: old
     columns:
@@ -233,13 +235,17 @@ TEST(DbtProject, LeavesOutDisabledNodesAndTheirTests) {
         tests: [unique]
 )");
   Project project = LoadOrDie(files);
-  EXPECT_EQ(Ids(project), (std::vector<std::string>{"model.shop.later", "model.shop.new",
-                                                    "test.shop.unique_new_id"}));
+  EXPECT_EQ(Ids(project),
+            (std::vector<std::string>{"model.shop.later", "model.shop.new",
+                                      "test.shop.not_null_later_id", "test.shop.unique_new_id"}));
   EXPECT_EQ(project.disabled(),
             (std::vector<std::string>{"model.shop.old", "test.shop.unique_old_id"}));
   ASSERT_TRUE(project.ApplyInFileConfig("model.shop.later", {{"enabled", false}}).ok());
   EXPECT_EQ(project.Find("model.shop.later"), nullptr);
-  EXPECT_EQ(project.disabled().back(), "model.shop.later");
+  EXPECT_EQ(Ids(project), (std::vector<std::string>{"model.shop.new", "test.shop.unique_new_id"}));
+  EXPECT_EQ(project.disabled(),
+            (std::vector<std::string>{"model.shop.old", "test.shop.unique_old_id",
+                                      "model.shop.later", "test.shop.not_null_later_id"}));
 }
 
 TEST(DbtProject, ParsesModelPropertiesAndGenericTests) {
