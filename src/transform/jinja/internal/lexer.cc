@@ -120,9 +120,9 @@ class Lexer {
     return OkStatus();
   }
 
-  // Tokens up to the closer ("}}" or "%}", optionally "-}}"/"-%}") at bracket depth 0.
+  // Tokens up to the closer ("}}" or "%}", optionally "-}}"/"-%}").
   Status LexExpression(size_t open, char closer) {
-    int depth = 0;
+    std::string brackets;  // the open brackets, innermost last
     while (true) {
       while (pos_ < source_.size() && IsSpace(source_[pos_])) ++pos_;
       if (pos_ >= source_.size()) {
@@ -133,7 +133,9 @@ class Lexer {
                                ", found end of file");
       }
       char c = source_[pos_];
-      if (depth == 0) {
+      // A closer ends the tag unless it could close an open '{' (as in {'a': {'b': 1}}):
+      // an unbalanced '(' or '[' is then reported by the parser, not as an unclosed tag.
+      if (brackets.empty() || brackets.back() != '{' || closer == '%') {
         bool dash = c == '-' && pos_ + 2 < source_.size() && source_[pos_ + 1] == closer &&
                     source_[pos_ + 2] == '}';
         if (dash || (c == closer && pos_ + 1 < source_.size() && source_[pos_ + 1] == '}')) {
@@ -155,7 +157,7 @@ class Lexer {
       } else if (c == '\'' || c == '"') {
         RETURN_IF_ERROR(LexString());
       } else {
-        RETURN_IF_ERROR(LexOperator(depth));
+        RETURN_IF_ERROR(LexOperator(brackets));
       }
     }
   }
@@ -256,7 +258,7 @@ class Lexer {
     return OkStatus();
   }
 
-  Status LexOperator(int& depth) {
+  Status LexOperator(std::string& brackets) {
     static constexpr std::string_view kTwoChar[] = {"**", "//", "==", "!=", "<=", ">="};
     size_t begin = pos_;
     for (std::string_view op : kTwoChar) {
@@ -270,8 +272,8 @@ class Lexer {
     if (std::strchr("()[]{}.,:|~+-*/%<>=", c) == nullptr || c == '\0') {
       return Error(pos_, std::string("unexpected character '") + c + "'");
     }
-    if (c == '(' || c == '[' || c == '{') ++depth;
-    if ((c == ')' || c == ']' || c == '}') && depth > 0) --depth;
+    if (c == '(' || c == '[' || c == '{') brackets += c;
+    if ((c == ')' || c == ']' || c == '}') && !brackets.empty()) brackets.pop_back();
     ++pos_;
     Push(TokenType::kOperator, begin);
     return OkStatus();

@@ -565,7 +565,8 @@ class Parser {
   Result<ExprPtr> ParsePostfix(ExprPtr expr) {
     while (true) {
       if (AtOperator(".")) {
-        uint32_t offset = Next().offset;
+        Next();
+        uint32_t offset = expr->offset;        // errors point at the start of the expression
         if (Peek().type == TokenType::kInt) {  // xs.0 is xs[0]
           expr = std::make_unique<IndexExpr>(offset, std::move(expr),
                                              Literal(Peek().offset, Value(Next().int_value)));
@@ -586,7 +587,8 @@ class Parser {
   }
 
   Result<ExprPtr> ParseSubscript(ExprPtr object) {
-    uint32_t offset = Next().offset;
+    Next();
+    uint32_t offset = object->offset;
     ExprPtr start;
     if (!AtOperator(":")) {
       ASSIGN_OR_RETURN(start, ParseExpression());

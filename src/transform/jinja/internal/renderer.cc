@@ -446,6 +446,9 @@ class Renderer {
         Result<Value> result = CallMethod(object, attr.name, args);
         if (!result.ok()) return Located(expr.offset, result.status());
         return result;
+      } else if (object.is_dict()) {
+        return UndefinedError(callee_expr, Value::Undefined(Describe(callee_expr)),
+                              ", so it cannot be called");
       } else {
         return Error(expr.offset, "'" + Describe(callee_expr) + "' is undefined: a " +
                                       std::string(object.TypeName()) + " has no attribute '" +
