@@ -124,6 +124,9 @@ TEST(JinjaRender, Arithmetic) {
       {"{{ -n }}", "-3"},
       {"{{ 0.1 + 0.2 }}", "0.30000000000000004"},
       {"{{ true + 1 }}", "2"},
+      {"{{ 'id = %s' % 5 }}", "id = 5"},
+      {"{{ '%s.%s' % ('a', 'b') }}", "a.b"},
+      {"{{ '%d%%, %.2f, %r' % (7.9, 2, 'x') }}", "7%, 2.00, 'x'"},
   });
 }
 
@@ -298,6 +301,11 @@ TEST(JinjaRender, ForLoops) {
        "02"},
       {"{% set x = 'outer' %}{% for i in items %}{% set x = i %}{% endfor %}{{ x }}", "outer"},
       {"{% for p in people %}{{ p.name }}:{{ p['age'] }} {% endfor %}", "ann:31 bob:25 "},
+      {"{% for i in items %}{{ loop.cycle('odd', 'even') }} {% endfor %}", "odd even odd "},
+      {"{% for i in items %}{{ loop.previtem }}<{{ i }}>{{ loop.nextitem }} {% endfor %}",
+       "<a>b a<b>c b<c> "},
+      {"{% for i in items %}{% if loop.previtem is defined %},{% endif %}{{ i }}{% endfor %}",
+       "a,b,c"},
   });
 }
 
@@ -357,6 +365,22 @@ TEST(JinjaRender, RendersNativeFunctionsWithPositionalAndKeywordArguments) {
       "{{ describe(1, 'a', key=[1], other=none) }} {{ target.name }}.{{ target.schema }}", "t.sql");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(*out, "1;'a';key=[1];other=None; dev.analytics");
+}
+
+TEST(JinjaRender, StarArgumentsSpreadListsAndDicts) {
+  Environment env;
+  env.SetGlobal("show", Value::Function("show", [](const CallArgs& args) -> Result<Value> {
+                  std::string out;
+                  for (const Value& v : args.positional) out += v.Repr() + ";";
+                  for (const auto& [k, v] : args.keyword) out += k + "=" + v.Repr() + ";";
+                  return Value(out);
+                }));
+  Result<std::string> out = env.Render(
+      "{% set xs = [2, 3] %}{% set kw = {'b': 'y'} %}{{ show(1, *xs, a='x', **kw) }}"
+      "{% macro m(a, b, c=0) %}{{ a }}{{ b }}{{ c }}{% endmacro %}|{{ m(*xs, **{'c': 4}) }}",
+      "t.sql");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, "1;2;3;a='x';b='y';|234");
 }
 
 TEST(JinjaRender, ObjectsCanBeCalledAndHaveMethods) {

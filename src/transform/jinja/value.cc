@@ -396,7 +396,73 @@ Result<Value> FloorDivide(const Value& a, const Value& b) {
   return Value(std::floor(a.as_number() / b.as_number()));
 }
 
+namespace {
+
+// Python's printf-style "text %s" % args for %s, %r, %d, %i, %f (with an optional
+// precision, as in %.2f) and %%. A list on the right gives several arguments.
+Result<Value> FormatPercent(const std::string& format, const Value& args) {
+  const List single{args};
+  const List& items = args.is_list() ? args.as_list() : single;
+  size_t next = 0;
+  std::string out;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      out += format[i];
+      continue;
+    }
+    size_t j = i + 1;
+    int precision = -1;
+    if (j < format.size() && format[j] == '.') {
+      precision = 0;
+      for (++j; j < format.size() && format[j] >= '0' && format[j] <= '9'; ++j) {
+        precision = precision * 10 + (format[j] - '0');
+      }
+    }
+    if (j >= format.size()) return InvalidArgumentError("incomplete format");
+    char conversion = format[j];
+    i = j;
+    if (conversion == '%') {
+      out += '%';
+      continue;
+    }
+    if (next >= items.size()) return InvalidArgumentError("not enough arguments for format string");
+    const Value& item = items[next++];
+    switch (conversion) {
+      case 's':
+        item.AppendTo(out);
+        break;
+      case 'r':
+        out += item.Repr();
+        break;
+      case 'd':
+      case 'i':
+        if (!IsNumeric(item)) return InvalidArgumentError("%d format: a number is required");
+        out += std::to_string(item.is_double() ? static_cast<int64_t>(item.as_double())
+                                               : AsInteger(item));
+        break;
+      case 'f': {
+        if (!IsNumeric(item)) return InvalidArgumentError("%f format: a number is required");
+        char buffer[512];
+        std::snprintf(buffer, sizeof(buffer), "%.*f", precision < 0 ? 6 : precision,
+                      item.as_number());
+        out += buffer;
+        break;
+      }
+      default:
+        return InvalidArgumentError(std::string("unsupported format character '") + conversion +
+                                    "'");
+    }
+  }
+  if (next < items.size()) {
+    return InvalidArgumentError("not all arguments converted during string formatting");
+  }
+  return Value(std::move(out));
+}
+
+}  // namespace
+
 Result<Value> Modulo(const Value& a, const Value& b) {
+  if (a.is_string()) return FormatPercent(a.as_string(), b);
   if (!IsNumeric(a) || !IsNumeric(b)) return TypeError("%", a, b);
   if (b.as_number() == 0) return InvalidArgumentError("modulo by zero");
   if (IsIntegral(a) && IsIntegral(b)) {

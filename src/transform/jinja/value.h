@@ -152,8 +152,9 @@ class Value {
 // element-wise. Returns <0, 0 or >0, or an error naming both types.
 Result<int> Compare(const Value& a, const Value& b);
 
-// Arithmetic as Python does it: + (numbers, strings, lists), - * / // % **. Division by
-// zero and unsupported types are kInvalidArgument.
+// Arithmetic as Python does it: + (numbers, strings, lists), - * / // % **, and
+// "format %s" % args (%s %r %d %i %f %%). Division by zero and unsupported types are
+// kInvalidArgument.
 Result<Value> Add(const Value& a, const Value& b);
 Result<Value> Subtract(const Value& a, const Value& b);
 Result<Value> Multiply(const Value& a, const Value& b);

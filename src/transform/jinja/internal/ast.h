@@ -22,6 +22,8 @@ using Body = std::vector<NodePtr>;
 struct Arguments {
   std::vector<ExprPtr> positional;
   std::vector<std::pair<std::string, ExprPtr>> keyword;
+  ExprPtr star_positional;  // f(*xs): appended to the positional arguments; may be null
+  ExprPtr star_keyword;     // f(**d): appended to the keyword arguments; may be null
 };
 
 enum class BinaryOp {

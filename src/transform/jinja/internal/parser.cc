@@ -614,13 +614,21 @@ class Parser {
   Status ParseArguments(Arguments& args) {
     Next();
     while (!AtOperator(")")) {
-      if (Peek().type == TokenType::kName && AtOperator("=", 1)) {
+      if (AtOperator("*") || AtOperator("**")) {
+        bool keyword = Next().text == "**";
+        ExprPtr& slot = keyword ? args.star_keyword : args.star_positional;
+        if (slot != nullptr) {
+          return Error(Peek().offset, keyword ? "only one **kwargs argument is allowed"
+                                              : "only one *args argument is allowed");
+        }
+        ASSIGN_OR_RETURN(slot, ParseExpression());
+      } else if (Peek().type == TokenType::kName && AtOperator("=", 1)) {
         std::string name(Next().text);
         Next();
         ASSIGN_OR_RETURN(ExprPtr value, ParseExpression());
         args.keyword.emplace_back(std::move(name), std::move(value));
       } else {
-        if (!args.keyword.empty()) {
+        if (!args.keyword.empty() || args.star_keyword != nullptr) {
           return Error(Peek().offset, "a positional argument follows keyword arguments");
         }
         ASSIGN_OR_RETURN(ExprPtr value, ParseExpression());

@@ -190,13 +190,25 @@ class Renderer {
     if (items->empty()) return Exec(node.otherwise, frame, out);
 
     int64_t length = static_cast<int64_t>(items->size());
+    auto position = std::make_shared<int64_t>(0);
+    Value cycle = Value::Function("loop.cycle", [position](const CallArgs& args) {
+      if (args.positional.empty()) {
+        return Result<Value>(InvalidArgumentError("loop.cycle() needs arguments"));
+      }
+      size_t n = args.positional.size();
+      return Result<Value>(args.positional[static_cast<size_t>(*position) % n]);
+    });
+    // All fields exist before pointers to them are taken: Set may move the entries.
     Value loop(Dict{{"index", 1},
                     {"index0", 0},
                     {"revindex", length},
                     {"revindex0", length - 1},
                     {"first", true},
                     {"last", false},
-                    {"length", length}});
+                    {"length", length},
+                    {"previtem", Value::Undefined("loop.previtem")},
+                    {"nextitem", Value::Undefined("loop.nextitem")},
+                    {"cycle", cycle}});
     Dict& fields = loop.as_dict();
     Value* index = fields.Find("index");
     Value* index0 = fields.Find("index0");
@@ -204,8 +216,14 @@ class Renderer {
     Value* revindex0 = fields.Find("revindex0");
     Value* first = fields.Find("first");
     Value* last = fields.Find("last");
+    Value* previtem = fields.Find("previtem");
+    Value* nextitem = fields.Find("nextitem");
     loop_frame.Set("loop", loop);
     for (int64_t i = 0; i < length; ++i) {
+      *position = i;
+      *previtem = i > 0 ? (*items)[static_cast<size_t>(i - 1)] : Value::Undefined("loop.previtem");
+      *nextitem =
+          i + 1 < length ? (*items)[static_cast<size_t>(i + 1)] : Value::Undefined("loop.nextitem");
       *index = Value(i + 1);
       *index0 = Value(i);
       *revindex = Value(length - i);
@@ -409,6 +427,22 @@ class Renderer {
       ASSIGN_OR_RETURN(Value value, Eval(*arg, frame));
       out.keyword.emplace_back(name, std::move(value));
     }
+    if (args.star_positional != nullptr) {
+      ASSIGN_OR_RETURN(Value value, Eval(*args.star_positional, frame));
+      Result<List> items = Iterate(value);
+      if (!items.ok()) return Located(args.star_positional->offset, items.status());
+      out.positional.insert(out.positional.end(), items->begin(), items->end());
+    }
+    if (args.star_keyword != nullptr) {
+      ASSIGN_OR_RETURN(Value value, Eval(*args.star_keyword, frame));
+      if (!value.is_dict() && !value.is_undefined()) {
+        return Error(args.star_keyword->offset,
+                     "** needs a dict, not a " + std::string(value.TypeName()));
+      }
+      if (value.is_dict()) {
+        for (const auto& [name, item] : value.as_dict()) out.keyword.emplace_back(name, item);
+      }
+    }
     return out;
   }
 
@@ -540,7 +574,15 @@ class Renderer {
       return Value(std::move(text));
     }
     Result<Value> result = Arithmetic(expr.op, left, right);
-    if (!result.ok()) return Located(expr.offset, result.status());
+    if (!result.ok()) {
+      // Jinja's message for the common case: an operand is an undefined variable.
+      if (left.is_undefined())
+        return UndefinedError(*expr.left, left, " (an operand of an operator)");
+      if (right.is_undefined()) {
+        return UndefinedError(*expr.right, right, " (an operand of an operator)");
+      }
+      return Located(expr.offset, result.status());
+    }
     return result;
   }
 
