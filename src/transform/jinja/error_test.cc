@@ -106,6 +106,10 @@ TEST(JinjaErrors, UnknownFiltersAndTests) {
   ExpectErrors({
       {"select\n  {{ name | shout }}", "models/orders.sql:2:13: unknown filter 'shout'"},
       {"{{ name is shouting }}", "models/orders.sql:1:12: unknown test 'shouting'"},
+      {"{% filter nope %}x{% endfilter %}", "models/orders.sql:1:11: unknown filter 'nope'"},
+      {"{% filter upper %}x",
+       "models/orders.sql:1:20: expected 'endfilter' to close the "
+       "'filter' at 1:1, found end of file"},
       {"{{ name | }}", "models/orders.sql:1:11: expected a filter name after '|', found '}}'"},
   });
 }

@@ -282,6 +282,20 @@ TEST(JinjaDbt, IsIncrementalBlockAndThis) {
   EXPECT_EQ(RenderOrDie(env, model, locals), "select * from events\n");
 }
 
+TEST(JinjaDbt, RelationsPrintAsTheirNameAndHaveAttributes) {
+  Environment env;
+  env.SetGlobal(
+      "ref", Value::Function("ref", [](const CallArgs& args) -> Result<Value> {
+        std::string name = args.positional[0].as_string();
+        return Value(Dict{
+            {"__str__", "\"main\".\"" + name + "\""}, {"schema", "main"}, {"identifier", name}});
+      }));
+  EXPECT_EQ(RenderOrDie(env,
+                        "select * from {{ ref('orders') }} -- {{ ref('orders').identifier }} in "
+                        "{{ ref('orders').schema }}{% set r = ref('x') %} {{ 'from ' ~ r }}"),
+            "select * from \"main\".\"orders\" -- orders in main from \"main\".\"x\"");
+}
+
 TEST(JinjaDbt, NativeFunctionErrorsKeepTheirCodeAndGetThePosition) {
   Environment env;
   env.SetGlobal("run_query", Value::Function("run_query", [](const CallArgs&) -> Result<Value> {

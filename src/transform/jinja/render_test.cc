@@ -322,6 +322,10 @@ TEST(JinjaRender, Set) {
        "{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.found }}",
        "True"},
       {"{% set name = 'shadowed' %}{{ name }}", "shadowed"},
+      {"{% set x | upper %}abc{% endset %}{{ x }}", "ABC"},
+      {"{% set x | replace('a', 'b') | upper %}aa{% endset %}{{ x }}", "BB"},
+      {"{% filter upper %}hello {{ name }}{% endfilter %}", "HELLO WORLD"},
+      {"{% filter replace('l', 'L') | trim %}  hello  {% endfilter %}", "heLLo"},
   });
 }
 

@@ -221,6 +221,10 @@ void Value::AppendTo(std::string& out) const {
       return;
     }
     case Kind::kDict: {
+      if (const Value* text = as_dict().Find("__str__"); text != nullptr && text->is_string()) {
+        out += text->as_string();
+        return;
+      }
       out += '{';
       bool first = true;
       for (const auto& [key, item] : as_dict()) {

@@ -127,7 +127,9 @@ class Value {
   // Jinja truthiness: undefined, none, false, 0, 0.0, "", [] and {} are false.
   bool Truthy() const;
   // What {{ value }} prints: undefined prints nothing, none "None", booleans "True" and
-  // "False", doubles as Python prints them ("1.0"), lists and dicts as Python's repr.
+  // "False", doubles as Python prints them ("1.0"), lists and dicts as Python's repr;
+  // but a dict with a string "__str__" entry prints as that string, so an object such as
+  // dbt's relation (this, ref('x')) prints as "db"."schema"."table" and has attributes.
   std::string ToString() const;
   void AppendTo(std::string& out) const;
   // Python's repr: strings quoted.

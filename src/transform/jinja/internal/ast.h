@@ -228,10 +228,16 @@ struct SetNode : Node {
   ExprPtr value;
 };
 
+// The name under which a block's rendered text is given to its filters.
+inline constexpr std::string_view kBlockTextName = " block text";
+
+// {% set x %}...{% endset %}, {% set x | f %}...{% endset %}, and
+// {% filter f %}...{% endfilter %} (target empty: the filtered text is output).
 struct SetBlockNode : Node {
   SetBlockNode(uint32_t offset, std::string target)
       : Node(Kind::kSetBlock, offset), target(std::move(target)) {}
   std::string target;
+  ExprPtr filter;  // filters over NameExpr(kBlockTextName); may be null
   Body body;
 };
 

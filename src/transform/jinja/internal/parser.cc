@@ -182,6 +182,7 @@ class Parser {
       return NodePtr(std::make_unique<DoNode>(tag_offset, std::move(expr)));
     }
     if (tag == "docs") return ParseDocs(tag_offset);
+    if (tag == "filter") return ParseBlock(tag_offset, "filter", "endfilter", "");
     if (tag == "break" || tag == "continue") {
       RETURN_IF_ERROR(ExpectBlockEnd(tag));
       return NodePtr(std::make_unique<Node>(
@@ -246,20 +247,45 @@ class Parser {
     if (node->targets.size() == 1 && SkipOperator(".")) {
       ASSIGN_OR_RETURN(node->attribute, ExpectName("an attribute name"));
     }
-    if (Peek().type == TokenType::kBlockEnd && node->targets.size() == 1 &&
+    if ((Peek().type == TokenType::kBlockEnd || AtOperator("|")) && node->targets.size() == 1 &&
         node->attribute.empty()) {
-      Next();
-      auto block = std::make_unique<SetBlockNode>(offset, node->targets[0]);
-      OpenBlock open{"set", "endset", offset};
-      std::string_view found;
-      ASSIGN_OR_RETURN(block->body, ParseBody({"endset"}, &open, &found));
-      RETURN_IF_ERROR(ExpectBlockEnd("endset"));
-      return NodePtr(std::move(block));
+      return ParseBlock(offset, "set", "endset", node->targets[0]);
     }
     RETURN_IF_ERROR(ExpectOperator("="));
     ASSIGN_OR_RETURN(node->value, ParseTupleOrExpression());
     RETURN_IF_ERROR(ExpectBlockEnd("set"));
     return NodePtr(std::move(node));
+  }
+
+  // The rest of {% set x [| filters] %}...{% endset %} or {% filter f %}...{% endfilter %}.
+  Result<NodePtr> ParseBlock(uint32_t offset, std::string_view tag, std::string_view closer,
+                             std::string target) {
+    auto block = std::make_unique<SetBlockNode>(offset, std::move(target));
+    if (tag == "filter" || AtOperator("|")) {
+      ExprPtr text = std::make_unique<NameExpr>(Peek().offset, std::string(kBlockTextName));
+      ASSIGN_OR_RETURN(block->filter, ParseFilterChain(std::move(text), AtOperator("|")));
+    }
+    RETURN_IF_ERROR(ExpectBlockEnd(tag));
+    OpenBlock open{tag, closer, offset};
+    std::string_view found;
+    ASSIGN_OR_RETURN(block->body, ParseBody({closer}, &open, &found));
+    RETURN_IF_ERROR(ExpectBlockEnd(closer));
+    return NodePtr(std::move(block));
+  }
+
+  // `f(args) | g` after {% filter (first_bar false), or `| f | g` after {% set x.
+  Result<ExprPtr> ParseFilterChain(ExprPtr input, bool first_bar) {
+    if (!first_bar) {
+      const Token& name = Peek();
+      ASSIGN_OR_RETURN(std::string filter, ExpectName("a filter name"));
+      FilterFunction function = FindFilter(filter);
+      if (function == nullptr) return Error(name.offset, "unknown filter '" + filter + "'");
+      auto node =
+          std::make_unique<FilterExpr>(name.offset, std::move(input), std::move(filter), function);
+      if (AtOperator("(")) RETURN_IF_ERROR(ParseArguments(node->args));
+      input = std::move(node);
+    }
+    return ParseFilters(std::move(input));
   }
 
   Result<std::vector<MacroParameter>> ParseParameters() {

@@ -114,7 +114,17 @@ class Renderer {
         const auto& set = static_cast<const SetBlockNode&>(node);
         std::string text;
         RETURN_IF_ERROR(Exec(set.body, frame, text));
-        frame.Set(set.target, Value(std::move(text)));
+        Value value(std::move(text));
+        if (set.filter != nullptr) {
+          Frame filter_frame{&frame, nullptr, {}};
+          filter_frame.Set(kBlockTextName, std::move(value));
+          ASSIGN_OR_RETURN(value, Eval(*set.filter, filter_frame));
+        }
+        if (set.target.empty()) {
+          value.AppendTo(out);
+        } else {
+          frame.Set(set.target, std::move(value));
+        }
         return OkStatus();
       }
       case Node::Kind::kMacro: {
