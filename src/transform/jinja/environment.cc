@@ -68,12 +68,12 @@ void Environment::SetGlobal(std::string name, Value value) {
 }
 
 const Value* Environment::FindGlobal(std::string_view name) const {
-  auto it = globals_.find(std::string(name));
+  auto it = globals_.find(name);
   return it == globals_.end() ? nullptr : &it->second;
 }
 
 const std::string* Environment::FindDoc(std::string_view name) const {
-  auto it = docs_.find(std::string(name));
+  auto it = docs_.find(name);
   return it == docs_.end() ? nullptr : &it->second;
 }
 

@@ -21,6 +21,7 @@
 // are thread-safe and templates do not mutate shared global lists or dicts.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,7 +69,9 @@ class Environment {
 
   // The text of docs block `name` (as written between the tags), or nullptr.
   const std::string* FindDoc(std::string_view name) const;
-  const std::unordered_map<std::string, std::string>& docs() const { return docs_; }
+  const std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>& docs() const {
+    return docs_;
+  }
 
   Result<std::shared_ptr<const Template>> Parse(std::string_view source,
                                                 const std::string& file) const;
@@ -81,9 +84,12 @@ class Environment {
   Result<Value> Call(std::string_view name, const CallArgs& args) const;
 
  private:
-  std::unordered_map<std::string, Value> globals_;
-  std::unordered_map<std::string, std::string> macro_files_;  // macro name -> defining file
-  std::unordered_map<std::string, std::string> docs_;
+  template <typename T>
+  using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
+  StringMap<Value> globals_;
+  StringMap<std::string> macro_files_;  // macro name -> defining file
+  StringMap<std::string> docs_;
   std::unordered_map<std::string, std::shared_ptr<const Template>> macro_templates_;  // by file
 };
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "transform/jinja/environment.h"
@@ -167,6 +168,33 @@ TEST(JinjaMacro, InlineMacrosSeeTemplateVariables) {
                         "{% set prefix = 'stg_' %}{% macro t(n) %}{{ prefix }}{{ n }}{% endmacro %}"
                         "{{ t('orders') }}"),
             "stg_orders");
+}
+
+TEST(JinjaMacro, ATemplateRendersConcurrentlyWithEachThreadsLocals) {
+  Environment env;
+  ASSERT_TRUE(
+      env.AddMacros("macros/name.sql", "{% macro model_name() %}{{ this.name }}{% endmacro %}")
+          .ok());
+  Result<std::shared_ptr<const Template>> parsed =
+      env.Parse("{% for i in range(50) %}{{ model_name() }}{% endfor %}", "models/m.sql");
+  ASSERT_TRUE(parsed.ok());
+  std::vector<std::string> outputs(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Dict locals{{"this", Dict{{"name", std::to_string(t)}}}};
+      for (int round = 0; round < 20; ++round) {
+        Result<std::string> out = env.Render(**parsed, locals);
+        outputs[t] = out.ok() ? *out : out.status().ToString();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) {
+    std::string expected;
+    for (int i = 0; i < 50; ++i) expected += std::to_string(t);
+    EXPECT_EQ(outputs[t], expected);
+  }
 }
 
 // ---- a realistic dbt model -----------------------------------------------------------

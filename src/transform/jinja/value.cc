@@ -17,7 +17,7 @@ const Value* Dict::Find(std::string_view key) const { return const_cast<Dict*>(t
 
 Value* Dict::Find(std::string_view key) {
   if (!index_.empty()) {
-    auto it = index_.find(std::string(key));
+    auto it = index_.find(key);
     return it == index_.end() ? nullptr : &entries_[it->second].second;
   }
   for (Entry& entry : entries_) {

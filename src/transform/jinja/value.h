@@ -24,6 +24,13 @@ namespace shoplytics::transform::jinja {
 class Value;
 struct CallArgs;
 
+// Hashes std::string and std::string_view alike, so maps keyed by std::string can be
+// searched with a string_view without building a string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // A native function or a macro. It returns a Value or a kInvalidArgument Status whose
 // message says what was wrong with the call (the engine adds file:line:col).
 using NativeFunction = std::function<Result<Value>(const CallArgs&)>;
@@ -63,7 +70,8 @@ class Dict {
   void Reindex();
 
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, size_t> index_;  // empty below kIndexThreshold
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>>
+      index_;  // empty below kIndexThreshold
 };
 
 using List = std::vector<Value>;
