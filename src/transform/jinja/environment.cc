@@ -136,7 +136,8 @@ Result<std::string> Environment::Render(std::string_view source, const std::stri
   return Render(*parsed, locals);
 }
 
-Result<Value> Environment::Call(std::string_view name, const CallArgs& args) const {
+Result<Value> Environment::Call(std::string_view name, const CallArgs& args,
+                                const Dict& locals) const {
   const Value* callee = FindGlobal(name);
   if (callee == nullptr)
     return NotFoundError("no macro or function named '" + std::string(name) + "'");
@@ -144,8 +145,7 @@ Result<Value> Environment::Call(std::string_view name, const CallArgs& args) con
     return InvalidArgumentError("'" + std::string(name) + "' is not callable (it is a " +
                                 std::string(callee->TypeName()) + ")");
   }
-  Dict no_locals;
-  internal::ScopedRenderLocals scoped(&no_locals);
+  internal::ScopedRenderLocals scoped(&locals);
   return callee->as_callable().function(args);
 }
 

@@ -80,8 +80,10 @@ class Environment {
   Result<std::string> Render(std::string_view source, const std::string& file,
                              const Dict& locals = {}) const;
 
-  // Calls a global macro or function by name, as {{ name(args) }} would.
-  Result<Value> Call(std::string_view name, const CallArgs& args) const;
+  // Calls a global macro or function by name, as {{ name(args) }} would in a template
+  // rendered with `locals` (which macros of macro files see). kNotFound if there is no
+  // such global.
+  Result<Value> Call(std::string_view name, const CallArgs& args, const Dict& locals = {}) const;
 
  private:
   template <typename T>

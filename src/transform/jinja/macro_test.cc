@@ -162,6 +162,15 @@ TEST(JinjaMacro, TestBlocksAreMacrosNamedTestUnderscoreName) {
   EXPECT_EQ(sql->as_string(), "\nselect * from orders where amount <= 0\n");
 }
 
+TEST(JinjaMacro, CallByNamePassesLocalsToMacrosOfFiles) {
+  Environment env;
+  ASSERT_TRUE(env.AddMacros("macros/t.sql", "{% macro t() %}{{ this }}{% endmacro %}").ok());
+  Result<Value> out = env.Call("t", CallArgs{}, Dict{{"this", "main.orders"}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, Value("main.orders"));
+  EXPECT_EQ(env.Call("nope", CallArgs{}).status().code(), StatusCode::kNotFound);
+}
+
 TEST(JinjaMacro, InlineMacrosSeeTemplateVariables) {
   Environment env;
   EXPECT_EQ(RenderOrDie(env,

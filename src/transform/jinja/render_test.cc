@@ -342,6 +342,9 @@ TEST(JinjaRender, WhitespaceControl) {
        "select\n  a,\n  b,\n  c\nfrom t"},
       {"{%- set x = 1 -%}\n\n  value: {{ x }}", "value: 1"},
       {"  {{- name }}", "World"},
+      {"a\n  {%+ if true +%}\nb{% endif %}", "a\n  \nb"},
+      {"{% for i in items -%}\n  {{ i }}\n{%- endfor %}", "abc"},
+      {"{{ 'x' -}}\n\n{{- 'y' }}", "xy"},
   });
 }
 

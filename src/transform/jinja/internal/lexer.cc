@@ -91,6 +91,8 @@ class Lexer {
     if (pos_ < source_.size() && source_[pos_] == '-') {
       StripPreviousText();
       ++pos_;
+    } else if (pos_ < source_.size() && source_[pos_] == '+' && kind == '%') {
+      ++pos_;  // {%+ turns off lstrip_blocks, which is off anyway
     }
     if (kind == '#') return LexComment(open);
     size_t first_token = tokens_.size();
@@ -136,14 +138,16 @@ class Lexer {
       // A closer ends the tag unless it could close an open '{' (as in {'a': {'b': 1}}):
       // an unbalanced '(' or '[' is then reported by the parser, not as an unclosed tag.
       if (brackets.empty() || brackets.back() != '{' || closer == '%') {
-        bool dash = c == '-' && pos_ + 2 < source_.size() && source_[pos_ + 1] == closer &&
-                    source_[pos_ + 2] == '}';
-        if (dash || (c == closer && pos_ + 1 < source_.size() && source_[pos_ + 1] == '}')) {
+        // +%} turns off trim_blocks, which is off anyway.
+        bool marked = (c == '-' || (c == '+' && closer == '%')) && pos_ + 2 < source_.size() &&
+                      source_[pos_ + 1] == closer && source_[pos_ + 2] == '}';
+        bool dash = marked && c == '-';
+        if (marked || (c == closer && pos_ + 1 < source_.size() && source_[pos_ + 1] == '}')) {
           tokens_.push_back(Token{closer == '}' ? TokenType::kVariableEnd : TokenType::kBlockEnd,
                                   static_cast<uint32_t>(pos_),
                                   source_.substr(pos_, 2),
                                   {}});
-          pos_ += dash ? 3 : 2;
+          pos_ += marked ? 3 : 2;
           strip_next_text_ = dash;
           return OkStatus();
         }
