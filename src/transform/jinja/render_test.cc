@@ -148,6 +148,7 @@ TEST(JinjaRender, ConcatenationAndComparisons) {
       {"{{ 'orl' in name }}", "True"},
       {"{{ 'alpha' in d }}", "True"},
       {"{{ not 'x' in ['x'] }}", "False"},
+      {"{{ 'x' in missing }}", "False"},
   });
 }
 

@@ -497,6 +497,8 @@ Result<Value> Power(const Value& a, const Value& b) {
 
 Result<bool> Contains(const Value& haystack, const Value& needle) {
   switch (haystack.kind()) {
+    case Value::Kind::kUndefined:  // Jinja's Undefined iterates as empty
+      return false;
     case Value::Kind::kString:
       if (!needle.is_string()) {
         return InvalidArgumentError("'in <string>' requires a string on the left, not " +

@@ -172,7 +172,7 @@ Result<Value> Divide(const Value& a, const Value& b);
 Result<Value> FloorDivide(const Value& a, const Value& b);
 Result<Value> Modulo(const Value& a, const Value& b);
 Result<Value> Power(const Value& a, const Value& b);
-// `needle in haystack`: substring, list element, dict key.
+// `needle in haystack`: substring, list element, dict key; nothing is in undefined.
 Result<bool> Contains(const Value& haystack, const Value& needle);
 
 // JSON text of a value (tojson): undefined and none as null, callables an error.

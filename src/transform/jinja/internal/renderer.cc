@@ -5,6 +5,7 @@
 #include "transform/jinja/environment.h"
 #include "transform/jinja/internal/filters.h"
 #include "transform/jinja/internal/lexer.h"
+#include "transform/jinja/internal/methods.h"
 
 namespace shoplytics::transform::jinja::internal {
 namespace {
