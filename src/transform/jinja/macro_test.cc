@@ -42,6 +42,21 @@ TEST(JinjaMacro, VarargsAndKwargs) {
             "1|[2, 3]|{'x': 'y'}");
 }
 
+TEST(JinjaMacro, ExtraArgumentsAreErrorsUnlessTheMacroUsesVarargsOrKwargs) {
+  Environment env;
+  ASSERT_TRUE(env.AddMacros("macros/m.sql", "{% macro m(a) %}{{ a }}{% endmacro %}").ok());
+  Result<std::string> out = env.Render("{{ m(1, 2) }}", "models/x.sql");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "macros/m.sql:1:1: macro 'm' takes at most 1 arguments, got 2\n"
+            "  in macro 'm' called at models/x.sql:1:4");
+  out = env.Render("\n{{ m(1, b=2) }}", "models/x.sql");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "macros/m.sql:1:1: macro 'm' has no parameter named 'b'\n"
+            "  in macro 'm' called at models/x.sql:2:4");
+}
+
 TEST(JinjaMacro, MacroOutputIsAStringValue) {
   Environment env;
   EXPECT_EQ(RenderOrDie(env,

@@ -251,6 +251,10 @@ struct MacroDefinition {
   uint32_t offset = 0;
   std::vector<MacroParameter> parameters;
   Body body;
+  // Whether the body mentions varargs or kwargs: only then may a call pass extra
+  // positional or unknown keyword arguments (as in Jinja).
+  bool uses_varargs = false;
+  bool uses_kwargs = false;
 };
 
 struct MacroNode : Node {

@@ -314,7 +314,9 @@ class Parser {
     RETURN_IF_ERROR(ExpectBlockEnd(tag));
     OpenBlock open{tag, closer, offset};
     std::string_view found;
+    macro_stack_.push_back(macro.get());
     ASSIGN_OR_RETURN(macro->body, ParseBody({closer}, &open, &found));
+    macro_stack_.pop_back();
     RETURN_IF_ERROR(ExpectBlockEnd(closer));
     return NodePtr(std::make_unique<MacroNode>(offset, std::move(macro)));
   }
@@ -335,7 +337,9 @@ class Parser {
     RETURN_IF_ERROR(ExpectBlockEnd("call"));
     OpenBlock open{"call", "endcall", offset};
     std::string_view found;
+    macro_stack_.push_back(node->caller.get());
     ASSIGN_OR_RETURN(node->caller->body, ParseBody({"endcall"}, &open, &found));
+    macro_stack_.pop_back();
     RETURN_IF_ERROR(ExpectBlockEnd("endcall"));
     return NodePtr(std::move(node));
   }
@@ -521,6 +525,8 @@ class Parser {
         if (name == "true" || name == "True") return Literal(offset, Value(true));
         if (name == "false" || name == "False") return Literal(offset, Value(false));
         if (name == "none" || name == "None") return Literal(offset, Value::None());
+        if (!macro_stack_.empty() && name == "varargs") macro_stack_.back()->uses_varargs = true;
+        if (!macro_stack_.empty() && name == "kwargs") macro_stack_.back()->uses_kwargs = true;
         return ExprPtr(std::make_unique<NameExpr>(offset, std::string(name)));
       }
       case TokenType::kString: {
@@ -719,6 +725,7 @@ class Parser {
   TemplateAst& ast_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  std::vector<MacroDefinition*> macro_stack_;  // the macros whose bodies are being parsed
 };
 
 // Jinja's newline handling: \r\n and \r become \n, and one trailing newline is dropped

@@ -648,11 +648,23 @@ class Renderer {
 // positional arguments in `varargs`, unknown keywords in `kwargs`, and `caller`.
 Status BindArguments(const Environment& env, const TemplateAst& ast, const MacroDefinition& macro,
                      const CallArgs& args, Frame& frame) {
+  // Argument errors point at the definition; the caller adds where the call was.
+  const std::string where = ast.file + ":" + LineCol(ast.source, macro.offset) + ": ";
   Dict kwargs;
   for (const auto& [name, value] : args.keyword) {
     bool is_parameter = std::any_of(macro.parameters.begin(), macro.parameters.end(),
                                     [&](const MacroParameter& p) { return p.name == name; });
-    if (!is_parameter && name != "caller") kwargs.Set(name, value);
+    if (is_parameter || name == "caller") continue;
+    if (!macro.uses_kwargs) {
+      return InvalidArgumentError(where + "macro '" + macro.name + "' has no parameter named '" +
+                                  name + "'");
+    }
+    kwargs.Set(name, value);
+  }
+  if (args.positional.size() > macro.parameters.size() && !macro.uses_varargs) {
+    return InvalidArgumentError(where + "macro '" + macro.name + "' takes at most " +
+                                std::to_string(macro.parameters.size()) + " arguments, got " +
+                                std::to_string(args.positional.size()));
   }
   for (size_t i = 0; i < macro.parameters.size(); ++i) {
     const MacroParameter& parameter = macro.parameters[i];
