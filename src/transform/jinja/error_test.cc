@@ -61,6 +61,7 @@ TEST(JinjaErrors, UnclosedTagsAndComments) {
        "of file"},
       {"a {# never closed",
        "models/orders.sql:1:18: expected '#}' to close the comment at 1:3, found end of file"},
+      {R"({{ 'a\xZZ' }})", "models/orders.sql:1:6: invalid \\x escape: expected 2 hex digits"},
       {"{{ 'abc }}",
        "models/orders.sql:1:4: unterminated string: expected ' to close the "
        "string, found end of file"},

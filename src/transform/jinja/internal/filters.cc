@@ -75,8 +75,12 @@ Result<Value> FilterLength(const Value& in, const CallArgs&) {
   switch (in.kind()) {
     case Value::Kind::kUndefined:
       return Value(0);
-    case Value::Kind::kString:
-      return Value(static_cast<int64_t>(in.as_string().size()));
+    case Value::Kind::kString: {
+      // Characters, as Python counts them: UTF-8 continuation bytes are not counted.
+      int64_t count = 0;
+      for (char c : in.as_string()) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+      return Value(count);
+    }
     case Value::Kind::kList:
       return Value(static_cast<int64_t>(in.as_list().size()));
     case Value::Kind::kDict:

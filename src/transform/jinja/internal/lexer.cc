@@ -1,5 +1,6 @@
 #include "transform/jinja/internal/lexer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -36,6 +37,24 @@ std::string_view TrimRight(std::string_view s) {
   size_t n = s.size();
   while (n > 0 && IsSpace(s[n - 1])) --n;
   return s.substr(0, n);
+}
+
+void AppendUtf8(uint32_t code, std::string& out) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xC0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else if (code < 0x10000) {
+    out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code >> 18));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  }
 }
 
 class Lexer {
@@ -247,6 +266,22 @@ class Lexer {
         case '0':
           value += '\0';
           break;
+        case 'x':
+        case 'u':
+        case 'U': {
+          size_t digits = escaped == 'x' ? 2 : escaped == 'u' ? 4 : 8;
+          uint32_t code = 0;
+          auto [end, ec] =
+              std::from_chars(source_.data() + pos_,
+                              source_.data() + std::min(pos_ + digits, source_.size()), code, 16);
+          if (ec != std::errc() || end != source_.data() + pos_ + digits) {
+            return Error(pos_ - 2, std::string("invalid \\") + escaped + " escape: expected " +
+                                       std::to_string(digits) + " hex digits");
+          }
+          pos_ += digits;
+          AppendUtf8(code, value);
+          break;
+        }
         case '\\':
         case '\'':
         case '"':
