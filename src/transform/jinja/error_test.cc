@@ -164,6 +164,31 @@ TEST(JinjaErrors, RuntimeTypeErrors) {
   });
 }
 
+TEST(JinjaErrors, DeepNestingIsAnErrorNotACrash) {
+  Environment env;
+  std::string parens = "{{ " + std::string(100000, '(') + "1" + std::string(100000, ')') + " }}";
+  Result<std::string> out = env.Render(parens, "models/deep.sql");
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("nested too deeply"), std::string::npos);
+  std::string chain = "{{ 1";
+  for (int i = 0; i < 100000; ++i) chain += " ~ 1";
+  out = env.Render(chain + " }}", "models/deep.sql");
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("nested too deeply"), std::string::npos);
+  std::string blocks;
+  for (int i = 0; i < 100000; ++i) blocks += "{% if true %}";
+  out = env.Render(blocks, "models/deep.sql");
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("nested too deeply"), std::string::npos);
+  std::string fine;
+  for (int i = 0; i < 100; ++i) fine += "{% if true %}";
+  fine += "{{ " + std::string(50, '(') + "'ok'" + std::string(50, ')') + " }}";
+  for (int i = 0; i < 100; ++i) fine += "{% endif %}";
+  out = env.Render(fine, "models/deep.sql");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, "ok");
+}
+
 TEST(JinjaErrors, ErrorsInsideMacrosPointAtTheMacroFileAndTheCall) {
   Environment env;
   ASSERT_TRUE(

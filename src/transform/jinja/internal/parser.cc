@@ -168,6 +168,8 @@ class Parser {
 
   // At the tag name, after '{%'.
   Result<NodePtr> ParseStatement(uint32_t tag_offset) {
+    NestingGuard guard(depth_);
+    if (depth_ > kMaxNesting) return Error(tag_offset, "blocks are nested too deeply");
     const Token& name = Next();
     std::string_view tag = name.text;
     if (tag == "if") return ParseIf(tag_offset);
@@ -376,6 +378,8 @@ class Parser {
 
   Result<ExprPtr> ParseExpression(bool with_condition = true) {
     uint32_t offset = Peek().offset;
+    NestingGuard guard(depth_);
+    if (depth_ > kMaxNesting) return Error(offset, "the expression is nested too deeply");
     ASSIGN_OR_RETURN(ExprPtr expr, ParseOr());
     if (!with_condition || !AtName("if")) return expr;
     Next();
@@ -410,6 +414,8 @@ class Parser {
   }
 
   Result<ExprPtr> ParseNot() {
+    NestingGuard guard(depth_);
+    if (depth_ > kMaxNesting) return Error(Peek().offset, "the expression is nested too deeply");
     if (AtName("not")) {
       uint32_t offset = Next().offset;
       ASSIGN_OR_RETURN(ExprPtr operand, ParseNot());
@@ -468,6 +474,7 @@ class Parser {
   Result<ExprPtr> ParseBinary(std::initializer_list<std::pair<std::string_view, BinaryOp>> ops,
                               Lower lower) {
     ASSIGN_OR_RETURN(ExprPtr left, (this->*lower)());
+    int chain = depth_;
     while (true) {
       const std::pair<std::string_view, BinaryOp>* match = nullptr;
       for (const auto& candidate : ops) {
@@ -475,6 +482,7 @@ class Parser {
       }
       if (match == nullptr) return left;
       uint32_t offset = Next().offset;
+      if (++chain > kMaxNesting) return Error(offset, "the expression is nested too deeply");
       ASSIGN_OR_RETURN(ExprPtr right, (this->*lower)());
       left = std::make_unique<BinaryExpr>(offset, match->second, std::move(left), std::move(right));
     }
@@ -501,6 +509,8 @@ class Parser {
 
   Result<ExprPtr> ParseUnary(bool with_filters) {
     uint32_t offset = Peek().offset;
+    NestingGuard guard(depth_);
+    if (depth_ > kMaxNesting) return Error(offset, "the expression is nested too deeply");
     ExprPtr expr;
     if (SkipOperator("-")) {
       ASSIGN_OR_RETURN(ExprPtr operand, ParseUnary(false));
@@ -722,9 +732,19 @@ class Parser {
     }
   }
 
+  // Bounds the recursion of parsing, rendering and destroying the tree, so a hostile or
+  // broken template is an error instead of a stack overflow.
+  static constexpr int kMaxNesting = 400;
+  struct NestingGuard {
+    explicit NestingGuard(int& depth) : depth(depth) { ++depth; }
+    ~NestingGuard() { --depth; }
+    int& depth;
+  };
+
   TemplateAst& ast_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;
   std::vector<MacroDefinition*> macro_stack_;  // the macros whose bodies are being parsed
 };
 
