@@ -11,10 +11,21 @@
 // {{ return(x) }} ends a macro and makes the call evaluate to x; {% docs name %} blocks
 // are collected by AddMacros; {% test name(...) %} defines the macro test_name.
 //
+// Scopes: a for loop's variables (and sets inside it) stay in the loop; a macro sees its
+// arguments, then (for a macro defined in the template) the template's variables, or
+// (for a macro of a macro file) the locals of the Render call running it, as dbt binds
+// macros to the calling model's context; then the globals. Macros defined inside a
+// template live only while it renders.
+//
 // Errors are kInvalidArgument "file:line:col: message" (for syntax errors, unclosed
-// blocks, unknown filters or tests, calling what is not callable, bad operands). An
-// error returned by a native function keeps its code and gets the position of the call
-// as a prefix.
+// blocks, unknown filters or tests, calling what is not callable, bad operands, nesting
+// deeper than 400). An error returned by a native function keeps its code and gets the
+// position of the call as a prefix. An error inside a macro names the macro's file and
+// position, then "\n  in macro 'name' called at file:line:col".
+//
+// Known differences from Jinja: tuples are lists; lower/upper/title change ASCII letters
+// only; string indexes and slices count bytes (length counts characters); there is no
+// include, import, extends or autoescape; the filters and tests are a fixed set.
 //
 // Thread safety: SetGlobal and AddMacros must not run concurrently with anything else.
 // Parse and Render are const and may run concurrently, provided the native functions

@@ -348,6 +348,40 @@ TEST(JinjaDbt, RelationsPrintAsTheirNameAndHaveAttributes) {
             "select * from \"main\".\"orders\" -- orders in main from \"main\".\"x\"");
 }
 
+TEST(JinjaDbt, GenerateSchemaNameMacroAndHooksWithJinjaInStrings) {
+  Environment env;
+  env.SetGlobal("target", Value(Dict{{"name", "dev"}, {"schema", "analytics"}}));
+  Dict hooks;
+  env.SetGlobal("config", Value::Function("config", [&](const CallArgs& args) -> Result<Value> {
+                  for (const auto& [key, value] : args.keyword) hooks.Set(key, value);
+                  return Value("");
+                }));
+  ASSERT_TRUE(env.AddMacros("macros/generate_schema_name.sql", R"(
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- set default_schema = target.schema -%}
+    {%- if custom_schema_name is none -%}
+        {{ default_schema }}
+    {%- else -%}
+        {{ default_schema }}_{{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
+)")
+                  .ok());
+  Result<Value> plain = env.Call("generate_schema_name", CallArgs{{Value::None(), Value()}, {}});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(*plain, Value("analytics"));
+  Result<Value> custom = env.Call("generate_schema_name", CallArgs{{" marts ", Value()}, {}});
+  ASSERT_TRUE(custom.ok());
+  EXPECT_EQ(*custom, Value("analytics_marts"));
+
+  // Hooks hold Jinja in strings; it is text to the outer template.
+  EXPECT_EQ(RenderOrDie(env,
+                        "{{ config(post_hook=\"grant select on {{ this }} to role reporter\") }}"
+                        "select 1"),
+            "select 1");
+  EXPECT_EQ(*hooks.Find("post_hook"), Value("grant select on {{ this }} to role reporter"));
+}
+
 TEST(JinjaDbt, NativeFunctionErrorsKeepTheirCodeAndGetThePosition) {
   Environment env;
   env.SetGlobal("run_query", Value::Function("run_query", [](const CallArgs&) -> Result<Value> {
