@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/files.h"
+#include "duck_rows.h"
 
 namespace shoplytics::transform {
 namespace {
@@ -29,21 +30,7 @@ class MaterializeTest : public ::testing::Test {
   }
 
   // Rows of `sql` as "a|b" strings, NULL as "NULL".
-  Rows Query(const std::string& sql) {
-    Result<QueryResult> r = conn_.Query(sql);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    Rows rows;
-    if (!r.ok()) return rows;
-    for (uint64_t row = 0; row < r->row_count(); ++row) {
-      std::string line;
-      for (uint64_t col = 0; col < r->column_count(); ++col) {
-        if (col > 0) line += "|";
-        line += r->IsNull(col, row).value_or(true) ? "NULL" : r->GetString(col, row).value_or("?");
-      }
-      rows.push_back(line);
-    }
-    return rows;
-  }
+  Rows Query(const std::string& sql) { return testing::DuckRows(conn_, sql); }
 
   CompiledModel Model(Materialization materialized, std::string sql) {
     CompiledModel model;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "duck_rows.h"
+
 namespace shoplytics::transform {
 namespace {
 
@@ -38,21 +40,7 @@ class SnapshotTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.ToString();
   }
 
-  Rows Query(const std::string& sql) {
-    Result<QueryResult> r = conn_.Query(sql);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    Rows rows;
-    if (!r.ok()) return rows;
-    for (uint64_t row = 0; row < r->row_count(); ++row) {
-      std::string line;
-      for (uint64_t col = 0; col < r->column_count(); ++col) {
-        if (col > 0) line += "|";
-        line += r->IsNull(col, row).value_or(true) ? "NULL" : r->GetString(col, row).value_or("?");
-      }
-      rows.push_back(line);
-    }
-    return rows;
-  }
+  Rows Query(const std::string& sql) { return testing::DuckRows(conn_, sql); }
 
   CompiledSnapshot Snapshot(SnapshotStrategy strategy, HardDeletes hard_deletes) {
     CompiledSnapshot snapshot;
