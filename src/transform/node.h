@@ -94,13 +94,13 @@ struct Column {
 };
 
 // Source freshness: warn_after / error_after as {count, period}.
-struct FreshnessThreshold {
+struct FreshnessAfter {
   int64_t count = 0;
   std::string period;  // minute, hour, day
 };
 struct Freshness {
-  std::optional<FreshnessThreshold> warn_after;
-  std::optional<FreshnessThreshold> error_after;
+  std::optional<FreshnessAfter> warn_after;
+  std::optional<FreshnessAfter> error_after;
   std::string filter;
   bool IsSet() const { return warn_after.has_value() || error_after.has_value(); }
 };

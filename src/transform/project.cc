@@ -56,34 +56,6 @@ json ScalarToJson(const std::string& text) {
   return text;
 }
 
-Result<json> YamlToJson(const ConfigNode& node) {
-  switch (node.kind()) {
-    case ConfigNode::Kind::kMissing:
-    case ConfigNode::Kind::kNull:
-      return json(nullptr);
-    case ConfigNode::Kind::kScalar: {
-      ASSIGN_OR_RETURN(std::string text, node.AsString());
-      return ScalarToJson(text);
-    }
-    case ConfigNode::Kind::kList: {
-      json out = json::array();
-      for (const ConfigNode& item : node.Items()) {
-        ASSIGN_OR_RETURN(json value, YamlToJson(item));
-        out.push_back(std::move(value));
-      }
-      return out;
-    }
-    case ConfigNode::Kind::kMap: {
-      json out = json::object();
-      for (const std::string& key : node.Keys()) {
-        ASSIGN_OR_RETURN(json value, YamlToJson(node.Child(key)));
-        out[key] = std::move(value);
-      }
-      return out;
-    }
-  }
-  return json(nullptr);
-}
 
 // Adds one config entry read from YAML to `layer`, checking the types callers rely on
 // so that the error can name the file and line.
@@ -254,9 +226,9 @@ const std::set<std::string, std::less<>> kTestConfigKeys = {
     "enabled", "meta", "database", "schema", "alias", "store_failures_as"};
 // clang-format on
 
-Result<FreshnessThreshold> ParseThreshold(const ConfigNode& node) {
+Result<FreshnessAfter> ParseThreshold(const ConfigNode& node) {
   RETURN_IF_ERROR(node.CheckKeys({"count", "period"}));
-  FreshnessThreshold threshold;
+  FreshnessAfter threshold;
   ASSIGN_OR_RETURN(threshold.count, node.GetInt("count"));
   ASSIGN_OR_RETURN(threshold.period, node.GetString("period"));
   if (threshold.period != "minute" && threshold.period != "hour" && threshold.period != "day") {
@@ -276,7 +248,7 @@ Result<Freshness> ParseFreshness(const ConfigNode& node, Freshness inherited) {
   Freshness out = inherited;
   for (std::string_view key : {"warn_after", "error_after"}) {
     const ConfigNode child = node.Child(key);
-    std::optional<FreshnessThreshold>& slot =
+    std::optional<FreshnessAfter>& slot =
         key == "warn_after" ? out.warn_after : out.error_after;
     if (child.IsNull()) slot.reset();
     if (!child.IsSet()) continue;
@@ -287,6 +259,35 @@ Result<Freshness> ParseFreshness(const ConfigNode& node, Freshness inherited) {
 }
 
 }  // namespace
+
+Result<json> YamlToJson(const ConfigNode& node) {
+  switch (node.kind()) {
+    case ConfigNode::Kind::kMissing:
+    case ConfigNode::Kind::kNull:
+      return json(nullptr);
+    case ConfigNode::Kind::kScalar: {
+      ASSIGN_OR_RETURN(std::string text, node.AsString());
+      return ScalarToJson(text);
+    }
+    case ConfigNode::Kind::kList: {
+      json out = json::array();
+      for (const ConfigNode& item : node.Items()) {
+        ASSIGN_OR_RETURN(json value, YamlToJson(item));
+        out.push_back(std::move(value));
+      }
+      return out;
+    }
+    case ConfigNode::Kind::kMap: {
+      json out = json::object();
+      for (const std::string& key : node.Keys()) {
+        ASSIGN_OR_RETURN(json value, YamlToJson(node.Child(key)));
+        out[key] = std::move(value);
+      }
+      return out;
+    }
+  }
+  return json(nullptr);
+}
 
 Status MergeConfigLayer(NodeConfig& config, const json& layer) {
   if (!layer.is_object()) return InvalidArgumentError("config: expected an object of configs");

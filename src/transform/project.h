@@ -107,4 +107,8 @@ class Project {
 // `enabled` or `full_refresh` is not a boolean, or `tags` not a string or list of strings.
 Status MergeConfigLayer(NodeConfig& config, const nlohmann::json& layer);
 
+// A YAML value as JSON: maps, lists, and scalars typed as YAML 1.2 core types (true, 42,
+// 1.5, null; anything else a string). Missing and null nodes are null.
+Result<nlohmann::json> YamlToJson(const ConfigNode& node);
+
 }  // namespace shoplytics::transform
