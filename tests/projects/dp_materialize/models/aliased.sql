@@ -1,0 +1,2 @@
+{{ config(materialized='table', alias='renamed_customers') }}
+select id from {{ ref('customers') }}

@@ -1,0 +1,2 @@
+{{ config(materialized='ephemeral') }}
+select id, upper(name) as shout from {{ ref('customers') }}

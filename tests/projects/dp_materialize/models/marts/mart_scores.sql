@@ -1,0 +1,1 @@
+select name, score from {{ ref('t_customers') }} where score >= 20

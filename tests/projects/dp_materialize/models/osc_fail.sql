@@ -1,0 +1,5 @@
+{{ config(materialized='incremental', unique_key='id', on_schema_change='fail') }}
+select id,
+{%- if var('extra_column') %} name || '!' as loud_name,{% else %} name,{% endif %}
+  score
+from {{ ref('customers') }}

@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+select id, shout from {{ ref('eph_names') }}
