@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+select id, amount from {{ ref('dirty_model') }}

@@ -1,0 +1,1 @@
+select * from {{ ref('dirty_model') }} where id >= 5
