@@ -66,14 +66,15 @@ TEST(ExecutorTest, OneThreadRunsInTopologicalOrderOnTheCallingThread) {
   const Graph graph = Diamond();
   std::vector<std::string> ran;
   const std::thread::id caller = std::this_thread::get_id();
-  std::vector<NodeResult> results = ExecuteGraph(graph, {.threads = 1},
-                                                 [&](const std::string& id, int thread_index) {
-                                                   EXPECT_EQ(thread_index, 0);
-                                                   EXPECT_TRUE(std::this_thread::get_id() == caller);
-                                                   ran.push_back(id);
-                                                   return Succeed(id);
-                                                 },
-                                                 {});
+  std::vector<NodeResult> results =
+      ExecuteGraph(graph, {.threads = 1},
+                   [&](const std::string& id, int thread_index) {
+                     EXPECT_EQ(thread_index, 0);
+                     EXPECT_TRUE(std::this_thread::get_id() == caller);
+                     ran.push_back(id);
+                     return Succeed(id);
+                   },
+                   {});
   EXPECT_EQ(ran, graph.TopologicalOrder());
   EXPECT_EQ(Ids(results), graph.TopologicalOrder());
 }
