@@ -55,7 +55,7 @@ json ConfigDefaults(ResourceType type) {
       defaults.update({{"materialized", "seed"},
                        {"delimiter", ","},
                        {"quote_columns", nullptr},
-                       {"column_types", json::object()}});
+                       {"unique_key", nullptr}});
       break;
     case ResourceType::kSnapshot:
       defaults.update({{"materialized", "snapshot"},
@@ -67,7 +67,7 @@ json ConfigDefaults(ResourceType type) {
                        {"check_cols", nullptr}});
       break;
     default:
-      defaults.update({{"materialized", "view"}, {"access", "protected"}});
+      defaults.update({{"materialized", "view"}, {"access", "protected"}, {"unique_key", nullptr}});
       break;
   }
   defaults.update({{"incremental_strategy", nullptr},
@@ -75,7 +75,6 @@ json ConfigDefaults(ResourceType type) {
                    {"quoting", json::object()},
                    {"column_types", json::object()},
                    {"full_refresh", nullptr},
-                   {"unique_key", defaults.value("unique_key", json(nullptr))},
                    {"on_schema_change", "ignore"},
                    {"on_configuration_change", "apply"},
                    {"grants", json::object()},

@@ -53,8 +53,8 @@ struct NodeEvent {
 // unique_id and thread_index.
 //
 // `on_event` may be empty. Calls to it are serialized (never concurrent, possibly from
-// any thread) and happen with the executor's lock held: it must be quick and must not
-// wait for a `run` call.
+// any thread) and happen with the executor's lock held: it must be quick, must not
+// wait for a `run` call and must not throw.
 //
 // Returns one result per node in the order nodes finished or were skipped: the order of
 // the kFinish events.
