@@ -223,6 +223,18 @@ TEST_F(ArtifactsTest, GenericTestHasTestMetadataAndAttachedNode) {
   EXPECT_EQ(test["config"]["severity"], "ERROR");
 }
 
+TEST_F(ArtifactsTest, CompiledGenericTestIsFiledUnderItsPropertiesFile) {
+  CompiledNodeInfo info;
+  info.compiled_code = "select id from orders group by id having count(*) > 1";
+  const json manifest =
+      BuildManifest(project_, graph_, {{unique_test_id_, info}}, {}, {}, invocation_);
+  const json& test = manifest["nodes"][unique_test_id_];
+  const std::string name = project_.Find(unique_test_id_)->name;
+  EXPECT_EQ(test["compiled_path"], "target/compiled/shop/models/schema.yml/" + name + ".sql");
+  EXPECT_EQ(test["compiled_code"], *info.compiled_code);
+  EXPECT_TRUE(test["relation_name"].is_null()) << "no store_failures";
+}
+
 TEST_F(ArtifactsTest, SeedChecksumIsTheFilesSha256) {
   const json manifest = Manifest();
   const json& seed = manifest["nodes"]["seed.shop.raw_customers"];
