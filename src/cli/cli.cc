@@ -33,21 +33,10 @@ void RegisterGlobals(CLI::App& app, GlobalOptions& g) {
 
 // Commands of DESIGN.md whose capability arrives in a later issue.
 void RegisterPendingCommands(CLI::App& app, Context& ctx) {
-  const char* kTransform = "the transformation engine (dbt-format projects)";
   const char* kQuality = "data quality (expectation suites)";
   const char* kOrchestrate = "orchestration (pipelines, schedules, run history)";
   const char* kServe = "the server (dashboards, API, users)";
   RegisterSandbox(app, ctx);
-  for (const char* dbt : {"build", "run", "test", "seed", "snapshot", "compile", "ls"}) {
-    RegisterPending(app, ctx, dbt,
-                    std::string("dbt '") + dbt +
-                        "': same flags and meaning as dbt (--select, --exclude, "
-                        "--full-refresh, --vars, --threads, --profiles-dir, --target)",
-                    kTransform);
-  }
-  RegisterPending(app, ctx, "docs", "dbt docs: 'docs generate' writes the docs site and lineage",
-                  kTransform);
-  RegisterPending(app, ctx, "source", "dbt source commands: 'source freshness'", kTransform);
   RegisterPending(app, ctx, "check", "Run data-quality expectation suites (--suite)", kQuality);
   RegisterPending(app, ctx, "pipeline",
                   "Pipelines: 'run --date', 'backfill --from --to', 'runs', 'logs'", kOrchestrate);
@@ -96,6 +85,7 @@ int Main(int argc, char** argv) {
   RegisterQuery(app, ctx);
   RegisterInit(app, ctx);
   RegisterExtract(app, ctx);
+  RegisterDbt(app, ctx);
   RegisterPendingCommands(app, ctx);
 
   try {

@@ -36,5 +36,6 @@ void RegisterDemo(CLI::App& app, Context& ctx);
 void RegisterInit(CLI::App& app, Context& ctx);
 void RegisterExtract(CLI::App& app, Context& ctx);
 void RegisterSandbox(CLI::App& app, Context& ctx);
+void RegisterDbt(CLI::App& app, Context& ctx);
 
 }  // namespace shoplytics::cli

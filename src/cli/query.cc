@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "transform/runner.h"
 #include "warehouse/connection.h"
 #include "warehouse/database.h"
 #include "warehouse/result_format.h"
@@ -16,7 +17,9 @@ namespace {
 
 constexpr const char* kQueryFooter = R"(
 The warehouse is opened read-only unless --write is given, so a query cannot change it
-by accident. It is <project>/warehouse.duckdb unless --warehouse names another file.
+by accident. In a dbt project (a --project holding dbt_project.yml) it is the duckdb
+path of the profile's target, found as dbt finds profiles.yml; otherwise it is
+<project>/warehouse.duckdb. --warehouse names another file.
 
 Examples:
   shoplytics query "SELECT count(*) FROM raw.shop_orders"
@@ -31,6 +34,8 @@ struct QueryOptions {
   std::string sql;
   std::string warehouse;  // empty: <project>/warehouse.duckdb
   std::string format = "table";
+  std::string profiles_dir;  // a dbt project's profiles.yml (see ResolveProjectTarget)
+  std::string target;
   bool write = false;
 };
 
@@ -46,10 +51,24 @@ int RunQuery(const GlobalOptions& globals, const QueryOptions& options, bool for
     PrintError(format.status().message());
     return kExitUsage;
   }
-  std::string path =
-      options.warehouse.empty()
-          ? (std::filesystem::path(globals.project_dir) / "warehouse.duckdb").string()
-          : options.warehouse;
+  // The warehouse: --warehouse, else a dbt project's profile target, else the
+  // Shoplytics project's warehouse.duckdb.
+  std::string path = options.warehouse;
+  const std::filesystem::path project_dir(globals.project_dir);
+  if (path.empty() && std::filesystem::exists(project_dir / "dbt_project.yml")) {
+    Result<transform::ProfileTarget> target = transform::ResolveProjectTarget(
+        project_dir,
+        options.profiles_dir.empty() ? std::nullopt
+                                     : std::optional<std::filesystem::path>(options.profiles_dir),
+        std::nullopt,
+        options.target.empty() ? std::nullopt : std::optional<std::string>(options.target));
+    if (!target.ok()) {
+      PrintError(target.status().message());
+      return kExitUsage;
+    }
+    path = target->path;
+  }
+  if (path.empty()) path = (project_dir / "warehouse.duckdb").string();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     PrintError("the warehouse " + path +
@@ -95,7 +114,11 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
       "query", "Run SQL against the warehouse and print the result (read-only unless --write)");
   sub->add_option("SQL", options->sql, "The SQL to run (quote it for the shell)")->required();
   sub->add_option("--warehouse", options->warehouse,
-                  "Warehouse file (default: <project>/warehouse.duckdb)");
+                  "Warehouse file (default: a dbt project's profile target, else "
+                  "<project>/warehouse.duckdb)");
+  sub->add_option("--profiles-dir", options->profiles_dir,
+                  "For a dbt project: the directory of profiles.yml (found as dbt finds it)");
+  sub->add_option("-t,--target", options->target, "For a dbt project: the profile's target");
   CLI::Option* format =
       sub->add_option("--format", options->format, "Output: table (default), csv or json")
           ->check(CLI::IsMember({"table", "csv", "json"}));

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "common/files.h"
 #include "common/strings.h"
 #include "transform/data_test.h"
 
@@ -472,6 +473,27 @@ Status Compiler::RegisterMacros() {
                     return InvalidArgumentError("fromjson: not valid JSON");
                   return JsonToValue(parsed);
                 }));
+
+  // Docs blocks also live in .md files under the resource paths (dbt's docs-paths default).
+  for (const auto* dirs : {&project_.paths().model_paths, &project_.paths().seed_paths,
+                           &project_.paths().snapshot_paths, &project_.paths().macro_paths}) {
+    for (const std::string& dir : *dirs) {
+      std::error_code ec;
+      const std::filesystem::path root = project_.root() / dir;
+      if (!std::filesystem::is_directory(root, ec)) continue;
+      std::vector<std::filesystem::path> files;
+      for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file() && it->path().extension() == ".md") files.push_back(it->path());
+      }
+      std::sort(files.begin(), files.end());
+      for (const std::filesystem::path& file : files) {
+        ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+        RETURN_IF_ERROR(env.AddMacros(
+            std::filesystem::relative(file, project_.root()).generic_string(), text));
+      }
+    }
+  }
 
   // --- The project's macros, each wrapped to record that the node called it.
   static const std::regex kMacroName(R"(\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*))");
