@@ -154,23 +154,23 @@ void SweepColumn(std::vector<std::string>& column, const Adjacency& neighbours,
   for (size_t row = 0; row < column.size(); ++row) column[row] = keyed[row].second;
 }
 
-// Pairs of edges whose drawn curves cross: both ends ordered oppositely. Edges that share an
-// end never cross. Exact for edges between the same pair of columns, an estimate otherwise.
+// Pairs of edges whose drawn curves cross: both ends ordered oppositely. Edges sharing an end
+// have a zero difference there and never count. Exact for edges between the same pair of
+// columns, which are the only pairs compared, so an estimate for longer edges.
 long CountCrossings(const std::vector<std::pair<std::string, std::string>>& edges,
                     const std::map<std::string, double>& position,
                     const std::map<std::string, LineageNode>& nodes) {
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> by_columns;
+  for (const auto& [from, to] : edges) {
+    by_columns[{nodes.at(from).column, nodes.at(to).column}].emplace_back(position.at(from),
+                                                                          position.at(to));
+  }
   long crossings = 0;
-  for (size_t i = 0; i < edges.size(); ++i) {
-    for (size_t j = i + 1; j < edges.size(); ++j) {
-      const auto& [a, b] = edges[i];
-      const auto& [c, d] = edges[j];
-      if (a == c || b == d) continue;
-      if (nodes.at(a).column != nodes.at(c).column || nodes.at(b).column != nodes.at(d).column) {
-        continue;
+  for (const auto& [columns, ends] : by_columns) {
+    for (size_t i = 0; i < ends.size(); ++i) {
+      for (size_t j = i + 1; j < ends.size(); ++j) {
+        if ((ends[i].first - ends[j].first) * (ends[i].second - ends[j].second) < 0) ++crossings;
       }
-      double up = position.at(a) - position.at(c);
-      double down = position.at(b) - position.at(d);
-      if (up * down < 0) ++crossings;
     }
   }
   return crossings;
