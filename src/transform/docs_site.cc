@@ -159,11 +159,11 @@ void SweepColumn(std::vector<std::string>& column, const Adjacency& neighbours,
 // columns, which are the only pairs compared, so an estimate for longer edges.
 long CountCrossings(const std::vector<std::pair<std::string, std::string>>& edges,
                     const std::map<std::string, double>& position,
-                    const std::map<std::string, LineageNode>& nodes) {
+                    const std::map<std::string, int>& column_of) {
   std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> by_columns;
   for (const auto& [from, to] : edges) {
-    by_columns[{nodes.at(from).column, nodes.at(to).column}].emplace_back(position.at(from),
-                                                                          position.at(to));
+    by_columns[{column_of.at(from), column_of.at(to)}].emplace_back(position.at(from),
+                                                                    position.at(to));
   }
   long crossings = 0;
   for (const auto& [columns, ends] : by_columns) {
@@ -176,24 +176,68 @@ long CountCrossings(const std::vector<std::pair<std::string, std::string>>& edge
   return crossings;
 }
 
-Columns OrderRows(const std::map<std::string, LineageNode>& nodes, const Adjacency& parents,
-                  const Adjacency& children,
-                  const std::vector<std::pair<std::string, std::string>>& edges) {
+// The graph the rows are ordered on: the lineage's nodes plus, for each edge spanning more
+// than one column, a virtual node in every column it passes, so that all layered edges join
+// adjacent columns. The virtual nodes reserve the slots the long edge is drawn through,
+// which keeps it from running across a box, and make the barycenters account for it.
+struct Layered {
+  std::map<std::string, int> column_of;  // real and virtual nodes
+  Adjacency parents, children;
+  std::vector<std::pair<std::string, std::string>> edges;
+  // The virtual nodes of each long lineage edge, left to right.
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> chains;
+};
+
+Layered BuildLayered(const std::map<std::string, LineageNode>& nodes,
+                     const std::vector<std::pair<std::string, std::string>>& edges) {
+  Layered layered;
+  auto add_node = [&](const std::string& id, int column) {
+    layered.column_of[id] = column;
+    layered.parents[id];
+    layered.children[id];
+  };
+  auto add_edge = [&](const std::string& from, const std::string& to) {
+    layered.edges.emplace_back(from, to);
+    layered.parents[to].push_back(from);
+    layered.children[from].push_back(to);
+  };
+  for (const auto& [id, node] : nodes) add_node(id, node.column);
+  int virtual_count = 0;
+  for (const auto& [from, to] : edges) {
+    std::string previous = from;
+    auto& chain = layered.chains[{from, to}];
+    // A newline cannot occur in a unique id, so virtual ids never collide with real ones.
+    for (int c = nodes.at(from).column + 1; c < nodes.at(to).column; ++c) {
+      std::string id = "\n" + std::to_string(virtual_count++);
+      add_node(id, c);
+      add_edge(previous, id);
+      chain.push_back(id);
+      previous = id;
+    }
+    add_edge(previous, to);
+  }
+  return layered;
+}
+
+Columns OrderRows(const Layered& layered) {
   int column_count = 0;
-  for (const auto& [id, node] : nodes) column_count = std::max(column_count, node.column + 1);
+  for (const auto& [id, column] : layered.column_of)
+    column_count = std::max(column_count, column + 1);
   Columns columns(column_count);
-  for (const auto& [id, node] : nodes) columns[node.column].push_back(id);  // unique-id order
+  // Start from unique-id order; virtual ids sort first and are reordered by the sweeps.
+  for (const auto& [id, column] : layered.column_of) columns[column].push_back(id);
 
   Columns best = columns;
-  long best_crossings = CountCrossings(edges, CenteredPositions(columns), nodes);
+  long best_crossings =
+      CountCrossings(layered.edges, CenteredPositions(columns), layered.column_of);
   for (int pass = 0; pass < kSweepPasses && best_crossings > 0; ++pass) {
     for (int c = 1; c < column_count; ++c) {
-      SweepColumn(columns[c], parents, CenteredPositions(columns));
+      SweepColumn(columns[c], layered.parents, CenteredPositions(columns));
     }
     for (int c = column_count - 2; c >= 0; --c) {
-      SweepColumn(columns[c], children, CenteredPositions(columns));
+      SweepColumn(columns[c], layered.children, CenteredPositions(columns));
     }
-    long crossings = CountCrossings(edges, CenteredPositions(columns), nodes);
+    long crossings = CountCrossings(layered.edges, CenteredPositions(columns), layered.column_of);
     if (crossings < best_crossings) {
       best = columns;
       best_crossings = crossings;
@@ -277,23 +321,38 @@ Lineage LayoutLineage(const nlohmann::json& manifest) {
     children[from].push_back(to);
   }
   AssignColumns(nodes, parents, children);
-  Columns columns = OrderRows(nodes, parents, children, edges);
+  Layered layered = BuildLayered(nodes, edges);
+  Columns columns = OrderRows(layered);
 
   size_t tallest = 0;
   for (const auto& column : columns) tallest = std::max(tallest, column.size());
   const double pitch_x = kLineageBoxWidth + kLineageColumnGap;
   const double pitch_y = kLineageBoxHeight + kLineageRowGap;
+  std::map<std::string, LineageSlot> virtual_slots;
   for (size_t c = 0; c < columns.size(); ++c) {
     double offset = (tallest - columns[c].size()) * pitch_y / 2;
     for (size_t row = 0; row < columns[c].size(); ++row) {
-      LineageNode node = std::move(nodes.at(columns[c][row]));
-      node.row = static_cast<int>(row);
-      node.x = kLineageMargin + c * pitch_x;
-      node.y = kLineageMargin + offset + row * pitch_y;
+      LineageSlot slot{static_cast<int>(c), static_cast<int>(row), kLineageMargin + c * pitch_x,
+                       kLineageMargin + offset + row * pitch_y};
+      auto real = nodes.find(columns[c][row]);
+      if (real == nodes.end()) {
+        virtual_slots[columns[c][row]] = slot;
+        continue;
+      }
+      LineageNode node = std::move(real->second);
+      node.row = slot.row;
+      node.x = slot.x;
+      node.y = slot.y;
       lineage.nodes.push_back(std::move(node));
     }
   }
-  for (auto& [from, to] : edges) lineage.edges.push_back({std::move(from), std::move(to)});
+  for (auto& [from, to] : edges) {
+    LineageEdge edge{std::move(from), std::move(to), {}};
+    for (const auto& id : layered.chains.at({edge.from, edge.to})) {
+      edge.through.push_back(virtual_slots.at(id));
+    }
+    lineage.edges.push_back(std::move(edge));
+  }
   if (!columns.empty()) {
     lineage.width = 2 * kLineageMargin + columns.size() * pitch_x - kLineageColumnGap;
     lineage.height = 2 * kLineageMargin + tallest * pitch_y - kLineageRowGap;
@@ -315,7 +374,11 @@ nlohmann::json LineageToJson(const Lineage& lineage) {
   }
   out["edges"] = nlohmann::json::array();
   for (const auto& edge : lineage.edges) {
-    out["edges"].push_back({{"from", edge.from}, {"to", edge.to}});
+    nlohmann::json through = nlohmann::json::array();
+    for (const auto& slot : edge.through) {
+      through.push_back({{"column", slot.column}, {"row", slot.row}, {"x", slot.x}, {"y", slot.y}});
+    }
+    out["edges"].push_back({{"from", edge.from}, {"to", edge.to}, {"through", through}});
   }
   out["width"] = lineage.width;
   out["height"] = lineage.height;

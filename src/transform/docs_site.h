@@ -31,8 +31,17 @@ struct LineageNode {
   double x = 0, y = 0;
 };
 
+// A slot of the layout grid that a box or a long edge occupies.
+struct LineageSlot {
+  int column = 0, row = 0;
+  double x = 0, y = 0;  // the top-left corner of a box there
+};
+
 struct LineageEdge {
   std::string from, to;  // parent -> child
+  // For an edge spanning several columns, the slot it runs through in each column between
+  // its ends, left to right: no box is placed there, so the edge never crosses a box.
+  std::vector<LineageSlot> through;
 };
 
 struct Lineage {
@@ -45,13 +54,16 @@ struct Lineage {
 // from `parent_map` and `child_map` (or each node's `depends_on.nodes` when the maps are
 // absent) between the included nodes. Within a column, rows are ordered by a few barycenter
 // sweeps to reduce edge crossings, starting from unique-id order, so the result is
-// deterministic. Columns are centred vertically. Boxes never overlap: no two nodes share
-// (column, row), and rows are kLineageBoxHeight + kLineageRowGap apart. A cycle (which a
+// deterministic. An edge spanning several columns reserves a slot in each column it passes
+// (LineageEdge::through), ordered with the nodes. Columns are centred vertically. Boxes
+// never overlap: no two nodes or slots share (column, row), and rows are
+// kLineageBoxHeight + kLineageRowGap apart. A cycle (which a
 // valid manifest cannot hold) does not fail: its nodes are placed after their placed parents.
 // Entries of the wrong JSON type are skipped; the call never throws.
 Lineage LayoutLineage(const nlohmann::json& manifest);
 
-// The lineage as the page reads it: {nodes: [...], edges: [...], width, height, box: {...}}.
+// The lineage as the page reads it: {nodes: [...], edges: [{from, to, through}], width,
+// height, box: {width, height, column_gap, row_gap, margin}}.
 nlohmann::json LineageToJson(const Lineage& lineage);
 
 // Serializes `value` for embedding in an HTML <script type="application/json"> element: the

@@ -44,9 +44,16 @@ std::map<std::string, LineageNode> ById(const Lineage& lineage) {
   return by_id;
 }
 
-// Boxes may not overlap, and two boxes of one column are at least a box height apart.
+// Boxes may not overlap, two boxes of one column are at least a box height apart, and a long
+// edge runs through slots of its own.
 void ExpectReadable(const Lineage& lineage) {
   std::set<std::pair<int, int>> cells;
+  for (const auto& edge : lineage.edges) {
+    for (const auto& slot : edge.through) {
+      EXPECT_TRUE(cells.emplace(slot.column, slot.row).second)
+          << edge.from << " -> " << edge.to << " shares column " << slot.column;
+    }
+  }
   for (const auto& node : lineage.nodes) {
     EXPECT_TRUE(cells.emplace(node.column, node.row).second)
         << node.unique_id << " shares column " << node.column << " row " << node.row;
@@ -133,6 +140,29 @@ TEST(DocsSiteLayout, DiamondPlacesANodeRightOfItsDeepestParentAndLeavesTestsOut)
   for (const auto& edge : lineage.edges) {
     EXPECT_LT(by_id[edge.from].column, by_id[edge.to].column) << edge.from << " -> " << edge.to;
   }
+  ExpectReadable(lineage);
+}
+
+TEST(DocsSiteLayout, LongEdgeRunsThroughAFreeSlotInEachColumnItPasses) {
+  Lineage lineage = LayoutLineage(Manifest({{"seed.shop.a", {}},
+                                            {"model.shop.b", {"seed.shop.a"}},
+                                            {"model.shop.c", {"model.shop.b"}},
+                                            {"model.shop.d", {"model.shop.c", "seed.shop.a"}}}));
+  auto by_id = ById(lineage);
+  ASSERT_EQ(by_id["model.shop.d"].column, 3);
+  const LineageEdge* long_edge = nullptr;
+  for (const auto& edge : lineage.edges) {
+    if (edge.from == "seed.shop.a" && edge.to == "model.shop.d")
+      long_edge = &edge;
+    else
+      EXPECT_TRUE(edge.through.empty()) << edge.from << " -> " << edge.to;
+  }
+  ASSERT_NE(long_edge, nullptr);
+  ASSERT_EQ(long_edge->through.size(), 2u);
+  EXPECT_EQ(long_edge->through[0].column, 1);
+  EXPECT_EQ(long_edge->through[1].column, 2);
+  EXPECT_DOUBLE_EQ(long_edge->through[0].x, by_id["model.shop.b"].x);
+  EXPECT_DOUBLE_EQ(long_edge->through[1].x, by_id["model.shop.c"].x);
   ExpectReadable(lineage);
 }
 

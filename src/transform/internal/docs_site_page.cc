@@ -54,13 +54,13 @@ pre { background: #f6f8fa; border: 1px solid var(--border); border-radius: 4px; 
 .lineage-tools { margin: 6px 0; }
 .lineage-tools button { font: inherit; padding: 2px 10px; }
 svg.lineage .lnode { cursor: pointer; }
-svg.lineage .lnode rect { stroke-width: 1.5; fill: #fff; }
+svg.lineage .lnode rect.box { stroke-width: 1.5; fill: #fff; }
 svg.lineage .lnode text { font-size: 12px; dominant-baseline: middle; fill: #1d2430; pointer-events: none; }
 svg.lineage .lnode .band { stroke: none; }
 svg.lineage .ledge { fill: none; stroke: #9aa5b4; stroke-width: 1.3; }
 svg.lineage .dim { opacity: 0.25; }
-svg.lineage .lnode.current rect { stroke-width: 3; fill: #fff6d6; }
-svg.lineage .lnode.upstream rect, svg.lineage .lnode.downstream rect { fill: #f0f6ff; }
+svg.lineage .lnode.current rect.box { stroke-width: 3; fill: #fff6d6; }
+svg.lineage .lnode.upstream rect.box, svg.lineage .lnode.downstream rect.box { fill: #f0f6ff; }
 svg.lineage .ledge.lit { stroke: #e69100; stroke-width: 2; }
 .legend span { margin-right: 14px; font-size: 12px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
@@ -223,20 +223,29 @@ svg.lineage .ledge.lit { stroke: #e69100; stroke-width: 2; }
     let nodes = lineage.nodes || [];
     let width = lineage.width, height = lineage.height;
     const pos = {};
+    // Slots: boxes, and the points long edges run through, keyed "column,row".
+    const slotKey = (c, r) => c + "," + r;
+    const slot = {};
     if (keep) {
       nodes = nodes.filter((n) => keep.has(n.unique_id));
-      const columns = [...new Set(nodes.map((n) => n.column))].sort((a, b) => a - b);
-      const byColumn = columns.map((c) => nodes.filter((n) => n.column === c).sort((a, b) => a.row - b.row));
+      const items = nodes.map((n) => ({ column: n.column, row: n.row }));
+      for (const e of lineage.edges || []) {
+        if (keep.has(e.from) && keep.has(e.to)) items.push(...(e.through || []));
+      }
+      const columns = [...new Set(items.map((n) => n.column))].sort((a, b) => a - b);
+      const byColumn = columns.map((c) => items.filter((n) => n.column === c).sort((a, b) => a.row - b.row));
       const tallest = Math.max(0, ...byColumn.map((c) => c.length));
       const pitchY = box.height + box.row_gap, pitchX = box.width + box.column_gap;
       byColumn.forEach((col, ci) => col.forEach((n, ri) => {
-        pos[n.unique_id] = { x: box.margin + ci * pitchX, y: box.margin + (tallest - col.length) * pitchY / 2 + ri * pitchY };
+        slot[slotKey(n.column, n.row)] = { x: box.margin + ci * pitchX, y: box.margin + (tallest - col.length) * pitchY / 2 + ri * pitchY };
       }));
       width = 2 * box.margin + columns.length * pitchX - box.column_gap;
       height = 2 * box.margin + tallest * pitchY - box.row_gap;
     } else {
-      for (const n of nodes) pos[n.unique_id] = { x: n.x, y: n.y };
+      for (const n of nodes) slot[slotKey(n.column, n.row)] = { x: n.x, y: n.y };
+      for (const e of lineage.edges || []) for (const t of e.through || []) slot[slotKey(t.column, t.row)] = { x: t.x, y: t.y };
     }
+    for (const n of nodes) pos[n.unique_id] = slot[slotKey(n.column, n.row)];
     const up = focus ? closure(focus, parentsOf) : new Set();
     const down = focus ? closure(focus, childrenOf) : new Set();
     const s = svg("svg", { class: "lineage", width: Math.max(width, 10), height: Math.max(height, 10),
@@ -253,14 +262,27 @@ svg.lineage .ledge.lit { stroke: #e69100; stroke-width: 2; }
     for (const e of lineage.edges || []) {
       const a = pos[e.from], b = pos[e.to];
       if (!a || !b) continue;
-      const x1 = a.x + box.width, y1 = a.y + box.height / 2, x2 = b.x, y2 = b.y + box.height / 2;
-      const dx = Math.max(30, (x2 - x1) / 2);
+      // A curve between adjacent columns, and a straight run across each slot passed through.
+      let d = `M${a.x + box.width},${a.y + box.height / 2}`;
+      let x = a.x + box.width, y = a.y + box.height / 2;
+      const curveTo = (x2, y2) => {
+        const dx = Math.max(20, (x2 - x) / 2);
+        d += ` C${x + dx},${y} ${x2 - dx},${y2} ${x2},${y2}`;
+        x = x2; y = y2;
+      };
+      for (const t of e.through || []) {
+        const p = slot[slotKey(t.column, t.row)];
+        curveTo(p.x, p.y + box.height / 2);
+        d += ` L${p.x + box.width},${y}`;
+        x = p.x + box.width;
+      }
+      curveTo(b.x, b.y + box.height / 2);
       // Lit: the edge lies on a path into or out of the focused node.
       const upstream = (x) => x === focus || up.has(x);
       const downstream = (x) => x === focus || down.has(x);
       const lit = focus && ((upstream(e.from) && upstream(e.to)) || (downstream(e.from) && downstream(e.to)));
       const p = svg("path", { class: "ledge" + (lit ? " lit" : focus ? " dim" : ""),
-          d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`,
+          d,
           "marker-end": lit ? "url(#arrow-lit)" : "url(#arrow)", "data-from": e.from, "data-to": e.to });
       edges.appendChild(p);
     }
@@ -274,7 +296,7 @@ svg.lineage .ledge.lit { stroke: #e69100; stroke-width: 2; }
       const title = svg("title");
       title.textContent = n.unique_id;
       g.appendChild(title);
-      g.appendChild(svg("rect", { width: box.width, height: box.height, rx: 5, stroke: colorOf(n.resource_type) }));
+      g.appendChild(svg("rect", { class: "box", width: box.width, height: box.height, rx: 5, stroke: colorOf(n.resource_type) }));
       g.appendChild(svg("rect", { class: "band", width: 6, height: box.height, fill: colorOf(n.resource_type) }));
       const t = svg("text", { x: 14, y: box.height / 2 });
       const name = str(n.name);
