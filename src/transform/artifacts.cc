@@ -320,7 +320,7 @@ json NodeJson(const Project& project, const Node& node, const CompiledNodeInfo* 
   return out;
 }
 
-json ThresholdJson(const std::optional<FreshnessThreshold>& threshold) {
+json ThresholdJson(const std::optional<FreshnessAfter>& threshold) {
   if (!threshold) return {{"count", nullptr}, {"period", nullptr}};
   return {{"count", threshold->count}, {"period", threshold->period}};
 }
