@@ -229,7 +229,9 @@ Result<TestConfig> TestConfigOf(const Node& node, bool store_failures) {
   TestConfig config;
   const NodeConfig& c = node.config;
   const std::string severity = c.GetString("severity");
-  if (!severity.empty()) ASSIGN_OR_RETURN(config.severity, ParseSeverity(severity));
+  if (!severity.empty()) {
+    ASSIGN_OR_RETURN(config.severity, ParseSeverity(severity));
+  }
   if (c.Get("warn_if").is_string()) config.warn_if = c.GetString("warn_if");
   if (c.Get("error_if").is_string()) config.error_if = c.GetString("error_if");
   config.store_failures = store_failures || c.Get("store_failures") == json(true);
