@@ -48,8 +48,10 @@ class JaffleShop : public ::testing::Test {
   }
 
   std::vector<std::string> Rows(const std::string& sql) {
-    Result<warehouse::Database> db = warehouse::Database::Open(
-        (project_ / "jaffle_shop.duckdb").string(), warehouse::DatabaseOptions{.read_only = true});
+    warehouse::DatabaseOptions options;
+    options.read_only = true;
+    Result<warehouse::Database> db =
+        warehouse::Database::Open((project_ / "jaffle_shop.duckdb").string(), options);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     if (!db.ok()) return {};
     Result<warehouse::Connection> conn = warehouse::Connection::Open(*db);

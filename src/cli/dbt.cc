@@ -134,14 +134,14 @@ int RunDbt(const GlobalOptions& globals, const DbtFlags& f, Command command) {
                           {"total", result->summary.total},
                           {"results", nlohmann::json::array()}};
     for (const transform::NodeResult& r : result->results) {
-      out["results"].push_back({{"unique_id", r.unique_id},
-                                {"status", transform::RunStatusName(r.status)},
-                                {"message", r.message},
-                                {"execution_time", r.execution_time},
-                                {"rows_affected", r.rows_affected ? nlohmann::json(*r.rows_affected)
-                                                                  : nlohmann::json(nullptr)},
-                                {"failures", r.failures ? nlohmann::json(*r.failures)
-                                                        : nlohmann::json(nullptr)}});
+      out["results"].push_back(
+          {{"unique_id", r.unique_id},
+           {"status", transform::RunStatusName(r.status)},
+           {"message", r.message},
+           {"execution_time", r.execution_time},
+           {"rows_affected",
+            r.rows_affected ? nlohmann::json(*r.rows_affected) : nlohmann::json(nullptr)},
+           {"failures", r.failures ? nlohmann::json(*r.failures) : nlohmann::json(nullptr)}});
     }
     if (command == Command::kList) out["listed"] = result->listed;
     std::printf("%s\n", out.dump().c_str());

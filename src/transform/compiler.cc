@@ -9,7 +9,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
-#include "transform/data_test.h"
+#include "transform/data_tests.h"
 
 namespace shoplytics::transform {
 

@@ -14,7 +14,7 @@
 // connection. Relations are written into the parse output as placeholders and filled in
 // by Compile, because a ref's schema and alias depend on the referenced model's own
 // config() call, which may not be parsed yet. Refs to ephemeral models become CTEs
-// injected as dbt injects them. Generic tests compile to dbt's SQL (data_test.h), or to
+// injected as dbt injects them. Generic tests compile to dbt's SQL (data_tests.h), or to
 // the project's {% test %} macro for custom ones.
 //
 // Errors name the node and its file with line and column ("model stg_orders:

@@ -37,8 +37,8 @@ std::map<std::string, LineageNode> CollectNodes(const nlohmann::json& manifest) 
       nodes.emplace(id, std::move(out));
     }
   };
-  add(manifest.value("nodes", nlohmann::json::object()), nullptr);
-  add(manifest.value("sources", nlohmann::json::object()), "source");
+  if (auto it = manifest.find("nodes"); it != manifest.end()) add(*it, nullptr);
+  if (auto it = manifest.find("sources"); it != manifest.end()) add(*it, "source");
   return nodes;
 }
 
@@ -50,7 +50,7 @@ std::set<std::pair<std::string, std::string>> CollectEdges(
   auto add = [&](const std::string& from, const std::string& to) {
     if (from != to && nodes.contains(from) && nodes.contains(to)) edges.emplace(from, to);
   };
-  // map: id -> list of ids; parents_first says whether the key is the child.
+  // A map of id -> list of ids, keyed by the child (parent_map) or by the parent (child_map).
   auto add_map = [&](const char* key, bool key_is_child) {
     auto it = manifest.find(key);
     if (it == manifest.end() || !it->is_object()) return false;

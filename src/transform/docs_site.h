@@ -57,8 +57,8 @@ struct Lineage {
 // deterministic. An edge spanning several columns reserves a slot in each column it passes
 // (LineageEdge::through), ordered with the nodes. Columns are centred vertically. Boxes
 // never overlap: no two nodes or slots share (column, row), and rows are
-// kLineageBoxHeight + kLineageRowGap apart. A cycle (which a
-// valid manifest cannot hold) does not fail: its nodes are placed after their placed parents.
+// kLineageBoxHeight + kLineageRowGap apart. A cycle (which a valid manifest cannot hold)
+// does not fail: its nodes are placed after their placed parents.
 // Entries of the wrong JSON type are skipped; the call never throws.
 Lineage LayoutLineage(const nlohmann::json& manifest);
 

@@ -208,11 +208,13 @@ TEST(DocsSiteLayout, CycleStillPlacesEveryNode) {
   ExpectReadable(lineage);
 }
 
-TEST(DocsSiteLayout, TwoHundredNodeRandomDagHasNoOverlaps) {
+// A random DAG of `count` nodes: 15 sources, 10 seeds, then models reading 1 to 3 earlier
+// nodes.
+std::vector<std::pair<std::string, std::vector<std::string>>> RandomDag(int count) {
   std::mt19937 random(20261122);
   std::vector<std::pair<std::string, std::vector<std::string>>> spec;
   std::vector<std::string> ids;
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < count; ++i) {
     std::string id;
     std::vector<std::string> parents;
     if (i < 15) {
@@ -229,7 +231,11 @@ TEST(DocsSiteLayout, TwoHundredNodeRandomDagHasNoOverlaps) {
     ids.push_back(id);
     spec.emplace_back(id, parents);
   }
-  Lineage lineage = LayoutLineage(Manifest(spec));
+  return spec;
+}
+
+TEST(DocsSiteLayout, TwoHundredNodeRandomDagHasNoOverlaps) {
+  Lineage lineage = LayoutLineage(Manifest(RandomDag(200)));
   ASSERT_EQ(lineage.nodes.size(), 200u);
   ExpectReadable(lineage);
   auto by_id = ById(lineage);
@@ -342,7 +348,7 @@ TEST_F(DocsSiteWrite, NamesTheDirectoryItCannotCreate) {
 }
 
 // A small shop project with tests, sources, seeds, a snapshot, folders and hostile text,
-// for tests/browser/docs_site.test.mjs.
+// for tests/browser/docs_site.test.mjs (which also opens the 200-node site in large/).
 json SampleManifest() {
   json manifest = Manifest({
       {"source.shop.raw.orders", {}},
@@ -418,6 +424,10 @@ TEST(DocsSiteSample, WritesSampleSiteForTheBrowserTest) {
           {"stats", {{"row_count", {{"id", "row_count"}, {"value", 42}}}}}}}}},
       {"sources", json::object()}};
   Status status = WriteDocsSite(SampleManifest(), catalog, out);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  // A project the size of a real one, to check that the page stays usable.
+  status =
+      WriteDocsSite(Manifest(RandomDag(200)), json::object(), std::filesystem::path(out) / "large");
   ASSERT_TRUE(status.ok()) << status.ToString();
 }
 

@@ -17,7 +17,7 @@
 #include "config/yaml_config.h"
 #include "transform/artifacts.h"
 #include "transform/compiler.h"
-#include "transform/data_test.h"
+#include "transform/data_tests.h"
 #include "transform/docs_site.h"
 #include "transform/executor.h"
 #include "transform/graph.h"
@@ -148,8 +148,9 @@ std::string FinishText(const Node& node, const NodeResult& result, const Compile
       return node.resource_type == ResourceType::kSource ? "PASS " + what : "PASS " + node.name;
     case RunStatus::kWarn:
       *status = fmt::format("WARN {}in {}", count.empty() ? "" : count + " ", time);
-      return node.resource_type == ResourceType::kSource ? "WARN " + what
-                                                         : fmt::format("WARN {} {}", count, node.name);
+      return node.resource_type == ResourceType::kSource
+                 ? "WARN " + what
+                 : fmt::format("WARN {} {}", count, node.name);
     case RunStatus::kFail:
       *status = fmt::format("FAIL {} in {}", count, time);
       return fmt::format("FAIL {} {}", count, node.name);
@@ -177,27 +178,35 @@ fs::path CompiledPath(const fs::path& target_dir, const Project& project, const 
   return path;
 }
 
-// DuckDB quotes the failing line as "LINE n: <text>"; find that text in the compiled SQL,
-// whose line numbers differ from the statement DuckDB saw (the materialization wraps it).
+// Where in the compiled SQL an engine error points. DuckDB's parser quotes the failing
+// line ("LINE n: <text>"), whose number is that of the statement the materialization ran
+// (it wraps the SELECT), so the text is looked up in the compiled SQL instead; a binder
+// error names the column or table in double quotes ("Referenced column "x" not found"),
+// looked up the same way. Empty when neither is found.
 std::string CompiledLineHint(const std::string& message, const std::string& sql) {
+  if (sql.empty()) return "";
+  const std::vector<std::string> lines = Split(sql, '\n');
+  auto find = [&](std::string_view needle) -> std::string {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].find(needle) != std::string::npos) {
+        return fmt::format("line {} of the compiled SQL: {}", i + 1, Trim(lines[i]));
+      }
+    }
+    return "";
+  };
   static const std::regex kLine(R"(LINE \d+: (?:\.\.\.)?([^\n]*?)(?:\.\.\.)?\s*(?:\n|$))");
   std::smatch match;
-  if (!std::regex_search(message, match, kLine)) return "";
-  std::string needle(Trim(match[1].str()));
-  if (needle.size() < 4) return "";
-  std::vector<std::string> lines = Split(sql, '\n');
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].find(needle) != std::string::npos) {
-      return fmt::format("line {} of the compiled SQL: {}", i + 1, Trim(lines[i]));
+  if (std::regex_search(message, match, kLine)) {
+    std::string needle(Trim(match[1].str()));
+    if (needle.size() > 30) needle = needle.substr(0, 30);  // DuckDB shows a window of it
+    if (needle.size() >= 4) {
+      if (std::string hint = find(needle); !hint.empty()) return hint;
     }
   }
-  // A long line: DuckDB shows a window of it.
-  if (needle.size() > 30) needle = needle.substr(0, 30);
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].find(needle) != std::string::npos) {
-      return fmt::format("line {} of the compiled SQL: {}", i + 1, Trim(lines[i]));
-    }
-  }
+  // The engine's message, without the statement it echoes.
+  const std::string head = message.substr(0, message.find("(SQL:"));
+  static const std::regex kQuoted(R"re("([^"\n]{2,})")re");
+  if (std::regex_search(head, match, kQuoted)) return find(match[1].str());
   return "";
 }
 
@@ -308,9 +317,9 @@ class Invocation {
       result.message = std::move(message);
     }
     const Infos& infos = GetInfos();
-    if (auto it = infos.find(id); it != infos.end()) result.relation_name = it->second.relation_name;
-    result.execution_time =
-        std::chrono::duration<double>(Clock::now() - started).count();
+    if (auto it = infos.find(id); it != infos.end())
+      result.relation_name = it->second.relation_name;
+    result.execution_time = std::chrono::duration<double>(Clock::now() - started).count();
     return result;
   }
 
@@ -375,15 +384,13 @@ class Invocation {
             break;
           case TestStatus::kWarn:
             result.status = RunStatus::kWarn;
-            result.message = fmt::format("Got {} result{}, configured to warn if {}",
-                                         done.failures, done.failures == 1 ? "" : "s",
-                                         config.warn_if);
+            result.message = fmt::format("Got {} result{}, configured to warn if {}", done.failures,
+                                         done.failures == 1 ? "" : "s", config.warn_if);
             break;
           case TestStatus::kError:
             result.status = RunStatus::kFail;
-            result.message = fmt::format("Got {} result{}, configured to fail if {}",
-                                         done.failures, done.failures == 1 ? "" : "s",
-                                         config.error_if);
+            result.message = fmt::format("Got {} result{}, configured to fail if {}", done.failures,
+                                         done.failures == 1 ? "" : "s", config.error_if);
             break;
         }
         if (done.stored_failures) {
@@ -459,9 +466,9 @@ class Invocation {
         {"status", result.status == RunStatus::kPass   ? "pass"
                    : result.status == RunStatus::kWarn ? "warn"
                                                        : "error"},
-        {"max_loaded_at", done.max_loaded_at ? json(fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
-                                                                *done.max_loaded_at))
-                                             : json(nullptr)},
+        {"max_loaded_at", done.max_loaded_at
+                              ? json(fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", *done.max_loaded_at))
+                              : json(nullptr)},
         {"snapshotted_at", fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", done.snapshotted_at)},
         {"max_loaded_at_time_ago_in_s", age},
         {"criteria",
@@ -473,8 +480,7 @@ class Invocation {
                               ? json{{"count", node.freshness.error_after->count},
                                      {"period", node.freshness.error_after->period}}
                               : json{{"count", nullptr}, {"period", nullptr}}},
-          {"filter", node.freshness.filter.empty() ? json(nullptr)
-                                                   : json(node.freshness.filter)}}},
+          {"filter", node.freshness.filter.empty() ? json(nullptr) : json(node.freshness.filter)}}},
         {"thread_id", fmt::format("Thread-{}", result.thread_index + 1)},
     };
     std::lock_guard<std::mutex> lock(mu_);
@@ -562,8 +568,12 @@ Result<json> BuildCatalog(const Compiler& compiler, warehouse::Connection& conn,
     json& entry = tables[{schema, table}];
     if (entry.is_null()) {
       entry = {{"metadata",
-                {{"type", table_type}, {"schema", schema}, {"name", table},
-                 {"database", compiler.database()}, {"comment", nullptr}, {"owner", nullptr}}},
+                {{"type", table_type},
+                 {"schema", schema},
+                 {"name", table},
+                 {"database", compiler.database()},
+                 {"comment", nullptr},
+                 {"owner", nullptr}}},
                {"columns", json::object()},
                {"stats", json::object()}};
     }
@@ -649,11 +659,12 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   ASSIGN_OR_RETURN(Project project, Project::Load(project_dir, options.env));
   for (const std::string& warning : project.warnings()) print("Warning: " + warning);
 
-  ASSIGN_OR_RETURN(ProfileTarget target,
-                   ResolveProjectTarget(project_dir, options.profiles_dir,
-                                        options.profile ? options.profile
-                                                        : std::optional<std::string>(project.profile()),
-                                        options.target, options.env));
+  ASSIGN_OR_RETURN(
+      ProfileTarget target,
+      ResolveProjectTarget(
+          project_dir, options.profiles_dir,
+          options.profile ? options.profile : std::optional<std::string>(project.profile()),
+          options.target, options.env));
   const fs::path profiles_file = target.profiles_file;
   if (options.threads) target.threads = *options.threads;
   target.threads = std::max(1, target.threads);
@@ -676,9 +687,8 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Compiler> compiler,
                    Compiler::Create(std::move(project), adapter, compile_options));
   const Project& loaded = compiler->project();
-  const fs::path target_dir =
-      options.target_path ? fs::absolute(*options.target_path)
-                          : project_dir / loaded.paths().target_path;
+  const fs::path target_dir = options.target_path ? fs::absolute(*options.target_path)
+                                                  : project_dir / loaded.paths().target_path;
 
   SelectionOptions selection;
   selection.select = options.select;
@@ -706,8 +716,10 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
         }
       }
       if (!known) {
-        return InvalidArgumentError("--resource-type: expected model, seed, snapshot, test or "
-                                    "source, not '" + name + "'");
+        return InvalidArgumentError(
+            "--resource-type: expected model, seed, snapshot, test or "
+            "source, not '" +
+            name + "'");
       }
     }
   }
@@ -744,10 +756,10 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
                                        ? warehouse::Database::OpenInMemory()
                                        : warehouse::Database::Open(target.path);
   if (!db.ok()) {
-    return Status(db.status().code(),
-                  fmt::format("cannot open the warehouse of profile '{}' target '{}' ({}): {}",
-                              target.profile_name, target.target_name, target.path,
-                              db.status().message()));
+    return Status(
+        db.status().code(),
+        fmt::format("cannot open the warehouse of profile '{}' target '{}' ({}): {}",
+                    target.profile_name, target.target_name, target.path, db.status().message()));
   }
 
   // In build, children of a model wait for the model's single-parent tests.
@@ -794,8 +806,8 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
         const Node& node = *loaded.Find(event.unique_id);
         if (event.kind == NodeEvent::kStart) {
           if (options.command == Command::kCompile) return;
-          print(ProgressLine(event.index, event.total, "START " + Describe(node, *compiler),
-                             "RUN"));
+          print(
+              ProgressLine(event.index, event.total, "START " + Describe(node, *compiler), "RUN"));
           return;
         }
         std::string status;
@@ -809,15 +821,12 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   out.elapsed_seconds = std::chrono::duration<double>(Clock::now() - started).count();
 
   // Artifacts.
-  invocation.args = {{"which", invocation.command},
-                     {"select", options.select},
-                     {"exclude", options.exclude},
-                     {"full_refresh", options.full_refresh},
-                     {"threads", target.threads},
-                     {"vars", compile_options.vars},
-                     {"project_dir", project_dir.string()},
-                     {"profiles_dir", profiles_file.parent_path().string()},
-                     {"target", target.target_name}};
+  invocation.args = {
+      {"which", invocation.command},         {"select", options.select},
+      {"exclude", options.exclude},          {"full_refresh", options.full_refresh},
+      {"threads", target.threads},           {"vars", compile_options.vars},
+      {"project_dir", project_dir.string()}, {"profiles_dir", profiles_file.parent_path().string()},
+      {"target", target.target_name}};
   std::vector<MacroInfo> macros;
   for (const MacroFile& file : loaded.macro_files()) {
     static const std::regex kMacro(R"(\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*))");
@@ -913,9 +922,9 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
                         ResourceTypeName(node.resource_type), node.name, node.original_file_path));
       for (const std::string& line : Split(r->message, '\n')) print("  " + line);
       if (!r->compiled_code.empty()) {
-        print(fmt::format("  compiled code at {}",
-                          fs::relative(CompiledPath(target_dir, loaded, node), project_dir)
-                              .string()));
+        print(fmt::format(
+            "  compiled code at {}",
+            fs::relative(CompiledPath(target_dir, loaded, node), project_dir).string()));
       }
     }
   } else if (out.summary.total > 0) {

@@ -51,9 +51,9 @@ struct InvocationOptions {
   std::optional<int> threads;                // --threads: over the profile's
   bool full_refresh = false;
   bool fail_fast = false;
-  bool store_failures = false;                  // --store-failures: for every test
-  std::vector<std::string> resource_types;      // ls --resource-type
-  std::string output = "selector";              // ls --output: selector, name, path, json
+  bool store_failures = false;                       // --store-failures: for every test
+  std::vector<std::string> resource_types;           // ls --resource-type
+  std::string output = "selector";                   // ls --output: selector, name, path, json
   std::optional<std::filesystem::path> target_path;  // --target-path: default <project>/target
   EnvLookup env = ProcessEnv();
   // Progress lines go here, each ending "\n"; unset: stdout.

@@ -106,6 +106,11 @@ try {
   }
   check(await page.$$eval("#main svg.lineage g.lnode.current", (gs) => gs.length) === 1,
         "the focused lineage does not highlight the current node");
+  await page.click("#lineage-toggle");
+  const whole = await page.$$eval("#main svg.lineage g.lnode", (gs) => gs.length);
+  check(whole === nonTest.length, `the node page's whole-project lineage has ${whole} boxes`);
+  check(await page.$$eval("#main svg.lineage g.lnode.current", (gs) => gs.length) === 1,
+        "the whole-project lineage does not highlight the current node");
 
   // The project lineage: one box per non-test node, one curve per edge, no overlaps.
   await page.goto(pathToFileURL(indexPath).href + "#!/lineage");

@@ -320,6 +320,14 @@ svg.lineage .ledge.lit { stroke: #e69100; stroke-width: 2; }
       wrap.replaceChildren(drawLineage(focus, full ? null :
           new Set([focus, ...closure(focus, parentsOf), ...closure(focus, childrenOf)])));
       button.textContent = full ? "Show only this node's lineage" : "Show the whole project";
+      // In a large project the current node may be far from the drawing's top-left corner.
+      requestAnimationFrame(() => {
+        const current = wrap.querySelector("g.lnode.current");
+        if (!current) return;
+        const r = current.getBoundingClientRect(), w = wrap.getBoundingClientRect();
+        wrap.scrollTop += r.top - w.top - (wrap.clientHeight - r.height) / 2;
+        wrap.scrollLeft += r.left - w.left - (wrap.clientWidth - r.width) / 2;
+      });
     };
     button.addEventListener("click", () => { full = !full; draw(); });
     draw();

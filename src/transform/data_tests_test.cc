@@ -1,4 +1,4 @@
-#include "transform/data_test.h"
+#include "transform/data_tests.h"
 
 #include <gtest/gtest.h>
 
