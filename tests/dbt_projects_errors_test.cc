@@ -104,8 +104,9 @@ TEST_F(DbtProjectErrors, UnknownProfileAndMissingProfilesYml) {
   CliRun missing = RunIsolated("run");
   EXPECT_EQ(missing.exit_code, 2) << missing.out << missing.err;
   EXPECT_TRUE(Contains(missing.err, "profiles.yml")) << missing.err;
-  // It names where it looked last: $HOME/.dbt.
-  EXPECT_TRUE(Contains(missing.err, (dir_->path() / ".dbt").string())) << missing.err;
+  // It names where it looked: the project dir, then ~/.dbt.
+  EXPECT_TRUE(Contains(missing.err, project_.string())) << missing.err;
+  EXPECT_TRUE(Contains(missing.err, "~/.dbt")) << missing.err;
 
   // --profiles-dir naming a folder without one says so.
   CliRun flag = RunIsolated("run --profiles-dir " + ShellQuote((dir_->path() / "nowhere").string()));

@@ -109,9 +109,17 @@ TEST_F(DbtProjectTests, BuildSkipsChildrenOfAModelWhoseTestFails) {
             Strings{"0"});
   EXPECT_EQ(Statuses()["model.dp_tests.dirty_child"], "skipped");
 
-  // Everything upstream of clean_child passes, so it builds.
-  CliRun clean = Run("build -s +clean_child");
+  // Everything upstream of clean_child passes, so it builds. Eager selection would add
+  // dirty_model's relationships test to the customers seed (a parent is selected), which
+  // fails; cautious leaves it out.
+  CliRun eager = Run("build -s +clean_child");
+  EXPECT_EQ(eager.exit_code, 1) << eager.out << eager.err;
+  EXPECT_TRUE(Contains(eager.out, "FAIL 1 relationships_dirty_model_customer_id__id__ref_customers_"))
+      << eager.out;
+  CliRun clean = Run("build -s +clean_child --indirect-selection cautious");
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  // 2 seeds, 2 views, their 8 tests, the table.
+  EXPECT_TRUE(Contains(clean.out, "Done. PASS=13 WARN=0 ERROR=0 SKIP=0 TOTAL=13")) << clean.out;
   EXPECT_TRUE(Contains(clean.out, "OK created sql table model main.clean_child")) << clean.out;
   EXPECT_EQ(Rows("select count(*) from main.clean_child"), Strings{"3"});
 }
