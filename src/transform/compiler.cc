@@ -689,6 +689,10 @@ Status Compiler::ResolveRelations() {
 Relation Compiler::RelationOf(const Node& node) const {
   auto it = relations_.find(node.unique_id);
   if (it != relations_.end()) return it->second;
+  // source() runs during Parse, before ResolveRelations: a source's relation is its own.
+  if (node.resource_type == ResourceType::kSource) {
+    return Relation{node.schema, node.identifier.empty() ? node.name : node.identifier};
+  }
   return Relation{options_.target.schema, node.name};
 }
 
