@@ -2,11 +2,10 @@
 // rebuilding tests/projects/dp_atomic's slow table; the warehouse must still hold the old
 // table with its old rows, and a later run must complete.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>

@@ -63,9 +63,18 @@ TEST_F(DbtProjectSelect, UnknownMethodIsAnError) {
   EXPECT_TRUE(Contains(ls.err, "tagx")) << ls.err;
 }
 
+// Regression: source() compiled to "main"."events", the target's schema, instead of the
+// source's schema: it resolved the relation before the compiler had resolved any.
+TEST_F(DbtProjectSelect, SourceCompilesToItsOwnSchema) {
+  CliRun compile = Run("compile -s stg_a");
+  EXPECT_EQ(compile.exit_code, 0) << compile.out << compile.err;
+  EXPECT_TRUE(Contains(compile.out, "from \"raw\".\"events\"")) << compile.out;
+}
+
 TEST_F(DbtProjectSelect, RunBuildsOnlyTheSelectedModels) {
-  Exec("create schema raw; create table raw.events as select 1 as id, 7 as user_id; "
-       "create table raw.users as select 7 as id");
+  Exec(
+      "create schema raw; create table raw.events as select 1 as id, 7 as user_id; "
+      "create table raw.users as select 7 as id");
   CliRun run = Run("run -s +m_table");
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_TRUE(Contains(run.out, "Done. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2")) << run.out;

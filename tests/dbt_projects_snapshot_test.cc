@@ -20,9 +20,10 @@ class DbtProjectSnapshot : public testing::DbtProjectFixture {
 
   // "id|name|city|current" or "...|closed", one line per version, oldest first.
   Strings Versions(const std::string& snapshot) {
-    return Rows("select id, name, city, case when dbt_valid_to is null then 'current' else "
-                "'closed' end from snapshots." +
-                snapshot + " order by id, dbt_valid_from, dbt_valid_to nulls last");
+    return Rows(
+        "select id, name, city, case when dbt_valid_to is null then 'current' else "
+        "'closed' end from snapshots." +
+        snapshot + " order by id, dbt_valid_from, dbt_valid_to nulls last");
   }
 
   // Bob is renamed (and his updated_at moves), carol moves city without a new updated_at,

@@ -59,7 +59,8 @@ TEST_F(DbtProjectTests, FailingTestsCountRowsAndHonourSeverityAndThresholds) {
   EXPECT_TRUE(Contains(test.out, "FAIL 1 not_null_dirty_model_customer_id")) << test.out;
   EXPECT_TRUE(Contains(test.out, "FAIL 1 accepted_values_dirty_model_status__placed__shipped"))
       << test.out;
-  EXPECT_TRUE(Contains(test.out, "FAIL 1 relationships_dirty_model_customer_id__id__ref_customers_"))
+  EXPECT_TRUE(
+      Contains(test.out, "FAIL 1 relationships_dirty_model_customer_id__id__ref_customers_"))
       << test.out;
   EXPECT_TRUE(Contains(test.out, "FAIL 1 assert_dirty_ids_below_5")) << test.out;
   // severity: warn.
@@ -76,8 +77,7 @@ TEST_F(DbtProjectTests, FailingTestsCountRowsAndHonourSeverityAndThresholds) {
   EXPECT_EQ(statuses["test.dp_tests.not_null_dirty_model_name"], "pass");
 
   // store_failures: the failing rows of the unique test, in <schema>_dbt_test__audit.
-  EXPECT_EQ(Rows("select count(*) from main_dbt_test__audit.unique_dirty_model_id"),
-            Strings{"1"});
+  EXPECT_EQ(Rows("select count(*) from main_dbt_test__audit.unique_dirty_model_id"), Strings{"1"});
   EXPECT_EQ(Rows("select unique_field from main_dbt_test__audit.unique_dirty_model_id"),
             Strings{"2"});
   // Tests without store_failures leave no table.
@@ -114,7 +114,8 @@ TEST_F(DbtProjectTests, BuildSkipsChildrenOfAModelWhoseTestFails) {
   // fails; cautious leaves it out.
   CliRun eager = Run("build -s +clean_child");
   EXPECT_EQ(eager.exit_code, 1) << eager.out << eager.err;
-  EXPECT_TRUE(Contains(eager.out, "FAIL 1 relationships_dirty_model_customer_id__id__ref_customers_"))
+  EXPECT_TRUE(
+      Contains(eager.out, "FAIL 1 relationships_dirty_model_customer_id__id__ref_customers_"))
       << eager.out;
   CliRun clean = Run("build -s +clean_child --indirect-selection cautious");
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
@@ -129,11 +130,11 @@ class DbtProjectFreshness : public testing::DbtProjectFixture {
   void SetUp() override {
     UseProject("dp_freshness");
     Exec("create schema raw");
-    for (const auto& [table, age] : std::map<std::string, std::string>{
-             {"fresh_events", "5 minutes"},
-             {"late_events", "3 hours"},
-             {"stale_events", "3 days"},
-             {"strict_events", "20 minutes"}}) {
+    for (const auto& [table, age] :
+         std::map<std::string, std::string>{{"fresh_events", "5 minutes"},
+                                            {"late_events", "3 hours"},
+                                            {"stale_events", "3 days"},
+                                            {"strict_events", "20 minutes"}}) {
       Exec("create table raw." + table + " as select (now() - interval '" + age +
            "')::timestamptz as loaded_at, 1 as id");
     }
