@@ -153,5 +153,16 @@ TEST_F(DbtProjectErrors, ParallelBuildMatchesSerialBuild) {
   }
 }
 
+TEST_F(DbtProjectErrors, FailFastSkipsWhatHasNotStarted) {
+  WriteFile("models/aaa_broken.sql", "select nope from {{ ref('base_numbers') }}\n");
+  CliRun run = Run("run --fail-fast --threads 1");
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(Contains(run.out, "ERROR creating sql table model main.aaa_broken")) << run.out;
+  EXPECT_TRUE(Contains(run.out, "SKIP relation main.all_parts")) << run.out;
+  // Without it every part is built despite the error.
+  CliRun all = Run("run --threads 1");
+  EXPECT_TRUE(Contains(all.out, "Done. PASS=10 WARN=0 ERROR=1 SKIP=0 TOTAL=11")) << all.out;
+}
+
 }  // namespace
 }  // namespace shoplytics

@@ -181,5 +181,60 @@ TEST_F(DbtProjectMaterialize, OnSchemaChangeIgnoreFailAppendAndSync) {
   EXPECT_EQ(Columns("main", "osc_fail"), (Strings{"id", "loud_name", "score"}));
 }
 
+TEST_F(DbtProjectMaterialize, EphemeralChainsMergeUpdateColumnsAndViewToIncremental) {
+  ASSERT_EQ(Run("seed").exit_code, 0);
+  // An ephemeral reading an ephemeral, both read again by a table: each CTE once.
+  WriteFile("models/eph_question.sql",
+            "{{ config(materialized='ephemeral') }}\n"
+            "select id, shout || '?' as q from {{ ref('eph_names') }}\n");
+  WriteFile("models/uses_both.sql",
+            "{{ config(materialized='table') }}\n"
+            "select a.id, a.q, b.shout from {{ ref('eph_question') }} a\n"
+            "join {{ ref('eph_names') }} b using (id)\n");
+  // merge updates only merge_update_columns of matched rows.
+  WriteFile("models/merge_score_only.sql",
+            "{{ config(materialized='incremental', unique_key='id', "
+            "incremental_strategy='merge', merge_update_columns=['score']) }}\n"
+            "select id, name || '{{ var('suffix', '') }}' as name, score from "
+            "{{ ref('customers') }}\n");
+  // A view today, an incremental table tomorrow.
+  WriteFile("models/becomes_incremental.sql",
+            "{{ config(materialized=var('becomes', 'view'), unique_key='id') }}\n"
+            "select id, name from {{ ref('customers') }}\n");
+  CliRun first = Run("run -s uses_both merge_score_only becomes_incremental");
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_EQ(Rows("select id, q, shout from main.uses_both order by id"),
+            (Strings{"1|ALICE?|ALICE", "2|BOB?|BOB", "3|CAROL?|CAROL"}));
+  EXPECT_EQ(TableType("main", "eph_question"), "missing");
+  EXPECT_EQ(TableType("main", "becomes_incremental"), "VIEW");
+
+  ChangeSeed();
+  ASSERT_EQ(Run("seed").exit_code, 0);
+  CliRun second =
+      Run("run -s merge_score_only becomes_incremental --vars '{suffix: X, becomes: incremental}'");
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  // Matched rows keep their name (only score is updated); the new row arrives whole.
+  EXPECT_EQ(Rows("select id, name, score::int from main.merge_score_only order by id"),
+            (Strings{"1|alice|10", "2|bob|25", "3|carol|30", "4|daveX|40"}));
+  EXPECT_EQ(TableType("main", "becomes_incremental"), "BASE TABLE");
+  EXPECT_EQ(Rows("select count(*) from main.becomes_incremental"), Strings{"4"});
+}
+
+TEST_F(DbtProjectMaterialize, ProjectGenerateSchemaNameOverridesTheDefault) {
+  // The common override: a custom schema is used as is, not appended to the target's.
+  WriteFile("macros/generate_schema_name.sql",
+            "{% macro generate_schema_name(custom_schema_name, node) -%}\n"
+            "  {%- if custom_schema_name is none -%}{{ target.schema }}"
+            "{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}\n"
+            "{%- endmacro %}\n");
+  ASSERT_EQ(Run("seed").exit_code, 0);
+  CliRun run = Run("run -s +mart_scores");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_TRUE(Contains(run.out, "OK created sql table model marts.mart_scores")) << run.out;
+  EXPECT_EQ(TableType("marts", "mart_scores"), "BASE TABLE");
+  EXPECT_EQ(TableType("main_marts", "mart_scores"), "missing");
+  EXPECT_EQ(TableType("main", "t_customers"), "BASE TABLE");
+}
+
 }  // namespace
 }  // namespace shoplytics

@@ -125,6 +125,65 @@ TEST_F(DbtProjectTests, BuildSkipsChildrenOfAModelWhoseTestFails) {
   EXPECT_EQ(Rows("select count(*) from main.clean_child"), Strings{"3"});
 }
 
+TEST_F(DbtProjectTests, SourceTestsWhereAndUnquotedAcceptedValues) {
+  ASSERT_EQ(Run("run").exit_code, 0);
+  WriteFile("models/sources.yml", R"(version: 2
+
+sources:
+  - name: raw
+    schema: main
+    tables:
+      - name: orders
+        columns:
+          - name: order_id
+            data_tests: [unique]
+          - name: customer_id
+            data_tests:
+              - relationships:
+                  to: source('raw', 'customers')
+                  field: id
+      - name: customers
+)");
+  WriteFile("models/more.yml", R"(version: 2
+
+models:
+  - name: clean_child
+    columns:
+      - name: order_id
+        data_tests:
+          - accepted_values:
+              values: [10, 11]
+              quote: false
+              config:
+                where: "order_id < 12"
+)");
+  CliRun test = Run("test -s source:raw clean_child");
+  EXPECT_EQ(test.exit_code, 0) << test.out << test.err;
+  EXPECT_TRUE(Contains(test.out, "PASS source_unique_raw_orders_order_id")) << test.out;
+  EXPECT_TRUE(Contains(
+      test.out, "PASS source_relationships_raw_orders_customer_id__id__source_raw_customers_"))
+      << test.out;
+  // dbt names the test from the Python repr of its arguments: quote: false is "False".
+  EXPECT_TRUE(Contains(test.out, "PASS accepted_values_clean_child_order_id__False__10__11"))
+      << test.out;
+  // Without the where, order 12 fails the unquoted values.
+  WriteFile("models/more.yml", R"(version: 2
+
+models:
+  - name: clean_child
+    columns:
+      - name: order_id
+        data_tests:
+          - accepted_values:
+              values: [10, 11]
+              quote: false
+)");
+  CliRun unfiltered = Run("test -s clean_child");
+  EXPECT_EQ(unfiltered.exit_code, 1) << unfiltered.out << unfiltered.err;
+  EXPECT_TRUE(Contains(unfiltered.out, "FAIL 1 accepted_values_clean_child_order_id"))
+      << unfiltered.out;
+}
+
 class DbtProjectFreshness : public testing::DbtProjectFixture {
  protected:
   void SetUp() override {
