@@ -191,7 +191,11 @@ Result<std::vector<std::string>> PathList(const ConfigNode& root, std::string_vi
 std::string GenericTestName(std::string_view type, std::string_view target, const json& kwargs) {
   std::vector<std::string> parts;
   auto add = [&parts](const json& value) {
-    const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    // Python's str(): True, False and None, as dbt spells them in the name.
+    const std::string text = value.is_string()    ? value.get<std::string>()
+                             : value.is_boolean() ? (value.get<bool>() ? "True" : "False")
+                             : value.is_null()    ? "None"
+                                                  : value.dump();
     std::string clean;  // each run of characters outside [0-9A-Za-z_] becomes one '_'
     bool in_run = false;
     for (char c : text) {
