@@ -164,5 +164,21 @@ TEST_F(DbtProjectErrors, FailFastSkipsWhatHasNotStarted) {
   EXPECT_TRUE(Contains(all.out, "Done. PASS=10 WARN=0 ERROR=1 SKIP=0 TOTAL=11")) << all.out;
 }
 
+TEST_F(DbtProjectErrors, ParallelModelsCreateTheirCustomSchemasWithoutRacing) {
+  // Four models per new schema, built four at a time into a fresh warehouse: each schema
+  // is created by whichever model gets there first, the others must not fail on it.
+  for (int i = 1; i <= 8; ++i) {
+    WriteFile("models/part_" + std::to_string(i) + ".sql",
+              "{{ config(schema='s" + std::to_string(i % 2) + "') }}\nselect " + std::to_string(i) +
+                  " as k, 0 as total, 0 as n\n");
+  }
+  CliRun run = Run("run --threads 4");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_TRUE(Contains(run.out, "Done. PASS=10 WARN=0 ERROR=0 SKIP=0 TOTAL=10")) << run.out;
+  EXPECT_EQ(Rows("select table_schema, count(*) from information_schema.tables group by 1 "
+                 "order by 1"),
+            (Strings{"main|2", "main_s0|4", "main_s1|4"}));
+}
+
 }  // namespace
 }  // namespace shoplytics

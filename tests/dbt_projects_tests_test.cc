@@ -236,5 +236,43 @@ TEST_F(DbtProjectFreshness, PassWarnAndErrorStaleWithSourcesJson) {
   EXPECT_TRUE(Contains(one.out, "Done. PASS=1 WARN=0 ERROR=0 SKIP=0 TOTAL=1")) << one.out;
 }
 
+TEST_F(DbtProjectFreshness, FilterDateColumnAndAMissingTable) {
+  Exec(
+      "create table raw.filtered as select * from (values (now() - interval 5 minute, 'new'), "
+      "(now() - interval 3 hour, 'old')) t(loaded_at, kind)");
+  Exec("create table raw.dated as select current_date - 3 as loaded_on");
+  WriteFile("models/sources.yml", R"(version: 2
+
+sources:
+  - name: raw
+    schema: raw
+    loaded_at_field: loaded_at
+    freshness:
+      warn_after: {count: 1, period: hour}
+    tables:
+      - name: filtered
+        freshness:
+          warn_after: {count: 1, period: hour}
+          filter: "kind = 'old'"
+      - name: dated
+        loaded_at_field: loaded_on
+        freshness:
+          error_after: {count: 1, period: day}
+      - name: missing_events
+      - name: not_checked
+        freshness: null
+)");
+  CliRun fresh = Run("source freshness");
+  EXPECT_EQ(fresh.exit_code, 1) << fresh.out << fresh.err;
+  // The filter keeps only the 3-hour-old row.
+  EXPECT_TRUE(Contains(fresh.out, "WARN freshness of raw.filtered")) << fresh.out;
+  EXPECT_TRUE(Contains(fresh.out, "ERROR STALE freshness of raw.dated")) << fresh.out;
+  // A table that does not exist is a runtime error naming it (dbt: "ERROR freshness of").
+  EXPECT_TRUE(Contains(fresh.out, "ERROR freshness of raw.missing_events")) << fresh.out;
+  EXPECT_TRUE(Contains(fresh.out, "missing_events does not exist")) << fresh.out;
+  EXPECT_FALSE(Contains(fresh.out, "not_checked")) << fresh.out;
+  EXPECT_TRUE(Contains(fresh.out, "Done. PASS=0 WARN=1 ERROR=2 SKIP=0 TOTAL=3")) << fresh.out;
+}
+
 }  // namespace
 }  // namespace shoplytics
