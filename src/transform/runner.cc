@@ -161,6 +161,7 @@ std::string FinishText(const Node& node, const NodeResult& result, const Compile
       }
       *status = "ERROR in " + time;
       if (node.resource_type == ResourceType::kTest) return "ERROR " + node.name;
+      if (node.resource_type == ResourceType::kSource) return "ERROR " + what;
       return "ERROR creating " + what;
     case RunStatus::kSkipped:
       *status = "SKIP";
