@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -345,7 +346,10 @@ class Invocation {
     const fs::path path = CompiledPath(target_dir_, project_, node);
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
-    (void)WriteFileAtomically(path, sql + "\n");
+    // A plain write: these files are a by-product for people to read, rewritten on every
+    // invocation, and an fsync per node would cost more than compiling it.
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << sql << '\n';
   }
 
   Status Execute(const Node& node, const CompiledNode& compiled, warehouse::Connection& conn,
