@@ -132,6 +132,13 @@ Value RelationValue(std::string text, std::string database, std::string schema,
   return Value(std::move(dict));
 }
 
+// Where a source table is read: its schema (default: the source's name) and identifier
+// (default: the table's name).
+Relation SourceRelation(const Node& source) {
+  return Relation{source.schema.empty() ? source.source_name : source.schema,
+                  source.identifier.empty() ? source.name : source.identifier};
+}
+
 }  // namespace
 
 // The per-render state the context functions read. One render runs on one thread, and
@@ -615,9 +622,7 @@ Status Compiler::ResolveRelations() {
   for (const auto& [id, node] : project_.nodes()) {
     Relation relation;
     if (node.resource_type == ResourceType::kSource) {
-      relation.schema = node.schema;
-      relation.identifier = node.identifier.empty() ? node.name : node.identifier;
-      relations_[id] = relation;
+      relations_[id] = SourceRelation(node);
       continue;
     }
     const std::string custom = node.config.GetString("schema");
@@ -667,6 +672,8 @@ Status Compiler::ResolveRelations() {
 Relation Compiler::RelationOf(const Node& node) const {
   auto it = relations_.find(node.unique_id);
   if (it != relations_.end()) return it->second;
+  // source() runs while parsing, before ResolveRelations: a source's relation is its own.
+  if (node.resource_type == ResourceType::kSource) return SourceRelation(node);
   return Relation{options_.target.schema, node.name};
 }
 

@@ -1,0 +1,738 @@
+#include "transform/compiler.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/files.h"
+#include "duck_rows.h"
+#include "warehouse/adapter.h"
+#include "warehouse/connection.h"
+
+namespace shoplytics::transform {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Files = std::vector<std::pair<std::string, std::string>>;
+using Rows = std::vector<std::string>;
+
+constexpr std::string_view kProjectFile = R"(name: shop
+version: "1.0"
+profile: shop
+)";
+
+// A project written into a fresh temporary directory, compiled against the "analytics"
+// schema of an in-memory DuckDB with a stubbed environment.
+class TestProject {
+ public:
+  explicit TestProject(const Files& files = {})
+      : dir_(std::move(TempDir::Create("compilertest")).value()) {
+    Write("dbt_project.yml", kProjectFile);
+    for (const auto& [path, text] : files) Write(path, text);
+  }
+
+  TestProject& Write(const std::string& relative, std::string_view text) {
+    const fs::path path = dir_.path() / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+    return *this;
+  }
+
+  static CompileOptions Options() {
+    CompileOptions options;
+    options.target.target_name = "dev";
+    options.target.type = "duckdb";
+    options.target.path = ":memory:";
+    options.target.schema = "analytics";
+    options.env = [](std::string_view name) -> std::optional<std::string> {
+      if (name == "SHOP_REGION") return "eu";
+      return std::nullopt;
+    };
+    return options;
+  }
+
+  Result<std::unique_ptr<Compiler>> Create(CompileOptions options = Options()) const {
+    ASSIGN_OR_RETURN(Project project, Project::Load(dir_.path(), options.env));
+    return Compiler::Create(std::move(project), adapter_, std::move(options));
+  }
+
+  std::unique_ptr<Compiler> CreateOrDie(CompileOptions options = Options()) const {
+    Result<std::unique_ptr<Compiler>> compiler = Create(std::move(options));
+    EXPECT_TRUE(compiler.ok()) << compiler.status().ToString();
+    if (!compiler.ok()) return nullptr;
+    return std::move(*compiler);
+  }
+
+  const warehouse::DuckDbAdapter& adapter() const { return adapter_; }
+
+ private:
+  TempDir dir_;
+  warehouse::DuckDbAdapter adapter_;
+};
+
+// The compiled SQL of `id`, or "error: <message>".
+std::string CompileText(const Compiler& compiler, const std::string& id,
+                        warehouse::Connection* conn = nullptr) {
+  Result<CompiledNode> compiled = compiler.Compile(id, conn);
+  if (!compiled.ok()) return "error: " + compiled.status().message();
+  return compiled->sql;
+}
+
+// The unique id of the generic test `name` on `column`.
+std::string GenericTestId(const Compiler& compiler, std::string_view name,
+                          std::string_view column) {
+  for (const auto& [id, node] : compiler.project().nodes()) {
+    if (node.test_metadata && node.test_metadata->name == name && node.column_name == column) {
+      return id;
+    }
+  }
+  ADD_FAILURE() << "no " << name << " test on " << column;
+  return "";
+}
+
+// --- Compiled SQL of model.shop.m, table-driven.
+
+struct SqlCase {
+  const char* name;
+  Files files;
+  std::string expected;
+  CompileOptions options = TestProject::Options();
+};
+
+CompileOptions WithVars(json vars) {
+  CompileOptions options = TestProject::Options();
+  options.vars = std::move(vars);
+  return options;
+}
+
+constexpr std::string_view kSources = R"(version: 2
+sources:
+  - name: raw
+    schema: landing
+    tables:
+      - name: orders
+        identifier: orders_v1
+      - name: customers
+  - name: crm
+    tables:
+      - name: accounts
+)";
+
+constexpr std::string_view kVarsProject = R"(name: shop
+version: "1.0"
+profile: shop
+vars:
+  region: global
+  limit: 10
+  shop:
+    scoped: from_scope
+    region: scoped_region
+)";
+
+constexpr std::string_view kOwnSchemaMacro =
+    R"({% macro generate_schema_name(custom_schema_name, node) -%}
+  {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %})";
+
+constexpr std::string_view kEphemeral = "{{ config(materialized='ephemeral') }}select 1 as id";
+
+std::vector<SqlCase> SqlCases() {
+  return {
+      {"RefOneArgument",
+       {{"models/a.sql", "select 1"}, {"models/m.sql", "select * from {{ ref('a') }}"}},
+       R"(select * from "analytics"."a")"},
+      {"RefWithPackage",
+       {{"models/a.sql", "select 1"}, {"models/m.sql", "select * from {{ ref('shop', 'a') }}"}},
+       R"(select * from "analytics"."a")"},
+      {"RefToModelWithOwnAliasParsedAfter",
+       {{"models/z.sql", "{{ config(alias='orders_v2') }}select 1"},
+        {"models/m.sql", "select * from {{ ref('z') }}"}},
+       R"(select * from "analytics"."orders_v2")"},
+      {"RefToModelWithOwnAliasParsedBefore",
+       {{"models/a.sql", "{{ config(alias='orders_v2') }}select 1"},
+        {"models/m.sql", "select * from {{ ref('a') }}"}},
+       R"(select * from "analytics"."orders_v2")"},
+      {"RefToModelWithOwnCustomSchema",
+       {{"models/z.sql", "{{ config(schema='marts') }}select 1"},
+        {"models/m.sql", "select * from {{ ref('z') }}"}},
+       R"(select * from "analytics_marts"."z")"},
+      {"CustomSchemaFromProjectFile",
+       {{"dbt_project.yml", std::string(kProjectFile) + "models:\n  shop:\n    staging:\n      "
+                                                        "+schema: staging\n"},
+        {"models/staging/a.sql", "select 1"},
+        {"models/m.sql", "select * from {{ ref('a') }}"}},
+       R"(select * from "analytics_staging"."a")"},
+      {"ProjectGenerateSchemaNameOverridesConcatenation",
+       {{"macros/schema.sql", std::string(kOwnSchemaMacro)},
+        {"models/z.sql", "{{ config(schema='marts') }}select 1"},
+        {"models/a.sql", "select 1"},
+        {"models/m.sql", "select * from {{ ref('z') }} join {{ ref('a') }}"}},
+       R"(select * from "marts"."z" join "analytics"."a")"},
+      {"This", {{"models/m.sql", "select * from {{ this }}"}}, R"(select * from "analytics"."m")"},
+      {"ThisWithOwnAliasAndSchema",
+       {{"models/m.sql",
+         "{{ config(alias='mm', schema='s') }}{{ this }} {{ this.schema }} {{ this.identifier }} "
+         "{{ this.name }} {{ this.database }}"}},
+       R"("analytics_s"."mm" analytics_s mm mm memory)"},
+      {"RefAttributes",
+       {{"models/z.sql", "{{ config(alias='zz') }}select 1"},
+        {"models/m.sql", "{{ ref('z').schema }}.{{ ref('z').identifier }}"}},
+       "analytics.zz"},
+      {"SourceWithSchemaAndIdentifierOverrides",
+       {{"models/sources.yml", std::string(kSources)},
+        {"models/m.sql", "{{ source('raw', 'orders') }} {{ source('raw', 'customers') }}"}},
+       R"("landing"."orders_v1" "landing"."customers")"},
+      {"SourceSchemaDefaultsToSourceName",
+       {{"models/sources.yml", std::string(kSources)},
+        {"models/m.sql", "{{ source('crm', 'accounts') }}"}},
+       R"("crm"."accounts")"},
+      {"ConfigGetWithDefault",
+       {{"models/m.sql",
+         "{{ config(materialized='table') }}{{ config.get('materialized') }} "
+         "{{ config.get('nope', 'fallback') }} {{ config.get('nope') is none }}"}},
+       "table fallback True"},
+      {"VarGlobal",
+       {{"dbt_project.yml", std::string(kVarsProject)}, {"models/m.sql", "{{ var('limit') }}"}},
+       "10"},
+      {"VarScopedUnderProjectNameWins",
+       {{"dbt_project.yml", std::string(kVarsProject)},
+        {"models/m.sql", "{{ var('scoped') }} {{ var('region') }}"}},
+       "from_scope scoped_region"},
+      {"VarFromCommandLineWins",
+       {{"dbt_project.yml", std::string(kVarsProject)}, {"models/m.sql", "{{ var('region') }}"}},
+       "cli",
+       WithVars({{"region", "cli"}})},
+      {"VarDefault", {{"models/m.sql", "{{ var('missing', 'dflt') }}"}}, "dflt"},
+      {"EnvVar",
+       {{"models/m.sql", "{{ env_var('SHOP_REGION') }} {{ env_var('SHOP_NOPE', 'us') }}"}},
+       "eu us"},
+      {"DispatchPrefersDuckdb",
+       {{"macros/d.sql",
+         "{% macro default__size() %}default{% endmacro %}"
+         "{% macro duckdb__size() %}duck{% endmacro %}"},
+        {"models/m.sql", "{{ adapter.dispatch('size')() }}"}},
+       "duck"},
+      {"DispatchFallsBackToDefault",
+       {{"macros/d.sql", "{% macro default__size() %}default{% endmacro %}"},
+        {"models/m.sql", "{{ adapter.dispatch('size')() }}"}},
+       "default"},
+      {"ProjectMacroWithArguments",
+       {{"macros/money.sql", "{% macro cents_to_dollars(col) %}({{ col }} / 100.0){% endmacro %}"},
+        {"models/m.sql", "select {{ cents_to_dollars('amount') }}"}},
+       "select (amount / 100.0)"},
+      {"TargetVariables",
+       {{"models/m.sql", "{{ target.name }} {{ target.schema }}"}},
+       "dev analytics"},
+      {"EphemeralInjectedAsCte",
+       {{"models/e.sql", std::string(kEphemeral)},
+        {"models/m.sql", "select * from {{ ref('e') }}"}},
+       "with __dbt__cte__e as (\nselect 1 as id\n)\nselect * from __dbt__cte__e"},
+      {"EphemeralReadingEphemeralInnerFirst",
+       {{"models/e1.sql", std::string(kEphemeral)},
+        {"models/e2.sql", "{{ config(materialized='ephemeral') }}select * from {{ ref('e1') }}"},
+        {"models/m.sql", "select * from {{ ref('e2') }}"}},
+       "with __dbt__cte__e1 as (\nselect 1 as id\n),\n__dbt__cte__e2 as (\nselect * from "
+       "__dbt__cte__e1\n)\nselect * from __dbt__cte__e2"},
+      {"EphemeralDiamondInjectedOnce",
+       {{"models/e1.sql", std::string(kEphemeral)},
+        {"models/e2.sql", "{{ config(materialized='ephemeral') }}select * from {{ ref('e1') }}"},
+        {"models/m.sql", "select * from {{ ref('e2') }} join {{ ref('e1') }}"}},
+       "with __dbt__cte__e1 as (\nselect 1 as id\n),\n__dbt__cte__e2 as (\nselect * from "
+       "__dbt__cte__e1\n)\nselect * from __dbt__cte__e2 join __dbt__cte__e1"},
+      {"EphemeralAfterLeadingWith",
+       {{"models/e.sql", std::string(kEphemeral)},
+        {"models/m.sql", "-- note\nWITH x as (select * from {{ ref('e') }}) select * from x"}},
+       "-- note\nWITH __dbt__cte__e as (\nselect 1 as id\n),\n x as (select * from "
+       "__dbt__cte__e) select * from x"},
+      {"EphemeralByProjectConfig",
+       {{"dbt_project.yml", std::string(kProjectFile) +
+                                "models:\n  shop:\n    eph:\n      +materialized: ephemeral\n"},
+        {"models/eph/e.sql", "select 2 as id"},
+        {"models/m.sql", "select * from {{ ref('e') }}"}},
+       "with __dbt__cte__e as (\nselect 2 as id\n)\nselect * from __dbt__cte__e"},
+  };
+}
+
+TEST(CompilerSql, CompilesEachCase) {
+  for (const SqlCase& c : SqlCases()) {
+    SCOPED_TRACE(c.name);
+    TestProject project(c.files);
+    std::unique_ptr<Compiler> compiler = project.CreateOrDie(c.options);
+    if (compiler == nullptr) continue;
+    EXPECT_EQ(CompileText(*compiler, "model.shop.m"), c.expected);
+  }
+}
+
+// --- Errors of Create (parse) or Compile, table-driven.
+
+struct ErrorCase {
+  const char* name;
+  Files files;
+  std::vector<std::string> substrings;
+};
+
+std::vector<ErrorCase> ErrorCases() {
+  return {
+      {"UnknownRefNamesClosestModelAndPosition",
+       {{"models/orders.sql", "select 1"}, {"models/m.sql", "select *\nfrom {{ ref('orderz') }}"}},
+       {"model m", "models/m.sql:2:", "ref 'orderz' not found", "did you mean 'orders'"}},
+      {"UnknownSource",
+       {{"models/sources.yml", std::string(kSources)},
+        {"models/m.sql", "select * from {{ source('raw', 'refunds') }}"}},
+       {"model m", "models/m.sql:1:", "refunds"}},
+      {"Cycle",
+       {{"models/a.sql", "select * from {{ ref('b') }}"},
+        {"models/b.sql", "select * from {{ ref('a') }}"}},
+       {"cycle: model.shop.a -> model.shop.b -> model.shop.a"}},
+      {"MissingVar",
+       {{"models/m.sql", "{{ var('start_date') }}"}},
+       {"model m", "required var 'start_date' not found"}},
+      {"MissingEnvVar",
+       {{"models/m.sql", "{{ env_var('SHOP_SECRET') }}"}},
+       {"model m", "env var required but not provided: 'SHOP_SECRET'"}},
+      {"EveryFailingNodeReported",
+       {{"models/a.sql", "{{ ref('nope_a') }}"}, {"models/b.sql", "{{ ref('nope_b') }}"}},
+       {"model a", "nope_a", "model b", "nope_b"}},
+      {"RaiseCompilerError",
+       {{"models/m.sql", "{{ exceptions.raise_compiler_error('bad grain') }}"}},
+       {"model m", "bad grain"}},
+      {"UnknownDocsBlock",
+       {{"models/m.sql", "select 1"},
+        {"models/schema.yml",
+         "version: 2\nmodels:\n  - name: m\n    description: \"{{ doc('nope') }}\"\n"}},
+       {"model m", "docs block 'nope' not found"}},
+  };
+}
+
+TEST(CompilerErrors, NameTheNodeAndTheProblem) {
+  for (const ErrorCase& c : ErrorCases()) {
+    SCOPED_TRACE(c.name);
+    TestProject project(c.files);
+    Result<std::unique_ptr<Compiler>> compiler = project.Create();
+    ASSERT_FALSE(compiler.ok());
+    for (const std::string& substring : c.substrings) {
+      EXPECT_NE(compiler.status().message().find(substring), std::string::npos)
+          << compiler.status().message() << "\n  lacks: " << substring;
+    }
+  }
+}
+
+// --- Parse: depends_on and config.
+
+TEST(CompilerParse, FillsDependsOnForModelsSnapshotsAndSingularTests) {
+  TestProject project(
+      Files{{"models/sources.yml", std::string(kSources)},
+            {"models/a.sql", "select 1 as id"},
+            {"models/m.sql",
+             "select * from {{ ref('a') }} join {{ source('raw', 'orders') }} "
+             "join {{ ref('a') }}"},
+            {"snapshots/snap.sql",
+             "{% snapshot snap %}{{ config(target_schema='snapshots', unique_key='id', "
+             "strategy='check', check_cols='all') }}select * from {{ ref('m') }}"
+             "{% endsnapshot %}"},
+            {"tests/assert_positive.sql", "select * from {{ ref('a') }} where id < 0"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const Project& p = compiler->project();
+  EXPECT_EQ(p.Find("model.shop.m")->depends_on,
+            (std::vector<std::string>{"model.shop.a", "source.shop.raw.orders"}));
+  EXPECT_EQ(p.Find("snapshot.shop.snap")->depends_on, std::vector<std::string>{"model.shop.m"});
+  EXPECT_EQ(p.Find("test.shop.assert_positive")->depends_on,
+            std::vector<std::string>{"model.shop.a"});
+  EXPECT_TRUE(compiler->graph().Parents("snapshot.shop.snap").contains("model.shop.m"));
+  EXPECT_EQ(CompileText(*compiler, "test.shop.assert_positive"),
+            R"(select * from "analytics"."a" where id < 0)");
+  EXPECT_EQ(compiler->RelationOf(*p.Find("snapshot.shop.snap")).schema, "snapshots");
+}
+
+TEST(CompilerParse, MergesConfigCallsOverProjectConfig) {
+  TestProject project(Files{
+      {"dbt_project.yml", std::string(kProjectFile) + "models:\n  shop:\n    +tags: [nightly]\n    "
+                                                      "+materialized: view\n"},
+      {"models/m.sql",
+       "{{ config(materialized='incremental', tags=['finance'], unique_key=['id', 'day'], "
+       "on_schema_change='append_new_columns') }}{{ config(tags='hourly') }}select 1"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const NodeConfig& config = compiler->project().Find("model.shop.m")->config;
+  EXPECT_EQ(config.materialized(), "incremental");
+  EXPECT_EQ(config.tags(), (std::vector<std::string>{"nightly", "finance", "hourly"}));
+  EXPECT_EQ(config.GetStringList("unique_key"), (std::vector<std::string>{"id", "day"}));
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m"), "select 1");
+}
+
+TEST(CompilerParse, ConfigEnabledFalseDropsTheModel) {
+  TestProject project(
+      Files{{"models/m.sql", "{{ config(enabled=false) }}select 1"}, {"models/a.sql", "select 2"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(compiler->project().Find("model.shop.m"), nullptr);
+  EXPECT_FALSE(compiler->graph().Contains("model.shop.m"));
+  EXPECT_EQ(compiler->Infos().count("model.shop.m"), 0u);
+}
+
+TEST(CompilerParse, RendersDocInDescriptions) {
+  TestProject project(Files{
+      {"macros/docs.sql", "{% docs orders %}One row per order.{% enddocs %}"},
+      {"models/orders.sql", "select 1 as id"},
+      {"models/schema.yml",
+       "version: 2\nmodels:\n  - name: orders\n    description: \"{{ doc('orders') }}\"\n"
+       "    columns:\n      - name: id\n        description: \"Key of {{ doc('orders') }}\"\n"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const Node* node = compiler->project().Find("model.shop.orders");
+  EXPECT_EQ(node->description, "One row per order.");
+  ASSERT_EQ(node->columns.size(), 1u);
+  EXPECT_EQ(node->columns[0].description, "Key of One row per order.");
+}
+
+TEST(CompilerParse, LogWritesInfoMessagesToTheSink) {
+  std::vector<std::string> logged;
+  CompileOptions options = TestProject::Options();
+  options.log = [&logged](const std::string& message) { logged.push_back(message); };
+  TestProject project(
+      Files{{"models/m.sql", "{{ log('visible', info=True) }}{{ log('debug only') }}select 1"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie(std::move(options));
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(logged, std::vector<std::string>{"visible"});
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m"), "select 1");
+}
+
+// --- Compile with a warehouse: is_incremental and run_query.
+
+class CompilerWarehouseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(warehouse::Database::OpenInMemory().value());
+    conn_ = std::move(warehouse::Connection::Open(db_).value());
+  }
+  void Exec(const std::string& sql) {
+    Result<warehouse::QueryResult> result = conn_.Query(sql);
+    ASSERT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
+  }
+  Rows Query(const std::string& sql) { return testing::DuckRows(conn_, sql); }
+
+  warehouse::Database db_;
+  warehouse::Connection conn_;
+};
+
+constexpr std::string_view kIncremental =
+    "{{ config(materialized='incremental') }}select 1 as id"
+    "{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}";
+
+TEST_F(CompilerWarehouseTest, IsIncrementalOnlyWhenTheTableExists) {
+  TestProject project(Files{{"models/inc.sql", std::string(kIncremental)}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  Result<CompiledNode> first = compiler->Compile("model.shop.inc", &conn_);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->is_incremental);
+  EXPECT_EQ(first->sql, "select 1 as id");
+
+  Exec("create schema analytics; create table analytics.inc as select 1 as id");
+  Result<CompiledNode> second = compiler->Compile("model.shop.inc", &conn_);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->is_incremental);
+  EXPECT_EQ(second->sql, R"(select 1 as id where id > (select max(id) from "analytics"."inc"))");
+  EXPECT_EQ(CompileText(*compiler, "model.shop.inc", nullptr), "select 1 as id");
+}
+
+TEST_F(CompilerWarehouseTest, IsIncrementalFalseWithFullRefreshOrWhenNotIncremental) {
+  Exec(
+      "create schema analytics; create table analytics.inc as select 1 as id; "
+      "create table analytics.tbl as select 1 as id");
+  TestProject project(Files{{"models/inc.sql", std::string(kIncremental)},
+                            {"models/tbl.sql",
+                             "{{ config(materialized='table') }}{% if is_incremental() %}incr{% "
+                             "else %}full{% endif %}"}});
+  CompileOptions options = TestProject::Options();
+  options.full_refresh = true;
+  std::unique_ptr<Compiler> refreshing = project.CreateOrDie(options);
+  ASSERT_NE(refreshing, nullptr);
+  EXPECT_EQ(CompileText(*refreshing, "model.shop.inc", &conn_), "select 1 as id");
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.tbl", &conn_), "full");
+}
+
+TEST_F(CompilerWarehouseTest, IsIncrementalFalseWhenTheRelationIsAView) {
+  Exec("create schema analytics; create view analytics.inc as select 1 as id");
+  TestProject project(Files{{"models/inc.sql", std::string(kIncremental)}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.inc", &conn_), "select 1 as id");
+}
+
+TEST_F(CompilerWarehouseTest, IsIncrementalInsideAProjectMacro) {
+  Exec("create schema analytics; create table analytics.inc as select 1 as id");
+  TestProject project(Files{
+      {"macros/filter.sql",
+       "{% macro only_new() %}{% if is_incremental() %} where id > 1{% endif %}{% endmacro %}"},
+      {"models/inc.sql",
+       "{{ config(materialized='incremental') }}select 1 as id{{ only_new() }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.inc", &conn_), "select 1 as id where id > 1");
+}
+
+TEST_F(CompilerWarehouseTest, RunQueryReturnsRowsAtExecuteAndNoneAtParse) {
+  TestProject project(
+      Files{{"models/m.sql",
+             "{% set result = run_query('select 42 as x, 7 as y') %}"
+             "{% if result is none %}none{% else %}{{ result.rows[0][0] }},{{ result.rows[0][1] }}"
+             "{% endif %}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m", &conn_), "42,7");
+  EXPECT_NE(CompileText(*compiler, "model.shop.m", nullptr).find("needs a warehouse connection"),
+            std::string::npos);
+}
+
+TEST_F(CompilerWarehouseTest, ExecuteIsFalseAtParseTrueAtCompile) {
+  std::vector<std::string> logged;
+  CompileOptions options = TestProject::Options();
+  options.log = [&logged](const std::string& message) { logged.push_back(message); };
+  TestProject project(
+      Files{{"models/m.sql", "{{ log('execute=' ~ execute, info=True) }}{{ execute }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie(std::move(options));
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m", &conn_), "True");
+  EXPECT_EQ(logged, (std::vector<std::string>{"execute=False", "execute=True"}));
+}
+
+TEST_F(CompilerWarehouseTest, NestedEphemeralsRunOnDuckDb) {
+  TestProject project(
+      Files{{"models/e1.sql", std::string(kEphemeral)},
+            {"models/e2.sql",
+             "{{ config(materialized='ephemeral') }}select id + 1 as id from "
+             "{{ ref('e1') }}"},
+            {"models/m.sql", "with x as (select * from {{ ref('e2') }}) select id from x"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(Query(CompileText(*compiler, "model.shop.m", &conn_)), Rows{"2"});
+  EXPECT_TRUE(compiler->IsEphemeral(*compiler->project().Find("model.shop.e1")));
+}
+
+TEST_F(CompilerWarehouseTest, HooksRenderThis) {
+  TestProject project(Files{
+      {"dbt_project.yml",
+       std::string(kProjectFile) + "models:\n  shop:\n    +pre-hook: \"delete from {{ this }}\"\n"},
+      {"models/m.sql", "{{ config(alias='mm', post_hook=\"analyze {{ this }}\") }}select 1"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  Result<CompiledNode> compiled = compiler->Compile("model.shop.m", &conn_);
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  EXPECT_EQ(compiled->pre_hooks, std::vector<std::string>{R"(delete from "analytics"."mm")"});
+  EXPECT_EQ(compiled->post_hooks, std::vector<std::string>{R"(analyze "analytics"."mm")"});
+  EXPECT_EQ(compiled->relation.identifier, "mm");
+}
+
+// --- Generic tests run on DuckDB and find the failing rows.
+
+constexpr std::string_view kTestedSchema = R"(version: 2
+models:
+  - name: orders
+    columns:
+      - name: id
+        tests: [unique, not_null]
+      - name: status
+        tests:
+          - accepted_values:
+              values: ['placed', 'shipped']
+      - name: customer_id
+        tests:
+          - relationships:
+              to: ref('customers')
+              field: id
+          - is_positive
+)";
+
+class CompilerGenericTest : public CompilerWarehouseTest {
+ protected:
+  void SetUp() override {
+    CompilerWarehouseTest::SetUp();
+    Exec("create schema analytics");
+    Exec(
+        "create table analytics.orders as select * from (values (1, 'placed', 10), "
+        "(1, 'lost', 20), (null, 'shipped', 99), (2, 'placed', -5)) t(id, status, customer_id)");
+    Exec("create table analytics.customers as select * from (values (10), (20)) t(id)");
+  }
+
+  // Failing rows of the generic test `name` on `column`.
+  size_t Failures(const Compiler& compiler, std::string_view name, std::string_view column) {
+    const std::string sql = CompileText(compiler, GenericTestId(compiler, name, column), &conn_);
+    return Query(sql).size();
+  }
+
+  TestProject project_{Files{{"models/orders.sql", "select 1"},
+                             {"models/customers.sql", "select 1"},
+                             {"models/schema.yml", std::string(kTestedSchema)},
+                             {"macros/tests.sql",
+                              "{% test is_positive(model, column_name) %}select * from {{ model }} "
+                              "where {{ column_name }} <= 0{% endtest %}"}}};
+};
+
+TEST_F(CompilerGenericTest, BuiltInsFindTheFailingRows) {
+  std::unique_ptr<Compiler> compiler = project_.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(Failures(*compiler, "unique", "id"), 1u);
+  EXPECT_EQ(Failures(*compiler, "not_null", "id"), 1u);
+  EXPECT_EQ(Failures(*compiler, "accepted_values", "status"), 1u);
+  EXPECT_EQ(Failures(*compiler, "relationships", "customer_id"), 2u);
+}
+
+TEST_F(CompilerGenericTest, CustomTestFromMacros) {
+  std::unique_ptr<Compiler> compiler = project_.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const std::string id = GenericTestId(*compiler, "is_positive", "customer_id");
+  EXPECT_EQ(CompileText(*compiler, id, &conn_),
+            R"(select * from "analytics"."orders" where customer_id <= 0)");
+  EXPECT_EQ(Failures(*compiler, "is_positive", "customer_id"), 1u);
+  const std::vector<std::string> macros = compiler->Infos().at(id).macros;
+  EXPECT_EQ(compiler->project().Find(id)->depends_on,
+            std::vector<std::string>{"model.shop.orders"});
+  (void)macros;
+}
+
+TEST_F(CompilerGenericTest, TestsDependOnTheirModels) {
+  std::unique_ptr<Compiler> compiler = project_.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const std::string id = GenericTestId(*compiler, "relationships", "customer_id");
+  EXPECT_TRUE(compiler->graph().Parents(id).contains("model.shop.customers"));
+  EXPECT_TRUE(compiler->graph().Parents(id).contains("model.shop.orders"));
+}
+
+TEST(CompilerGenericTests, NamespacedTestWithoutItsPackageIsAClearError) {
+  TestProject project(Files{
+      {"models/orders.sql", "select 1 as id"},
+      {"models/schema.yml",
+       "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        tests:\n"
+       "          - dbt_utils.not_constant\n"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const std::string text =
+      CompileText(*compiler, GenericTestId(*compiler, "not_constant", "id"), nullptr);
+  EXPECT_NE(text.find("dbt_utils.not_constant"), std::string::npos) << text;
+  EXPECT_NE(text.find("package 'dbt_utils' is not installed"), std::string::npos) << text;
+}
+
+TEST(CompilerGenericTests, UnknownGenericTestNamesIt) {
+  TestProject project(Files{
+      {"models/orders.sql", "select 1 as id"},
+      {"models/schema.yml",
+       "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        tests:\n"
+       "          - is_even\n"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const std::string text = CompileText(*compiler, GenericTestId(*compiler, "is_even", "id"));
+  EXPECT_NE(text.find("unknown generic test 'is_even'"), std::string::npos) << text;
+}
+
+// --- Infos.
+
+TEST(CompilerInfos, RecordRelationsRefsSourcesMacrosAndCompiledCode) {
+  TestProject project(
+      Files{{"models/sources.yml", std::string(kSources)},
+            {"macros/money.sql", "{% macro cents(col) %}{{ col }} / 100{% endmacro %}"},
+            {"models/a.sql", "{{ config(alias='a_v2', schema='marts') }}select 1 as amount"},
+            {"models/e.sql", std::string(kEphemeral)},
+            {"models/m.sql",
+             "select {{ cents('amount') }} from {{ ref('a') }}, {{ source('raw', 'orders') }}, "
+             "{{ ref('e') }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  std::map<std::string, CompiledNodeInfo> infos = compiler->Infos();
+  const CompiledNodeInfo& a = infos.at("model.shop.a");
+  EXPECT_EQ(a.relation_name, R"("memory"."analytics_marts"."a_v2")");
+  EXPECT_EQ(a.database, "memory");
+  EXPECT_EQ(a.schema, "analytics_marts");
+  EXPECT_EQ(a.alias, "a_v2");
+  EXPECT_EQ(infos.at("model.shop.e").relation_name, "");
+  const CompiledNodeInfo& m = infos.at("model.shop.m");
+  EXPECT_EQ(m.refs, (std::vector<std::vector<std::string>>{{"a"}, {"e"}}));
+  EXPECT_EQ(m.sources, (std::vector<std::pair<std::string, std::string>>{{"raw", "orders"}}));
+  EXPECT_EQ(m.macros, std::vector<std::string>{"macro.shop.cents"});
+  EXPECT_FALSE(m.compiled_code.has_value());
+
+  const std::string sql = CompileText(*compiler, "model.shop.m");
+  EXPECT_EQ(sql,
+            "with __dbt__cte__e as (\nselect 1 as id\n)\nselect amount / 100 from "
+            R"("analytics_marts"."a_v2", "landing"."orders_v1", __dbt__cte__e)");
+  EXPECT_EQ(compiler->Infos().at("model.shop.m").compiled_code, sql);
+}
+
+TEST(CompilerInfos, TargetFileNamesTheDatabase) {
+  CompileOptions options = TestProject::Options();
+  options.target.path = "/data/warehouse.duckdb";
+  TestProject project(Files{{"models/m.sql", "select 1"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie(options);
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(compiler->database(), "warehouse");
+  EXPECT_EQ(compiler->Infos().at("model.shop.m").relation_name, R"("warehouse"."analytics"."m")");
+}
+
+// --- ModelConfigOf.
+
+Node ModelWithConfig(json config) {
+  Node node;
+  node.unique_id = "model.shop.orders";
+  node.name = "orders";
+  node.original_file_path = "models/orders.sql";
+  node.config = NodeConfig(std::move(config));
+  return node;
+}
+
+TEST(CompilerModelConfig, ReadsMaterializationStrategyKeysAndSchemaChange) {
+  Result<ModelConfig> config =
+      ModelConfigOf(ModelWithConfig({{"materialized", "incremental"},
+                                     {"incremental_strategy", "delete+insert"},
+                                     {"unique_key", json::array({"id", "day"})},
+                                     {"on_schema_change", "sync_all_columns"},
+                                     {"merge_exclude_columns", "created_at"}}),
+                    /*full_refresh=*/false);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->materialized, Materialization::kIncremental);
+  EXPECT_EQ(config->incremental_strategy, IncrementalStrategy::kDeleteInsert);
+  EXPECT_EQ(config->unique_key, (std::vector<std::string>{"id", "day"}));
+  EXPECT_EQ(config->on_schema_change, OnSchemaChange::kSyncAllColumns);
+  EXPECT_EQ(config->merge_exclude_columns, std::vector<std::string>{"created_at"});
+  EXPECT_FALSE(config->full_refresh);
+}
+
+TEST(CompilerModelConfig, DefaultsAndFullRefresh) {
+  Result<ModelConfig> config = ModelConfigOf(ModelWithConfig({{"unique_key", "id"}}), true);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->materialized, Materialization::kView);
+  EXPECT_FALSE(config->incremental_strategy.has_value());
+  EXPECT_EQ(config->unique_key, std::vector<std::string>{"id"});
+  EXPECT_EQ(config->on_schema_change, OnSchemaChange::kIgnore);
+  EXPECT_TRUE(config->full_refresh);
+  Result<ModelConfig> pinned =
+      ModelConfigOf(ModelWithConfig({{"full_refresh", false}}), /*full_refresh=*/true);
+  ASSERT_TRUE(pinned.ok());
+  EXPECT_FALSE(pinned->full_refresh);
+}
+
+TEST(CompilerModelConfig, BadValuesNameTheModelAndTheValue) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"materialized", "materialized_view"},
+           {"incremental_strategy", "insert_overwrite"},
+           {"on_schema_change", "explode"}}) {
+    SCOPED_TRACE(key);
+    Result<ModelConfig> config = ModelConfigOf(ModelWithConfig({{key, value}}), false);
+    ASSERT_FALSE(config.ok());
+    EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(config.status().message().find("model orders"), std::string::npos)
+        << config.status().message();
+    EXPECT_NE(config.status().message().find(value), std::string::npos)
+        << config.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace shoplytics::transform
