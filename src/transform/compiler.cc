@@ -230,7 +230,18 @@ Status Compiler::RegisterMacros() {
         std::string package;
         std::string name = args.positional.back().ToString();
         if (args.positional.size() == 2) package = args.positional[0].ToString();
-        ASSIGN_OR_RETURN(const Node* target, self->project_.FindRef(name, package));
+        Result<const Node*> found = self->project_.FindRef(name, package);
+        if (!found.ok()) {
+          const auto& disabled = self->project_.disabled();
+          for (std::string_view type : {"model", "seed", "snapshot"}) {
+            const std::string id = fmt::format("{}.{}.{}", type, self->project_.name(), name);
+            if (std::find(disabled.begin(), disabled.end(), id) != disabled.end()) {
+              return NotFoundError(fmt::format("ref '{}' names {}, which is disabled", name, id));
+            }
+          }
+          return found.status();
+        }
+        const Node* target = *found;
         ctx->AddDependency(target->unique_id);
         if (Parsed* record = ctx->record()) {
           std::vector<std::string> ref = package.empty() ? std::vector<std::string>{name}
@@ -239,9 +250,7 @@ Status Compiler::RegisterMacros() {
             record->refs.push_back(std::move(ref));
           }
         }
-        const std::string& id = target->unique_id;
-        return RelationValue(Placeholder('R', id), self->database_, Placeholder('S', id),
-                             Placeholder('I', id));
+        return self->RelationValueOf(*target);
       }));
 
   env.SetGlobal("source", Value::Function("source", [self](const CallArgs& args) -> Result<Value> {
@@ -415,6 +424,12 @@ Status Compiler::RegisterMacros() {
 
   auto log_sink = options_.log;
   env.SetGlobal("log", Value::Function("log", [log_sink](const CallArgs& args) -> Result<Value> {
+                  // The first parse pass sees placeholders for relations; the second
+                  // pass renders the same template with real names and logs instead.
+                  if (Result<Context*> ctx = Context::Current("log");
+                      ctx.ok() && (*ctx)->record() != nullptr) {
+                    return Value("");
+                  }
                   const Value* message = args.Get(0, "msg");
                   const Value* info = args.Get(1, "info");
                   if (message != nullptr && info != nullptr && info->Truthy()) {
@@ -517,8 +532,7 @@ Result<std::string> Compiler::Render(const Node& node, bool execute, warehouse::
   Context context(*this, node, execute, conn, is_incremental, record);
   const std::string& id = node.unique_id;
   Dict locals;
-  locals.Set("this", RelationValue(Placeholder('R', id), database_, Placeholder('S', id),
-                                   Placeholder('I', id)));
+  locals.Set("this", RelationValueOf(node));
   locals.Set("execute", Value(execute));
   Dict model;
   model.Set("unique_id", Value(id));
@@ -538,8 +552,7 @@ Result<std::string> Compiler::RenderString(const Node& node, std::string_view te
   Context context(*this, node, /*execute=*/true, conn, /*is_incremental=*/false, nullptr);
   const std::string& id = node.unique_id;
   Dict locals;
-  locals.Set("this", RelationValue(Placeholder('R', id), database_, Placeholder('S', id),
-                                   Placeholder('I', id)));
+  locals.Set("this", RelationValueOf(node));
   locals.Set("execute", Value(true));
   ASSIGN_OR_RETURN(std::string rendered, env_->Render(text, node.original_file_path, locals));
   return Substitute(rendered, nullptr);
@@ -611,6 +624,20 @@ Status Compiler::Parse() {
   if (!errors.empty()) return InvalidArgumentError(Join(errors, "\n"));
 
   RETURN_IF_ERROR(ResolveRelations());
+  // Render again now that relations are known, so that the text reused by Compile saw real
+  // names: `{% if this.name == 'x' %}` or `{{ this.identifier | upper }}` must not see a
+  // placeholder. Nothing is recorded this time (record is null).
+  for (auto& [id, parsed] : parsed_) {
+    const Node* node = project_.Find(id);
+    if (node == nullptr || parsed->tmpl == nullptr) continue;
+    Result<std::string> text = Render(*node, /*execute=*/false, nullptr, false, nullptr);
+    if (!text.ok()) {
+      fail(*node, text.status());
+      continue;
+    }
+    parsed->text = *std::move(text);
+  }
+  if (!errors.empty()) return InvalidArgumentError(Join(errors, "\n"));
   ASSIGN_OR_RETURN(graph_, Graph::Build(project_));
   return OkStatus();
 }
@@ -666,7 +693,24 @@ Status Compiler::ResolveRelations() {
     }
     relations_[id] = relation;
   }
+  relations_resolved_ = true;
   return OkStatus();
+}
+
+Value Compiler::RelationValueOf(const Node& node) const {
+  const std::string& id = node.unique_id;
+  if (!relations_resolved_) {
+    return RelationValue(Placeholder('R', id), database_, Placeholder('S', id),
+                         Placeholder('I', id));
+  }
+  const Relation relation = RelationOf(node);
+  if (IsEphemeral(node)) {
+    // The placeholder stays so that Substitute collects the CTE to inject.
+    return RelationValue(Placeholder('R', id), database_, relation.schema,
+                         "__dbt__cte__" + node.name);
+  }
+  return RelationValue(adapter_.QualifiedName(relation.schema, relation.identifier), database_,
+                       relation.schema, relation.identifier);
 }
 
 Relation Compiler::RelationOf(const Node& node) const {

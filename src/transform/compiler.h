@@ -104,6 +104,8 @@ class Compiler {
   Status Parse();
   Status RegisterMacros();
   Status ResolveRelations();
+  // ref() and `this`: placeholders until ResolveRelations, then the real names.
+  jinja::Value RelationValueOf(const Node& node) const;
   std::string Substitute(std::string_view text, std::set<std::string>* ephemerals) const;
   Result<std::string> InjectEphemerals(std::string sql, const std::set<std::string>& ephemerals,
                                        warehouse::Connection* conn) const;
@@ -121,6 +123,7 @@ class Compiler {
   Graph graph_;
   std::map<std::string, std::unique_ptr<Parsed>> parsed_;  // by unique id
   std::map<std::string, Relation> relations_;
+  bool relations_resolved_ = false;
   std::set<std::string> sensitive_macros_;        // macros that mention execute, run_query, ...
   std::map<std::string, std::string> macro_ids_;  // macro name -> "macro.<project>.<name>"
 

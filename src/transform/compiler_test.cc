@@ -734,5 +734,87 @@ TEST(CompilerModelConfig, BadValuesNameTheModelAndTheValue) {
   }
 }
 
+// --- Regressions: relations seen at parse, refs to disabled models, overrides.
+
+// The parse rendering is reused by Compile; it once saw placeholders instead of names.
+TEST(CompilerRegression, ParseRenderingSeesRealRelationNames) {
+  std::vector<std::string> logged;
+  CompileOptions options = TestProject::Options();
+  options.log = [&logged](const std::string& message) { logged.push_back(message); };
+  TestProject project(
+      Files{{"models/m.sql",
+             "{{ log('building ' ~ this, info=True) }}select 1{% if this.name == 'm' %} as m"
+             "{% endif %} -- {{ this.identifier | upper }} {{ ref('a').identifier | upper }}"},
+            {"models/a.sql", "{{ config(alias='a_v2') }}select 1"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie(options);
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m"), "select 1 as m -- M A_V2");
+  EXPECT_EQ(logged, std::vector<std::string>{R"(building "analytics"."m")"});
+}
+
+TEST(CompilerRegression, RefToDisabledModelSaysSo) {
+  TestProject project(Files{{"models/orders.sql", "{{ config(enabled=false) }}select 1"},
+                            {"models/m.sql", "select *\nfrom {{ ref('orders') }}"}});
+  Result<std::unique_ptr<Compiler>> compiler = project.Create();
+  ASSERT_FALSE(compiler.ok());
+  EXPECT_NE(compiler.status().message().find(
+                "model m: models/m.sql:2:9: ref 'orders' names model.shop.orders, which is "
+                "disabled"),
+            std::string::npos)
+      << compiler.status().message();
+}
+
+TEST(CompilerRelations, ProjectGenerateAliasNameAppliesToModelsAndSeeds) {
+  TestProject project(
+      Files{{"macros/alias.sql",
+             "{% macro generate_alias_name(custom_alias_name=none, node=none) %}"
+             "{% if custom_alias_name %}{{ custom_alias_name }}{% else %}x_{{ node.name }}"
+             "{% endif %}{% endmacro %}"},
+            {"models/a.sql", "select 1"},
+            {"models/b.sql", "{{ config(alias='bee') }}select 1"},
+            {"seeds/s.csv", "id\n1\n"},
+            {"models/m.sql", "{{ ref('a') }} {{ ref('b') }} {{ ref('s') }} {{ this }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m"),
+            R"("analytics"."x_a" "analytics"."bee" "analytics"."x_s" "analytics"."x_m")");
+  EXPECT_EQ(compiler->Infos().at("seed.shop.s").relation_name, R"("memory"."analytics"."x_s")");
+}
+
+TEST(CompilerGenericTests, WhereConfigStoreFailuresAndCustomArguments) {
+  TestProject project(Files{
+      {"models/orders.sql", "select 1 as id"},
+      {"models/schema.yml",
+       "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        tests:\n"
+       "          - at_least:\n              value: 3\n              config:\n"
+       "                where: \"id > 0\"\n                store_failures: true\n"
+       "          - not_null:\n              config:\n                where: \"id > 0\"\n"},
+      {"macros/t.sql",
+       "{% test at_least(model, column_name, value) %}select * from {{ model }} where "
+       "{{ column_name }} < {{ value }}{% endtest %}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const std::string at_least = GenericTestId(*compiler, "at_least", "id");
+  EXPECT_EQ(CompileText(*compiler, at_least),
+            R"(select * from (select * from "analytics"."orders" where id > 0) dbt_subquery )"
+            "where id < 3");
+  std::map<std::string, CompiledNodeInfo> infos = compiler->Infos();
+  EXPECT_EQ(infos.at(at_least).relation_name,
+            R"("memory"."analytics_dbt_test__audit"."at_least_orders_id__3")");
+  EXPECT_EQ(infos.at(at_least).macros, std::vector<std::string>{});
+  const std::string not_null = GenericTestId(*compiler, "not_null", "id");
+  EXPECT_NE(CompileText(*compiler, not_null).find("where id > 0"), std::string::npos);
+  EXPECT_EQ(compiler->Infos().at(not_null).relation_name, "");
+}
+
+TEST(CompilerCompile, UnknownNodeIsNotFound) {
+  TestProject project(Files{{"models/m.sql", "select 1"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  Result<CompiledNode> compiled = compiler->Compile("model.shop.nope", nullptr);
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_EQ(compiled.status().code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace shoplytics::transform
