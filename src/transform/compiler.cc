@@ -545,7 +545,8 @@ Result<std::string> Compiler::Render(const Node& node, bool execute, warehouse::
 }
 
 Result<std::string> Compiler::RenderString(const Node& node, std::string_view text,
-                                           warehouse::Connection* conn) const {
+                                           warehouse::Connection* conn,
+                                           std::set<std::string>* ephemerals) const {
   if (text.find("{{") == std::string_view::npos && text.find("{%") == std::string_view::npos) {
     return std::string(text);
   }
@@ -555,7 +556,7 @@ Result<std::string> Compiler::RenderString(const Node& node, std::string_view te
   locals.Set("this", RelationValueOf(node));
   locals.Set("execute", Value(true));
   ASSIGN_OR_RETURN(std::string rendered, env_->Render(text, node.original_file_path, locals));
-  return Substitute(rendered, nullptr);
+  return Substitute(rendered, ephemerals);
 }
 
 Status Compiler::Parse() {
@@ -856,6 +857,7 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
         meta.name, model->name, meta.name));
   }
   // A custom generic test: the macro, with model and the test's arguments.
+  std::set<std::string> ephemerals;
   Context context(*this, test, /*execute=*/true, conn, false, nullptr);
   CallArgs args;
   const std::string model_text = Substitute(TestedRelation(adapter_, relation, where), nullptr);
@@ -876,14 +878,16 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
       if (std::regex_match(text, kCall) || text.find("{{") != std::string::npos) {
         const std::string source =
             text.find("{{") != std::string::npos ? text : "{{ " + text + " }}";
-        ASSIGN_OR_RETURN(std::string rendered, RenderString(test, source, conn));
+        ASSIGN_OR_RETURN(std::string rendered, RenderString(test, source, conn, &ephemerals));
         arg = Value(rendered);
       }
     }
     args.keyword.emplace_back(key, std::move(arg));
   }
   ASSIGN_OR_RETURN(Value result, env_->Call(macro_name, args));
-  return Substitute(result.ToString(), nullptr);
+  // An argument such as `to: ref('an_ephemeral')` needs its CTE, as in a model.
+  std::string sql = Substitute(result.ToString(), &ephemerals);
+  return InjectEphemerals(std::move(sql), ephemerals, conn);
 }
 
 Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
@@ -921,6 +925,8 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
     }
     std::set<std::string> ephemerals;
     std::string sql = Substitute(text, &ephemerals);
+    // An ephemeral model's `this` is its own CTE name, not a CTE to inject into itself.
+    ephemerals.erase(unique_id);
     Result<std::string> injected = InjectEphemerals(std::move(sql), ephemerals, conn);
     if (!injected.ok()) return context(injected.status());
     out.sql = *std::move(injected);

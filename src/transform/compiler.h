@@ -112,8 +112,11 @@ class Compiler {
   Result<std::string> CompileGenericTest(const Node& test, warehouse::Connection* conn) const;
   Result<std::string> Render(const Node& node, bool execute, warehouse::Connection* conn,
                              bool is_incremental, Parsed* record) const;
+  // Renders a hook, description or test argument; collects refs to ephemerals into
+  // `ephemerals` when given.
   Result<std::string> RenderString(const Node& node, std::string_view text,
-                                   warehouse::Connection* conn) const;
+                                   warehouse::Connection* conn,
+                                   std::set<std::string>* ephemerals = nullptr) const;
 
   Project project_;
   const warehouse::SqlAdapter& adapter_;

@@ -816,5 +816,62 @@ TEST(CompilerCompile, UnknownNodeIsNotFound) {
   EXPECT_EQ(compiled.status().code(), StatusCode::kNotFound);
 }
 
+// A macro calling a macro of another file that runs a query: the model is re-rendered at
+// compile time, and an ephemeral model compiled on its own gets no CTE of itself.
+TEST_F(CompilerWarehouseTest, EphemeralUsingThisAndANestedRunQueryMacro) {
+  TestProject project(Files{
+      {"macros/outer.sql", "{% macro outer_m() %}{{ inner_m() }}{% endmacro %}"},
+      {"macros/inner.sql",
+       "{% macro inner_m() %}{% if execute %}{% set r = run_query('select 5') %}"
+       "{{ r.rows[0][0] }}{% endif %}{% endmacro %}"},
+      {"models/e.sql",
+       "{{ config(materialized='ephemeral') }}select {{ outer_m() }} as v, '{{ this }}' as t"},
+      {"models/m.sql", "select * from {{ ref('e') }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.e", &conn_), "select 5 as v, '__dbt__cte__e' as t");
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m", &conn_),
+            "with __dbt__cte__e as (\nselect 5 as v, '__dbt__cte__e' as t\n)\n"
+            "select * from __dbt__cte__e");
+  EXPECT_EQ(Query(CompileText(*compiler, "model.shop.m", &conn_)), Rows{"5|__dbt__cte__e"});
+  const std::string no_conn = CompileText(*compiler, "model.shop.m", nullptr);
+  EXPECT_NE(no_conn.find("run_query needs a warehouse connection"), std::string::npos);
+  EXPECT_NE(no_conn.find("in macro 'outer_m' called at models/e.sql:1:"), std::string::npos)
+      << no_conn;
+}
+
+TEST(CompilerGenericTests, CustomTestArgumentRefToEphemeralInjectsItsCte) {
+  TestProject project(
+      Files{{"models/e.sql", std::string(kEphemeral)},
+            {"models/m.sql", "select 1 as v"},
+            {"models/sources.yml", std::string(kSources)},
+            {"models/schema.yml",
+             "version: 2\nmodels:\n  - name: m\n    columns:\n      - name: v\n        tests:\n"
+             "          - relationships:\n              to: source('raw', 'customers')\n"
+             "              field: id\n          - in_other:\n              to: ref('e')\n"},
+            {"macros/t.sql",
+             "{% test in_other(model, column_name, to) %}select * from {{ model }} where "
+             "{{ column_name }} not in (select id from {{ to }}){% endtest %}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, GenericTestId(*compiler, "in_other", "v")),
+            "with __dbt__cte__e as (\nselect 1 as id\n)\n"
+            R"(select * from "analytics"."m" where v not in (select id from __dbt__cte__e))");
+  EXPECT_NE(CompileText(*compiler, GenericTestId(*compiler, "relationships", "v"))
+                .find(R"(from "landing"."customers")"),
+            std::string::npos);
+}
+
+TEST(CompilerHooks, ConfigHookListsRenderEach) {
+  TestProject project(Files{
+      {"models/m.sql", "{{ config(pre_hook=['select 1 from {{ this }}', 'select 2']) }}select 1"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  Result<CompiledNode> compiled = compiler->Compile("model.shop.m", nullptr);
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  EXPECT_EQ(compiled->pre_hooks,
+            (std::vector<std::string>{R"(select 1 from "analytics"."m")", "select 2"}));
+}
+
 }  // namespace
 }  // namespace shoplytics::transform
