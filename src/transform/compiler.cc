@@ -904,7 +904,24 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
   if (node->resource_type == ResourceType::kTest && node->test_metadata) {
     Result<std::string> sql = CompileGenericTest(*node, conn);
     if (!sql.ok()) return context(sql.status());
-    out.sql = *std::move(sql);
+    // The tested model (or a relationships target) may be ephemeral: its quoted name in
+    // the test's SQL becomes its CTE, as dbt compiles such tests.
+    std::set<std::string> ephemerals;
+    for (const std::string& id : node->depends_on) {
+      const Node* parent = project_.Find(id);
+      if (parent == nullptr || !IsEphemeral(*parent)) continue;
+      const Relation relation = RelationOf(*parent);
+      const std::string quoted = adapter_.QualifiedName(relation.schema, relation.identifier);
+      const std::string cte = "__dbt__cte__" + parent->name;
+      for (size_t pos = sql->find(quoted); pos != std::string::npos;
+           pos = sql->find(quoted, pos + cte.size())) {
+        sql->replace(pos, quoted.size(), cte);
+        ephemerals.insert(id);
+      }
+    }
+    Result<std::string> injected = InjectEphemerals(*std::move(sql), ephemerals, conn);
+    if (!injected.ok()) return context(injected.status());
+    out.sql = *std::move(injected);
   } else if (const Parsed& parsed = *parsed_.at(unique_id); parsed.tmpl != nullptr) {
     std::string text;
     if (parsed.sensitive) {

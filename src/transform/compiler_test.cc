@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -871,6 +873,47 @@ TEST(CompilerHooks, ConfigHookListsRenderEach) {
   ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
   EXPECT_EQ(compiled->pre_hooks,
             (std::vector<std::string>{R"(select 1 from "analytics"."m")", "select 2"}));
+}
+
+TEST_F(CompilerWarehouseTest, GenericTestsOnAnEphemeralModelReadItsCte) {
+  TestProject project(
+      Files{{"models/e.sql",
+             "{{ config(materialized='ephemeral') }}select * from (values (1), (1), (null)) t(id)"},
+            {"models/schema.yml",
+             "version: 2\nmodels:\n  - name: e\n    columns:\n      - name: id\n"
+             "        tests: [unique, not_null]\n"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const std::string unique = CompileText(*compiler, GenericTestId(*compiler, "unique", "id"));
+  EXPECT_EQ(unique.rfind("with __dbt__cte__e as (", 0), 0u) << unique;
+  EXPECT_EQ(unique.find("\"e\""), std::string::npos) << unique;
+  EXPECT_EQ(Query(unique).size(), 1u);
+  EXPECT_EQ(Query(CompileText(*compiler, GenericTestId(*compiler, "not_null", "id"))).size(), 1u);
+}
+
+TEST_F(CompilerWarehouseTest, ConcurrentCompilesEachWithItsConnection) {
+  Exec("create schema analytics; create table analytics.inc as select 1 as id");
+  TestProject project(Files{{"models/inc.sql", std::string(kIncremental)},
+                            {"models/e.sql", std::string(kEphemeral)},
+                            {"models/m.sql", "select * from {{ ref('e') }}, {{ ref('inc') }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const std::string inc = CompileText(*compiler, "model.shop.inc", &conn_);
+  const std::string m = CompileText(*compiler, "model.shop.m", &conn_);
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      warehouse::Connection conn = std::move(warehouse::Connection::Open(db_).value());
+      for (int i = 0; i < 25; ++i) {
+        if (CompileText(*compiler, "model.shop.inc", &conn) != inc) ++mismatches;
+        if (CompileText(*compiler, "model.shop.m", &conn) != m) ++mismatches;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_NE(inc.find("where id >"), std::string::npos);
 }
 
 }  // namespace
