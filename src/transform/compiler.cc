@@ -926,8 +926,10 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
     std::string text;
     if (parsed.sensitive) {
       bool incremental = false;
-      if (node->config.materialized() == "incremental" && conn != nullptr &&
-          !options_.full_refresh && node->config.Get("full_refresh") != json(true)) {
+      // config full_refresh, when set, wins over --full-refresh (false protects the table).
+      const json& pinned = node->config.Get("full_refresh");
+      const bool full_refresh = pinned.is_boolean() ? pinned.get<bool>() : options_.full_refresh;
+      if (node->config.materialized() == "incremental" && conn != nullptr && !full_refresh) {
         Result<warehouse::RelationKind> kind =
             adapter_.GetRelationKind(*conn, out.relation.schema, out.relation.identifier);
         if (!kind.ok()) return context(kind.status());

@@ -916,5 +916,25 @@ TEST_F(CompilerWarehouseTest, ConcurrentCompilesEachWithItsConnection) {
   EXPECT_NE(inc.find("where id >"), std::string::npos);
 }
 
+// dbt: a model configured full_refresh: false is protected from --full-refresh, so it stays
+// incremental; full_refresh: true rebuilds it without the flag.
+TEST_F(CompilerWarehouseTest, ConfigFullRefreshWinsOverTheFlag) {
+  Exec(
+      "create schema analytics; create table analytics.inc as select 1 as id; "
+      "create table analytics.inc2 as select 1 as id");
+  TestProject project(
+      Files{{"models/inc.sql", "{{ config(full_refresh=false) }}" + std::string(kIncremental)},
+            {"models/inc2.sql", "{{ config(full_refresh=true) }}" + std::string(kIncremental)}});
+  CompileOptions options = TestProject::Options();
+  options.full_refresh = true;
+  std::unique_ptr<Compiler> refreshing = project.CreateOrDie(options);
+  ASSERT_NE(refreshing, nullptr);
+  EXPECT_NE(CompileText(*refreshing, "model.shop.inc", &conn_).find("where id >"),
+            std::string::npos);
+  std::unique_ptr<Compiler> plain = project.CreateOrDie();
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(CompileText(*plain, "model.shop.inc2", &conn_), "select 1 as id");
+}
+
 }  // namespace
 }  // namespace shoplytics::transform
