@@ -992,6 +992,11 @@ std::map<std::string, CompiledNodeInfo> Compiler::Infos() const {
       info.sources = it->second->sources;
       info.macros.assign(it->second->macros.begin(), it->second->macros.end());
     }
+    // A custom generic test is its {% test %} macro (never rendered at parse).
+    if (node.test_metadata) {
+      if (auto it = macro_ids_.find("test_" + node.test_metadata->name); it != macro_ids_.end())
+        info.macros = {it->second};
+    }
   }
   return infos;
 }

@@ -595,10 +595,10 @@ TEST_F(CompilerGenericTest, CustomTestFromMacros) {
   EXPECT_EQ(CompileText(*compiler, id, &conn_),
             R"(select * from "analytics"."orders" where customer_id <= 0)");
   EXPECT_EQ(Failures(*compiler, "is_positive", "customer_id"), 1u);
-  const std::vector<std::string> macros = compiler->Infos().at(id).macros;
+  EXPECT_EQ(compiler->Infos().at(id).macros,
+            std::vector<std::string>{"macro.shop.test_is_positive"});
   EXPECT_EQ(compiler->project().Find(id)->depends_on,
             std::vector<std::string>{"model.shop.orders"});
-  (void)macros;
 }
 
 TEST_F(CompilerGenericTest, TestsDependOnTheirModels) {
@@ -803,7 +803,7 @@ TEST(CompilerGenericTests, WhereConfigStoreFailuresAndCustomArguments) {
   std::map<std::string, CompiledNodeInfo> infos = compiler->Infos();
   EXPECT_EQ(infos.at(at_least).relation_name,
             R"("memory"."analytics_dbt_test__audit"."at_least_orders_id__3")");
-  EXPECT_EQ(infos.at(at_least).macros, std::vector<std::string>{});
+  EXPECT_EQ(infos.at(at_least).macros, std::vector<std::string>{"macro.shop.test_at_least"});
   const std::string not_null = GenericTestId(*compiler, "not_null", "id");
   EXPECT_NE(CompileText(*compiler, not_null).find("where id > 0"), std::string::npos);
   EXPECT_EQ(compiler->Infos().at(not_null).relation_name, "");
@@ -934,6 +934,23 @@ TEST_F(CompilerWarehouseTest, ConfigFullRefreshWinsOverTheFlag) {
   std::unique_ptr<Compiler> plain = project.CreateOrDie();
   ASSERT_NE(plain, nullptr);
   EXPECT_EQ(CompileText(*plain, "model.shop.inc2", &conn_), "select 1 as id");
+}
+
+TEST(CompilerContext, ModelConfigVarsOfAnyTypeAndSingularTestInfos) {
+  TestProject project(
+      Files{{"dbt_project.yml", std::string(kProjectFile) + "vars:\n  cfg:\n    k: v\n"},
+            {"models/m.sql",
+             "{{ config(materialized='table') }}{{ model.config.materialized }} "
+             "{{ var('cfg')['k'] }} {{ var('n') + 1 }} {{ target.database }}"},
+            {"tests/t.sql", "select * from {{ ref('m') }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie(WithVars({{"n", 41}}));
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m"), "table v 42 memory");
+  EXPECT_EQ(CompileText(*compiler, "test.shop.t"), R"(select * from "analytics"."m")");
+  const CompiledNodeInfo info = compiler->Infos().at("test.shop.t");
+  EXPECT_EQ(info.relation_name, "");
+  EXPECT_EQ(info.compiled_code, R"(select * from "analytics"."m")");
+  EXPECT_EQ(info.refs, std::vector<std::vector<std::string>>{{"m"}});
 }
 
 }  // namespace
