@@ -497,11 +497,19 @@ Status Compiler::RegisterMacros() {
 
   // --- The project's macros, each wrapped to record that the node called it.
   static const std::regex kMacroName(R"(\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*))");
+  // The wrapping below replaces each macro with a global, which hides it from the
+  // environment's own check for a name defined by two files: check here.
+  std::map<std::string, std::string> defined_in;
   for (const MacroFile& file : project_.macro_files()) {
     RETURN_IF_ERROR(env.AddMacros(file.path, file.contents));
     for (auto it = std::sregex_iterator(file.contents.begin(), file.contents.end(), kMacroName);
          it != std::sregex_iterator(); ++it) {
       const std::string name = ((*it)[1].str() == "test" ? "test_" : "") + (*it)[2].str();
+      if (auto [first, inserted] = defined_in.emplace(name, file.path);
+          !inserted && first->second != file.path) {
+        return InvalidArgumentError(
+            fmt::format("macro '{}' is defined in both {} and {}", name, first->second, file.path));
+      }
       const Value* macro = env.FindGlobal(name);
       if (macro == nullptr || !macro->is_callable()) continue;
       if (MentionsWarehouse(file.contents)) sensitive_macros_.insert(name);
