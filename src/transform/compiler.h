@@ -11,9 +11,12 @@
 // Compile() produces a node's executable SQL. The parse rendering is reused unless the
 // node's template (or a macro it calls) mentions execute, run_query, is_incremental or
 // load_result: only those depend on the warehouse, and they are rendered again with a
-// connection. Relations are written into the parse output as placeholders and filled in
-// by Compile, because a ref's schema and alias depend on the referenced model's own
-// config() call, which may not be parsed yet. Refs to ephemeral models become CTEs
+// connection. A ref's schema and alias depend on the referenced model's own config()
+// call, which may not be parsed yet, so the recording rendering holds placeholders; once
+// relations are resolved, Create renders each node a second time with the real names
+// (so `{% if this.name == ... %}` and filters on relation parts see them), and that text
+// is what Compile reuses. log() speaks in that second rendering only. Refs to ephemeral
+// models (in models, custom test arguments, and the model a test reads) become CTEs
 // injected as dbt injects them. Generic tests compile to dbt's SQL (data_test.h), or to
 // the project's {% test %} macro for custom ones.
 //
