@@ -581,7 +581,6 @@ Result<std::string> Compiler::RenderString(const Node& node, std::string_view te
     return std::string(text);
   }
   Context context(*this, node, /*execute=*/true, conn, /*is_incremental=*/false, nullptr);
-  const std::string& id = node.unique_id;
   Dict locals;
   locals.Set("this", RelationValueOf(node));
   locals.Set("execute", Value(true));
