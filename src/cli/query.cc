@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "common/files.h"
 #include "transform/runner.h"
 #include "warehouse/connection.h"
 #include "warehouse/database.h"
@@ -27,6 +28,7 @@ Examples:
   shoplytics query --format json "SELECT order_id, net FROM marts.fact_orders LIMIT 5"
   shoplytics query "SELECT table_schema, table_name FROM information_schema.tables"
   shoplytics query --write "DROP TABLE IF EXISTS scratch.tmp"
+  shoplytics query --write --file migrate.sql
 
 Exit codes: 0 success, 1 the SQL failed, 2 bad usage or no warehouse yet.)";
 
@@ -34,6 +36,7 @@ struct QueryOptions {
   std::string sql;
   std::string warehouse;  // empty: <project>/warehouse.duckdb
   std::string format = "table";
+  std::string file;          // --file: the SQL from a file ("-": stdin)
   std::string profiles_dir;  // a dbt project's profiles.yml (see ResolveProjectTarget)
   std::string target;
   bool write = false;
@@ -112,7 +115,14 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
   auto options = std::make_shared<QueryOptions>();
   CLI::App* sub = app.add_subcommand(
       "query", "Run SQL against the warehouse and print the result (read-only unless --write)");
-  sub->add_option("SQL", options->sql, "The SQL to run (quote it for the shell)")->required();
+  CLI::Option* sql =
+      sub->add_option("SQL", options->sql, "The SQL to run (quote it for the shell)");
+  CLI::Option* file = sub->add_option(
+      "-f,--file", options->file,
+      "Run the SQL in this file instead ('-' reads stdin); several statements may be "
+      "separated by ';', the last one's result is printed");
+  sql->excludes(file);
+  file->excludes(sql);
   sub->add_option("--warehouse", options->warehouse,
                   "Warehouse file (default: a dbt project's profile target, else "
                   "<project>/warehouse.duckdb)");
@@ -125,7 +135,25 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
   sub->add_flag("--write", options->write,
                 "Open the warehouse read-write so the SQL may change it");
   sub->footer(kQueryFooter);
-  sub->callback([&ctx, options, format] {
+  sub->callback([&ctx, options, format, sql, file] {
+    if (sql->count() == 0 && file->count() == 0) {
+      PrintError("give the SQL to run, or --file with a file of SQL");
+      ctx.exit_code = kExitUsage;
+      return;
+    }
+    if (!options->file.empty()) {
+      if (options->file == "-") {
+        options->sql.assign(std::istreambuf_iterator<char>(std::cin), {});
+      } else {
+        Result<std::string> text = ReadFile(options->file);
+        if (!text.ok()) {
+          PrintError(text.status().message());
+          ctx.exit_code = kExitUsage;
+          return;
+        }
+        options->sql = *std::move(text);
+      }
+    }
     ctx.exit_code = RunQuery(ctx.globals, *options, format->count() > 0);
   });
 }

@@ -133,6 +133,13 @@ Value RelationValue(std::string text, std::string database, std::string schema,
   return Value(std::move(dict));
 }
 
+// Where a source table is read: its schema (default: the source's name) and identifier
+// (default: the table's name).
+Relation SourceRelation(const Node& source) {
+  return Relation{source.schema.empty() ? source.source_name : source.schema,
+                  source.identifier.empty() ? source.name : source.identifier};
+}
+
 }  // namespace
 
 // The per-render state the context functions read. One render runs on one thread, and
@@ -224,7 +231,18 @@ Status Compiler::RegisterMacros() {
         std::string package;
         std::string name = args.positional.back().ToString();
         if (args.positional.size() == 2) package = args.positional[0].ToString();
-        ASSIGN_OR_RETURN(const Node* target, self->project_.FindRef(name, package));
+        Result<const Node*> found = self->project_.FindRef(name, package);
+        if (!found.ok()) {
+          const auto& disabled = self->project_.disabled();
+          for (std::string_view type : {"model", "seed", "snapshot"}) {
+            const std::string id = fmt::format("{}.{}.{}", type, self->project_.name(), name);
+            if (std::find(disabled.begin(), disabled.end(), id) != disabled.end()) {
+              return NotFoundError(fmt::format("ref '{}' names {}, which is disabled", name, id));
+            }
+          }
+          return found.status();
+        }
+        const Node* target = *found;
         ctx->AddDependency(target->unique_id);
         if (Parsed* record = ctx->record()) {
           std::vector<std::string> ref = package.empty() ? std::vector<std::string>{name}
@@ -233,9 +251,7 @@ Status Compiler::RegisterMacros() {
             record->refs.push_back(std::move(ref));
           }
         }
-        const std::string& id = target->unique_id;
-        return RelationValue(Placeholder('R', id), self->database_, Placeholder('S', id),
-                             Placeholder('I', id));
+        return self->RelationValueOf(*target);
       }));
 
   env.SetGlobal("source", Value::Function("source", [self](const CallArgs& args) -> Result<Value> {
@@ -409,6 +425,12 @@ Status Compiler::RegisterMacros() {
 
   auto log_sink = options_.log;
   env.SetGlobal("log", Value::Function("log", [log_sink](const CallArgs& args) -> Result<Value> {
+                  // The first parse pass sees placeholders for relations; the second
+                  // pass renders the same template with real names and logs instead.
+                  if (Result<Context*> ctx = Context::Current("log");
+                      ctx.ok() && (*ctx)->record() != nullptr) {
+                    return Value("");
+                  }
                   const Value* message = args.Get(0, "msg");
                   const Value* info = args.Get(1, "info");
                   if (message != nullptr && info != nullptr && info->Truthy()) {
@@ -497,11 +519,19 @@ Status Compiler::RegisterMacros() {
 
   // --- The project's macros, each wrapped to record that the node called it.
   static const std::regex kMacroName(R"(\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*))");
+  // The wrapping below replaces each macro with a global, which hides it from the
+  // environment's own check for a name defined by two files: check here.
+  std::map<std::string, std::string> defined_in;
   for (const MacroFile& file : project_.macro_files()) {
     RETURN_IF_ERROR(env.AddMacros(file.path, file.contents));
     for (auto it = std::sregex_iterator(file.contents.begin(), file.contents.end(), kMacroName);
          it != std::sregex_iterator(); ++it) {
       const std::string name = ((*it)[1].str() == "test" ? "test_" : "") + (*it)[2].str();
+      if (auto [first, inserted] = defined_in.emplace(name, file.path);
+          !inserted && first->second != file.path) {
+        return InvalidArgumentError(
+            fmt::format("macro '{}' is defined in both {} and {}", name, first->second, file.path));
+      }
       const Value* macro = env.FindGlobal(name);
       if (macro == nullptr || !macro->is_callable()) continue;
       if (MentionsWarehouse(file.contents)) sensitive_macros_.insert(name);
@@ -532,8 +562,7 @@ Result<std::string> Compiler::Render(const Node& node, bool execute, warehouse::
   Context context(*this, node, execute, conn, is_incremental, record);
   const std::string& id = node.unique_id;
   Dict locals;
-  locals.Set("this", RelationValue(Placeholder('R', id), database_, Placeholder('S', id),
-                                   Placeholder('I', id)));
+  locals.Set("this", RelationValueOf(node));
   locals.Set("execute", Value(execute));
   Dict model;
   model.Set("unique_id", Value(id));
@@ -546,18 +575,17 @@ Result<std::string> Compiler::Render(const Node& node, bool execute, warehouse::
 }
 
 Result<std::string> Compiler::RenderString(const Node& node, std::string_view text,
-                                           warehouse::Connection* conn) const {
+                                           warehouse::Connection* conn,
+                                           std::set<std::string>* ephemerals) const {
   if (text.find("{{") == std::string_view::npos && text.find("{%") == std::string_view::npos) {
     return std::string(text);
   }
   Context context(*this, node, /*execute=*/true, conn, /*is_incremental=*/false, nullptr);
-  const std::string& id = node.unique_id;
   Dict locals;
-  locals.Set("this", RelationValue(Placeholder('R', id), database_, Placeholder('S', id),
-                                   Placeholder('I', id)));
+  locals.Set("this", RelationValueOf(node));
   locals.Set("execute", Value(true));
   ASSIGN_OR_RETURN(std::string rendered, env_->Render(text, node.original_file_path, locals));
-  return Substitute(rendered, nullptr);
+  return Substitute(rendered, ephemerals);
 }
 
 Status Compiler::Parse() {
@@ -626,6 +654,20 @@ Status Compiler::Parse() {
   if (!errors.empty()) return InvalidArgumentError(Join(errors, "\n"));
 
   RETURN_IF_ERROR(ResolveRelations());
+  // Render again now that relations are known, so that the text reused by Compile saw real
+  // names: `{% if this.name == 'x' %}` or `{{ this.identifier | upper }}` must not see a
+  // placeholder. Nothing is recorded this time (record is null).
+  for (auto& [id, parsed] : parsed_) {
+    const Node* node = project_.Find(id);
+    if (node == nullptr || parsed->tmpl == nullptr) continue;
+    Result<std::string> text = Render(*node, /*execute=*/false, nullptr, false, nullptr);
+    if (!text.ok()) {
+      fail(*node, text.status());
+      continue;
+    }
+    parsed->text = *std::move(text);
+  }
+  if (!errors.empty()) return InvalidArgumentError(Join(errors, "\n"));
   ASSIGN_OR_RETURN(graph_, Graph::Build(project_));
   return OkStatus();
 }
@@ -637,9 +679,7 @@ Status Compiler::ResolveRelations() {
   for (const auto& [id, node] : project_.nodes()) {
     Relation relation;
     if (node.resource_type == ResourceType::kSource) {
-      relation.schema = node.schema;
-      relation.identifier = node.identifier.empty() ? node.name : node.identifier;
-      relations_[id] = relation;
+      relations_[id] = SourceRelation(node);
       continue;
     }
     const std::string custom = node.config.GetString("schema");
@@ -683,16 +723,31 @@ Status Compiler::ResolveRelations() {
     }
     relations_[id] = relation;
   }
+  relations_resolved_ = true;
   return OkStatus();
+}
+
+Value Compiler::RelationValueOf(const Node& node) const {
+  const std::string& id = node.unique_id;
+  if (!relations_resolved_) {
+    return RelationValue(Placeholder('R', id), database_, Placeholder('S', id),
+                         Placeholder('I', id));
+  }
+  const Relation relation = RelationOf(node);
+  if (IsEphemeral(node)) {
+    // The placeholder stays so that Substitute collects the CTE to inject.
+    return RelationValue(Placeholder('R', id), database_, relation.schema,
+                         "__dbt__cte__" + node.name);
+  }
+  return RelationValue(adapter_.QualifiedName(relation.schema, relation.identifier), database_,
+                       relation.schema, relation.identifier);
 }
 
 Relation Compiler::RelationOf(const Node& node) const {
   auto it = relations_.find(node.unique_id);
   if (it != relations_.end()) return it->second;
-  // source() runs during Parse, before ResolveRelations: a source's relation is its own.
-  if (node.resource_type == ResourceType::kSource) {
-    return Relation{node.schema, node.identifier.empty() ? node.name : node.identifier};
-  }
+  // source() runs while parsing, before ResolveRelations: a source's relation is its own.
+  if (node.resource_type == ResourceType::kSource) return SourceRelation(node);
   return Relation{options_.target.schema, node.name};
 }
 
@@ -831,6 +886,7 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
         meta.name, model->name, meta.name));
   }
   // A custom generic test: the macro, with model and the test's arguments.
+  std::set<std::string> ephemerals;
   Context context(*this, test, /*execute=*/true, conn, false, nullptr);
   CallArgs args;
   const std::string model_text = Substitute(TestedRelation(adapter_, relation, where), nullptr);
@@ -851,14 +907,16 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
       if (std::regex_match(text, kCall) || text.find("{{") != std::string::npos) {
         const std::string source =
             text.find("{{") != std::string::npos ? text : "{{ " + text + " }}";
-        ASSIGN_OR_RETURN(std::string rendered, RenderString(test, source, conn));
+        ASSIGN_OR_RETURN(std::string rendered, RenderString(test, source, conn, &ephemerals));
         arg = Value(rendered);
       }
     }
     args.keyword.emplace_back(key, std::move(arg));
   }
   ASSIGN_OR_RETURN(Value result, env_->Call(macro_name, args));
-  return Substitute(result.ToString(), nullptr);
+  // An argument such as `to: ref('an_ephemeral')` needs its CTE, as in a model.
+  std::string sql = Substitute(result.ToString(), &ephemerals);
+  return InjectEphemerals(std::move(sql), ephemerals, conn);
 }
 
 Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
@@ -875,13 +933,32 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
   if (node->resource_type == ResourceType::kTest && node->test_metadata) {
     Result<std::string> sql = CompileGenericTest(*node, conn);
     if (!sql.ok()) return context(sql.status());
-    out.sql = *std::move(sql);
+    // The tested model (or a relationships target) may be ephemeral: its quoted name in
+    // the test's SQL becomes its CTE, as dbt compiles such tests.
+    std::set<std::string> ephemerals;
+    for (const std::string& id : node->depends_on) {
+      const Node* parent = project_.Find(id);
+      if (parent == nullptr || !IsEphemeral(*parent)) continue;
+      const Relation relation = RelationOf(*parent);
+      const std::string quoted = adapter_.QualifiedName(relation.schema, relation.identifier);
+      const std::string cte = "__dbt__cte__" + parent->name;
+      for (size_t pos = sql->find(quoted); pos != std::string::npos;
+           pos = sql->find(quoted, pos + cte.size())) {
+        sql->replace(pos, quoted.size(), cte);
+        ephemerals.insert(id);
+      }
+    }
+    Result<std::string> injected = InjectEphemerals(*std::move(sql), ephemerals, conn);
+    if (!injected.ok()) return context(injected.status());
+    out.sql = *std::move(injected);
   } else if (const Parsed& parsed = *parsed_.at(unique_id); parsed.tmpl != nullptr) {
     std::string text;
     if (parsed.sensitive) {
       bool incremental = false;
-      if (node->config.materialized() == "incremental" && conn != nullptr &&
-          !options_.full_refresh && node->config.Get("full_refresh") != json(true)) {
+      // config full_refresh, when set, wins over --full-refresh (false protects the table).
+      const json& pinned = node->config.Get("full_refresh");
+      const bool full_refresh = pinned.is_boolean() ? pinned.get<bool>() : options_.full_refresh;
+      if (node->config.materialized() == "incremental" && conn != nullptr && !full_refresh) {
         Result<warehouse::RelationKind> kind =
             adapter_.GetRelationKind(*conn, out.relation.schema, out.relation.identifier);
         if (!kind.ok()) return context(kind.status());
@@ -896,6 +973,8 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
     }
     std::set<std::string> ephemerals;
     std::string sql = Substitute(text, &ephemerals);
+    // An ephemeral model's `this` is its own CTE name, not a CTE to inject into itself.
+    ephemerals.erase(unique_id);
     Result<std::string> injected = InjectEphemerals(std::move(sql), ephemerals, conn);
     if (!injected.ok()) return context(injected.status());
     out.sql = *std::move(injected);
@@ -941,6 +1020,11 @@ std::map<std::string, CompiledNodeInfo> Compiler::Infos() const {
       info.refs = it->second->refs;
       info.sources = it->second->sources;
       info.macros.assign(it->second->macros.begin(), it->second->macros.end());
+    }
+    // A custom generic test is its {% test %} macro (never rendered at parse).
+    if (node.test_metadata) {
+      if (auto it = macro_ids_.find("test_" + node.test_metadata->name); it != macro_ids_.end())
+        info.macros = {it->second};
     }
   }
   return infos;

@@ -11,9 +11,12 @@
 // Compile() produces a node's executable SQL. The parse rendering is reused unless the
 // node's template (or a macro it calls) mentions execute, run_query, is_incremental or
 // load_result: only those depend on the warehouse, and they are rendered again with a
-// connection. Relations are written into the parse output as placeholders and filled in
-// by Compile, because a ref's schema and alias depend on the referenced model's own
-// config() call, which may not be parsed yet. Refs to ephemeral models become CTEs
+// connection. A ref's schema and alias depend on the referenced model's own config()
+// call, which may not be parsed yet, so the recording rendering holds placeholders; once
+// relations are resolved, Create renders each node a second time with the real names
+// (so `{% if this.name == ... %}` and filters on relation parts see them), and that text
+// is what Compile reuses. log() speaks in that second rendering only. Refs to ephemeral
+// models (in models, custom test arguments, and the model a test reads) become CTEs
 // injected as dbt injects them. Generic tests compile to dbt's SQL (data_tests.h), or to
 // the project's {% test %} macro for custom ones.
 //
@@ -104,14 +107,19 @@ class Compiler {
   Status Parse();
   Status RegisterMacros();
   Status ResolveRelations();
+  // ref() and `this`: placeholders until ResolveRelations, then the real names.
+  jinja::Value RelationValueOf(const Node& node) const;
   std::string Substitute(std::string_view text, std::set<std::string>* ephemerals) const;
   Result<std::string> InjectEphemerals(std::string sql, const std::set<std::string>& ephemerals,
                                        warehouse::Connection* conn) const;
   Result<std::string> CompileGenericTest(const Node& test, warehouse::Connection* conn) const;
   Result<std::string> Render(const Node& node, bool execute, warehouse::Connection* conn,
                              bool is_incremental, Parsed* record) const;
+  // Renders a hook, description or test argument; collects refs to ephemerals into
+  // `ephemerals` when given.
   Result<std::string> RenderString(const Node& node, std::string_view text,
-                                   warehouse::Connection* conn) const;
+                                   warehouse::Connection* conn,
+                                   std::set<std::string>* ephemerals = nullptr) const;
 
   Project project_;
   const warehouse::SqlAdapter& adapter_;
@@ -121,6 +129,7 @@ class Compiler {
   Graph graph_;
   std::map<std::string, std::unique_ptr<Parsed>> parsed_;  // by unique id
   std::map<std::string, Relation> relations_;
+  bool relations_resolved_ = false;
   std::set<std::string> sensitive_macros_;        // macros that mention execute, run_query, ...
   std::map<std::string, std::string> macro_ids_;  // macro name -> "macro.<project>.<name>"
 

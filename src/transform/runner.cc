@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -283,7 +284,13 @@ class Invocation {
     TimingEntry compile{"compile", IsoTimestampNow(), ""};
     Status status = OkStatus();
     std::string sql;
-    if (node.resource_type == ResourceType::kSource) {
+    const bool compile_only =
+        options_.command == Command::kCompile || options_.command == Command::kDocsGenerate;
+    if (compile_only && (node.resource_type == ResourceType::kSource ||
+                         node.resource_type == ResourceType::kSeed)) {
+      result.status = RunStatus::kSuccess;  // nothing to compile
+      result.message = "OK";
+    } else if (node.resource_type == ResourceType::kSource) {
       status = RunFreshness(node, conn, result);
     } else if (node.resource_type == ResourceType::kSeed) {
       compile.completed_at = IsoTimestampNow();
@@ -299,7 +306,7 @@ class Invocation {
         sql = compiled->sql;
         result.compiled_code = sql;
         WriteCompiled(node, sql);
-        if (options_.command != Command::kCompile) {
+        if (!compile_only) {
           TimingEntry execute{"execute", IsoTimestampNow(), ""};
           status = Execute(node, *compiled, conn, result);
           execute.completed_at = IsoTimestampNow();
@@ -340,7 +347,10 @@ class Invocation {
     const fs::path path = CompiledPath(target_dir_, project_, node);
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
-    (void)WriteFileAtomically(path, sql + "\n");
+    // A plain write: these files are a by-product for people to read, rewritten on every
+    // invocation, and an fsync per node would cost more than compiling it.
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << sql << '\n';
   }
 
   Status Execute(const Node& node, const CompiledNode& compiled, warehouse::Connection& conn,
@@ -794,6 +804,8 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
           "'.");
   }
 
+  const bool compile_only =
+      options.command == Command::kCompile || options.command == Command::kDocsGenerate;
   ExecutorOptions executor;
   executor.threads = target.threads;
   executor.fail_fast = options.fail_fast;
@@ -806,14 +818,14 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
       [&](const NodeEvent& event) {
         const Node& node = *loaded.Find(event.unique_id);
         if (event.kind == NodeEvent::kStart) {
-          if (options.command == Command::kCompile) return;
+          if (compile_only) return;
           print(
               ProgressLine(event.index, event.total, "START " + Describe(node, *compiler), "RUN"));
           return;
         }
         std::string status;
         std::string text = FinishText(node, *event.result, *compiler, &status);
-        if (options.command == Command::kCompile && event.result->status != RunStatus::kError &&
+        if (compile_only && event.result->status != RunStatus::kError &&
             event.result->status != RunStatus::kSkipped) {
           text = "Compiled " + Describe(node, *compiler);
         }
