@@ -235,13 +235,11 @@ json BaseNode(const Node& node, const Location& location, double created_at) {
 }
 
 // The fields of compiled resources: models, snapshots and tests.
-void AddCompiledFields(const Project& project, const Node& node, const CompiledNodeInfo* info,
+}  // namespace
+
+void SetCompiledFields(const Project& project, const Node& node, const std::string* compiled_code,
                        json& out) {
-  out["language"] = "sql";
-  AddRefsAndSources(project, node, info, out);
-  out["metrics"] = json::array();
-  out["depends_on"] = {{"macros", DependsOnMacros(node, info)}, {"nodes", DependsOnNodes(node)}};
-  const bool compiled = info != nullptr && info->compiled_code.has_value();
+  const bool compiled = compiled_code != nullptr;
   out["compiled"] = compiled;
   if (compiled) {
     // Generic tests have no file of their own: dbt files them under their properties
@@ -250,11 +248,23 @@ void AddCompiledFields(const Project& project, const Node& node, const CompiledN
                                                 : node.original_file_path;
     out["compiled_path"] =
         fmt::format("{}/compiled/{}/{}", project.paths().target_path, node.package_name, file);
-    out["compiled_code"] = *info->compiled_code;
+    out["compiled_code"] = *compiled_code;
   } else {
     out["compiled_path"] = nullptr;
   }
   out["extra_ctes_injected"] = compiled;
+}
+
+namespace {
+
+void AddCompiledFields(const Project& project, const Node& node, const CompiledNodeInfo* info,
+                       json& out) {
+  out["language"] = "sql";
+  AddRefsAndSources(project, node, info, out);
+  out["metrics"] = json::array();
+  out["depends_on"] = {{"macros", DependsOnMacros(node, info)}, {"nodes", DependsOnNodes(node)}};
+  SetCompiledFields(project, node,
+                    info != nullptr && info->compiled_code ? &*info->compiled_code : nullptr, out);
   out["extra_ctes"] = json::array();
   out["contract"] = {{"enforced", false}, {"alias_types", true}, {"checksum", nullptr}};
 }

@@ -73,6 +73,12 @@ nlohmann::json BuildManifest(const Project& project, const Graph& graph,
                              const std::map<std::string, std::string>& docs,
                              const InvocationInfo& invocation);
 
+// Sets a manifest node's compiled fields (compiled, compiled_path, compiled_code,
+// extra_ctes_injected) in `node_json`, as BuildManifest writes them: compiled_code null
+// means not compiled. Lets a caller build the manifest while nodes are still compiling.
+void SetCompiledFields(const Project& project, const Node& node, const std::string* compiled_code,
+                       nlohmann::json& node_json);
+
 // run_results.json of `results` (in the order given), with `elapsed_seconds` as the
 // invocation's elapsed_time and invocation.args as `args`. A skipped node gets an empty
 // adapter_response, as in dbt; `failures` is set for tests only.

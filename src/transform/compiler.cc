@@ -996,6 +996,20 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
   return out;
 }
 
+bool Compiler::NeedsConnection(const std::string& unique_id) const {
+  const Node* node = project_.Find(unique_id);
+  if (node == nullptr) return false;
+  if (node->test_metadata) return env_->FindGlobal("test_" + node->test_metadata->name) != nullptr;
+  auto it = parsed_.find(unique_id);
+  if (it == parsed_.end()) return false;
+  if (it->second->sensitive) return true;
+  for (const std::string& parent : node->depends_on) {
+    const Node* dependency = project_.Find(parent);
+    if (dependency != nullptr && IsEphemeral(*dependency) && NeedsConnection(parent)) return true;
+  }
+  return false;
+}
+
 std::map<std::string, CompiledNodeInfo> Compiler::Infos() const {
   std::map<std::string, CompiledNodeInfo> infos;
   std::lock_guard<std::mutex> lock(compiled_mu_);

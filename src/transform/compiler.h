@@ -94,6 +94,11 @@ class Compiler {
   // fails. Records the SQL for Infos().
   Result<CompiledNode> Compile(const std::string& unique_id, warehouse::Connection* conn) const;
 
+  // Whether Compile(unique_id) may use its connection: the node, an ephemeral model it
+  // inlines, or a macro it calls mentions is_incremental, run_query or execute, or it is a
+  // custom generic test. Without, Compile may be given no connection.
+  bool NeedsConnection(const std::string& unique_id) const;
+
   // What the manifest needs of every node: relations, refs, sources, macros, and the
   // compiled SQL of the nodes compiled so far.
   std::map<std::string, CompiledNodeInfo> Infos() const;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -257,21 +258,29 @@ std::string Plural(int n, std::string_view word) {
 // A run of one invocation: shared state for the node callbacks.
 class Invocation {
  public:
-  Invocation(const InvocationOptions& options, Compiler& compiler, warehouse::Database* db,
-             const warehouse::SqlAdapter& adapter, fs::path target_dir)
+  // `open_db` opens the warehouse; it is called at most once, when a node first needs a
+  // connection (compile opens it only for nodes that read the warehouse).
+  Invocation(const InvocationOptions& options, Compiler& compiler,
+             std::function<Result<warehouse::Database*>()> open_db,
+             const warehouse::SqlAdapter& adapter, fs::path target_dir, int threads)
       : options_(options),
         compiler_(compiler),
         project_(compiler.project()),
-        db_(db),
+        open_db_(std::move(open_db)),
         adapter_(adapter),
-        target_dir_(std::move(target_dir)) {}
+        target_dir_(std::move(target_dir)),
+        conns_(threads) {}
 
-  Status OpenConnections(int threads) {
-    for (int i = 0; i < threads; ++i) {
-      ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*db_));
-      conns_.push_back(std::make_unique<warehouse::Connection>(std::move(conn)));
+  // The connection of worker `thread_index` (each worker uses only its own slot).
+  Result<warehouse::Connection*> ConnectionFor(int thread_index) {
+    std::unique_ptr<warehouse::Connection>& slot = conns_.at(thread_index);
+    if (slot == nullptr) {
+      std::call_once(db_once_, [&] { db_ = open_db_(); });
+      if (!db_.ok()) return db_.status();
+      ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(**db_));
+      slot = std::make_unique<warehouse::Connection>(std::move(conn));
     }
-    return OkStatus();
+    return slot.get();
   }
 
   NodeResult Run(const std::string& id, int thread_index) {
@@ -279,25 +288,37 @@ class Invocation {
     NodeResult result;
     result.unique_id = id;
     result.thread_index = thread_index;
-    warehouse::Connection& conn = *conns_.at(thread_index);
     const auto started = Clock::now();
     TimingEntry compile{"compile", IsoTimestampNow(), ""};
     Status status = OkStatus();
     std::string sql;
     const bool compile_only =
         options_.command == Command::kCompile || options_.command == Command::kDocsGenerate;
+    warehouse::Connection* conn = nullptr;
     if (compile_only && (node.resource_type == ResourceType::kSource ||
                          node.resource_type == ResourceType::kSeed)) {
       result.status = RunStatus::kSuccess;  // nothing to compile
       result.message = "OK";
-    } else if (node.resource_type == ResourceType::kSource) {
-      status = RunFreshness(node, conn, result);
+      result.execution_time = std::chrono::duration<double>(Clock::now() - started).count();
+      return result;
+    }
+    if (!compile_only || compiler_.NeedsConnection(id)) {
+      Result<warehouse::Connection*> opened = ConnectionFor(thread_index);
+      if (!opened.ok()) {
+        result.status = RunStatus::kError;
+        result.message = opened.status().message();
+        return result;
+      }
+      conn = *opened;
+    }
+    if (node.resource_type == ResourceType::kSource) {
+      status = RunFreshness(node, *conn, result);
     } else if (node.resource_type == ResourceType::kSeed) {
       compile.completed_at = IsoTimestampNow();
       result.timing.push_back(compile);
-      status = RunSeed(node, conn, result);
+      status = RunSeed(node, *conn, result);
     } else {
-      Result<CompiledNode> compiled = compiler_.Compile(id, &conn);
+      Result<CompiledNode> compiled = compiler_.Compile(id, conn);
       compile.completed_at = IsoTimestampNow();
       result.timing.push_back(compile);
       if (!compiled.ok()) {
@@ -308,7 +329,7 @@ class Invocation {
         WriteCompiled(node, sql);
         if (!compile_only) {
           TimingEntry execute{"execute", IsoTimestampNow(), ""};
-          status = Execute(node, *compiled, conn, result);
+          status = Execute(node, *compiled, *conn, result);
           execute.completed_at = IsoTimestampNow();
           result.timing.push_back(execute);
         } else {
@@ -347,10 +368,15 @@ class Invocation {
     const fs::path path = CompiledPath(target_dir_, project_, node);
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
-    // A plain write: these files are a by-product for people to read, rewritten on every
-    // invocation, and an fsync per node would cost more than compiling it.
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << sql << '\n';
+    // A plain write, skipped when the file already holds this SQL: these files are a
+    // by-product for people to read, and rewriting a file in place makes ext4 flush it on
+    // close (auto_da_alloc), which costs more than compiling the node. A changed file is
+    // replaced by a new one for the same reason.
+    const std::string contents = sql + "\n";
+    if (Result<std::string> old = ReadFile(path); old.ok() && *old == contents) return;
+    fs::remove(path, ec);
+    std::ofstream out(path, std::ios::binary);
+    out << contents;
   }
 
   Status Execute(const Node& node, const CompiledNode& compiled, warehouse::Connection& conn,
@@ -508,7 +534,9 @@ class Invocation {
   const InvocationOptions& options_;
   Compiler& compiler_;
   const Project& project_;
-  warehouse::Database* db_;
+  std::function<Result<warehouse::Database*>()> open_db_;
+  std::once_flag db_once_;
+  Result<warehouse::Database*> db_ = InternalError("the warehouse is not open");
   const warehouse::SqlAdapter& adapter_;
   fs::path target_dir_;
   std::vector<std::unique_ptr<warehouse::Connection>> conns_;
@@ -661,6 +689,16 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
       std::fflush(stdout);
     }
   };
+  // SHOPLYTICS_TIMINGS=1 prints how long each phase took, for profiling.
+  const bool timings = options.env("SHOPLYTICS_TIMINGS").value_or("") == "1";
+  auto phase_start = Clock::now();
+  auto phase = [&](const char* name) {
+    if (!timings) return;
+    const auto now = Clock::now();
+    std::fprintf(stderr, "timing: %-13s %8.1f ms\n", name,
+                 std::chrono::duration<double, std::milli>(now - phase_start).count());
+    phase_start = now;
+  };
   InvocationInfo invocation;
   invocation.invocation_id = NewInvocationId();
   invocation.generated_at = IsoTimestampNow();
@@ -668,6 +706,7 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
 
   const fs::path project_dir = fs::absolute(options.project_dir);
   ASSIGN_OR_RETURN(Project project, Project::Load(project_dir, options.env));
+  phase("load project");
   for (const std::string& warning : project.warnings()) print("Warning: " + warning);
 
   ASSIGN_OR_RETURN(
@@ -697,6 +736,7 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   warehouse::DuckDbAdapter adapter;
   ASSIGN_OR_RETURN(std::unique_ptr<Compiler> compiler,
                    Compiler::Create(std::move(project), adapter, compile_options));
+  phase("parse");
   const Project& loaded = compiler->project();
   const fs::path target_dir = options.target_path ? fs::absolute(*options.target_path)
                                                   : project_dir / loaded.paths().target_path;
@@ -714,6 +754,7 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   }
   ASSIGN_OR_RETURN(std::set<std::string> selected,
                    SelectNodes(loaded, compiler->graph(), selection));
+  phase("select");
   std::set<ResourceType> types = CommandTypes(options.command);
   if (options.command == Command::kList && !options.resource_types.empty()) {
     types.clear();
@@ -758,20 +799,28 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
     return out;
   }
 
-  // The warehouse: created on first use, as dbt-duckdb does.
-  if (target.path != ":memory:") {
-    std::error_code ec;
-    fs::create_directories(fs::path(target.path).parent_path(), ec);
-  }
-  Result<warehouse::Database> db = target.path == ":memory:"
-                                       ? warehouse::Database::OpenInMemory()
-                                       : warehouse::Database::Open(target.path);
-  if (!db.ok()) {
-    return Status(
-        db.status().code(),
-        fmt::format("cannot open the warehouse of profile '{}' target '{}' ({}): {}",
-                    target.profile_name, target.target_name, target.path, db.status().message()));
-  }
+  // The warehouse: created on first use, as dbt-duckdb does. compile opens it only when a
+  // node reads it (is_incremental, run_query).
+  std::optional<warehouse::Database> db;
+  auto open_db = [&]() -> Result<warehouse::Database*> {
+    if (db) return &*db;
+    if (target.path != ":memory:") {
+      std::error_code ec;
+      fs::create_directories(fs::path(target.path).parent_path(), ec);
+    }
+    Result<warehouse::Database> opened = target.path == ":memory:"
+                                             ? warehouse::Database::OpenInMemory()
+                                             : warehouse::Database::Open(target.path);
+    if (!opened.ok()) {
+      return Status(opened.status().code(),
+                    fmt::format("cannot open the warehouse of profile '{}' target '{}' ({}): {}",
+                                target.profile_name, target.target_name, target.path,
+                                opened.status().message()));
+    }
+    db.emplace(std::move(opened).value());
+    return &*db;
+  };
+  if (options.command != Command::kCompile) RETURN_IF_ERROR(open_db().status());
 
   // In build, children of a model wait for the model's single-parent tests.
   std::map<std::string, Node> plan_nodes = loaded.nodes();
@@ -790,8 +839,7 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   ASSIGN_OR_RETURN(Graph full_plan, Graph::Build(plan_nodes));
   const Graph plan = full_plan.Subgraph(keep);
 
-  Invocation invocation_state(options, *compiler, &*db, adapter, target_dir);
-  RETURN_IF_ERROR(invocation_state.OpenConnections(target.threads));
+  Invocation invocation_state(options, *compiler, open_db, adapter, target_dir, target.threads);
 
   if (!keep.empty()) {
     print(fmt::format("{}  Running with shoplytics on profile {} target {} ({} thread{})",
@@ -803,6 +851,30 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
           "no nodes match --select/--exclude for '" + std::string(CommandName(options.command)) +
           "'.");
   }
+
+  // The manifest, built on another thread while the nodes run: everything but the
+  // compiled SQL is known once the project is parsed.
+  invocation.args = {
+      {"which", invocation.command},         {"select", options.select},
+      {"exclude", options.exclude},          {"full_refresh", options.full_refresh},
+      {"threads", target.threads},           {"vars", compile_options.vars},
+      {"project_dir", project_dir.string()}, {"profiles_dir", profiles_file.parent_path().string()},
+      {"target", target.target_name}};
+  std::vector<MacroInfo> macros;
+  for (const MacroFile& file : loaded.macro_files()) {
+    static const std::regex kMacro(R"(\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*))");
+    for (auto it = std::sregex_iterator(file.contents.begin(), file.contents.end(), kMacro);
+         it != std::sregex_iterator(); ++it) {
+      const std::string name = ((*it)[1].str() == "test" ? "test_" : "") + (*it)[2].str();
+      macros.push_back({fmt::format("macro.{}.{}", loaded.name(), name), name, loaded.name(),
+                        file.path, file.contents});
+    }
+  }
+  std::map<std::string, std::string> docs(compiler->environment().docs().begin(),
+                                          compiler->environment().docs().end());
+  std::future<json> manifest_future = std::async(std::launch::async, [&] {
+    return BuildManifest(loaded, compiler->graph(), compiler->Infos(), macros, docs, invocation);
+  });
 
   const bool compile_only =
       options.command == Command::kCompile || options.command == Command::kDocsGenerate;
@@ -823,40 +895,37 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
               ProgressLine(event.index, event.total, "START " + Describe(node, *compiler), "RUN"));
           return;
         }
+        // compile and docs generate report only the nodes that failed, as dbt does.
+        if (compile_only && event.result->status != RunStatus::kError) return;
         std::string status;
         std::string text = FinishText(node, *event.result, *compiler, &status);
-        if (compile_only && event.result->status != RunStatus::kError &&
-            event.result->status != RunStatus::kSkipped) {
-          text = "Compiled " + Describe(node, *compiler);
-        }
         print(ProgressLine(event.index, event.total, text, status));
       });
   out.elapsed_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  phase("execute");
 
-  // Artifacts.
-  invocation.args = {
-      {"which", invocation.command},         {"select", options.select},
-      {"exclude", options.exclude},          {"full_refresh", options.full_refresh},
-      {"threads", target.threads},           {"vars", compile_options.vars},
-      {"project_dir", project_dir.string()}, {"profiles_dir", profiles_file.parent_path().string()},
-      {"target", target.target_name}};
-  std::vector<MacroInfo> macros;
-  for (const MacroFile& file : loaded.macro_files()) {
-    static const std::regex kMacro(R"(\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*))");
-    for (auto it = std::sregex_iterator(file.contents.begin(), file.contents.end(), kMacro);
-         it != std::sregex_iterator(); ++it) {
-      const std::string name = ((*it)[1].str() == "test" ? "test_" : "") + (*it)[2].str();
-      macros.push_back({fmt::format("macro.{}.{}", loaded.name(), name), name, loaded.name(),
-                        file.path, file.contents});
+  // The manifest was built while the nodes ran; add what compiling them produced.
+  json manifest = manifest_future.get();
+  phase("manifest wait");
+  for (const NodeResult& r : out.results) {
+    if (r.compiled_code.empty()) continue;
+    auto it = manifest["nodes"].find(r.unique_id);
+    if (it != manifest["nodes"].end()) {
+      SetCompiledFields(loaded, *loaded.Find(r.unique_id), &r.compiled_code, *it);
     }
   }
-  std::map<std::string, std::string> docs(compiler->environment().docs().begin(),
-                                          compiler->environment().docs().end());
-  const json manifest =
-      BuildManifest(loaded, compiler->graph(), compiler->Infos(), macros, docs, invocation);
-  RETURN_IF_ERROR(WriteJsonFile(target_dir / "manifest.json", manifest));
-  RETURN_IF_ERROR(WriteJsonFile(target_dir / "run_results.json",
-                                BuildRunResults(out.results, out.elapsed_seconds, invocation)));
+  phase("manifest patch");
+  {
+    // Two files of several MB for big projects: written side by side.
+    std::future<Status> manifest_written = std::async(std::launch::async, [&] {
+      return WriteJsonFile(target_dir / "manifest.json", manifest);
+    });
+    Status results_written = WriteJsonFile(
+        target_dir / "run_results.json", BuildRunResults(out.results, out.elapsed_seconds, invocation));
+    RETURN_IF_ERROR(manifest_written.get());
+    RETURN_IF_ERROR(results_written);
+  }
+  phase("artifacts");
   if (options.command == Command::kSourceFreshness) {
     json sources = {{"metadata",
                      {{"dbt_schema_version", "https://schemas.getdbt.com/dbt/sources/v3.json"},
@@ -869,7 +938,8 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
     RETURN_IF_ERROR(WriteJsonFile(target_dir / "sources.json", sources));
   }
   if (options.command == Command::kDocsGenerate) {
-    ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*db));
+    ASSIGN_OR_RETURN(warehouse::Database * opened, open_db());
+    ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*opened));
     ASSIGN_OR_RETURN(json catalog, BuildCatalog(*compiler, conn, invocation));
     RETURN_IF_ERROR(WriteJsonFile(target_dir / "catalog.json", catalog));
     RETURN_IF_ERROR(WriteDocsSite(manifest, catalog, target_dir));
