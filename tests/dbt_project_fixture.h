@@ -45,8 +45,9 @@ class DbtProjectFixture : public ::testing::Test {
 
   // The rows of `sql` over the project's warehouse, opened read-only.
   std::vector<std::string> Rows(const std::string& sql) {
-    Result<warehouse::Database> db = warehouse::Database::Open(
-        warehouse_path().string(), warehouse::DatabaseOptions{.read_only = true});
+    warehouse::DatabaseOptions options;
+    options.read_only = true;
+    Result<warehouse::Database> db = warehouse::Database::Open(warehouse_path().string(), options);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     if (!db.ok()) return {};
     Result<warehouse::Connection> conn = warehouse::Connection::Open(*db);

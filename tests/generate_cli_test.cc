@@ -84,7 +84,7 @@ TEST_F(GenerateCli, HelpExplainsScalesAndClickstreamLimits) {
 }
 
 TEST_F(GenerateCli, PendingCommandsExit2NamingTheMissingCapability) {
-  for (const char* command : {"snapshot", "run --select x", "check", "serve --port 1", "pipeline run --date 2025-01-01"}) {
+  for (const char* command : {"check", "serve --port 1", "pipeline run --date 2025-01-01"}) {
     auto run = RunShoplytics(command, dir());
     EXPECT_EQ(run.exit_code, 2) << command;
     EXPECT_NE(run.err.find("not built yet"), std::string::npos) << command;

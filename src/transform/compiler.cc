@@ -511,8 +511,8 @@ Status Compiler::RegisterMacros() {
       std::sort(files.begin(), files.end());
       for (const std::filesystem::path& file : files) {
         ASSIGN_OR_RETURN(std::string text, ReadFile(file));
-        RETURN_IF_ERROR(env.AddMacros(
-            std::filesystem::relative(file, project_.root()).generic_string(), text));
+        RETURN_IF_ERROR(
+            env.AddMacros(std::filesystem::relative(file, project_.root()).generic_string(), text));
       }
     }
   }

@@ -255,14 +255,56 @@ std::string Plural(int n, std::string_view word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
+// DuckDB answers "is this a table or a view?" through information_schema, which renders
+// the SQL of every view in the database: a thousand views make each lookup cost
+// milliseconds, and a run looks up every model. This adapter reads the catalog once and
+// then remembers what the run itself builds (Remember), which is all that changes it: the
+// warehouse file is locked by this process, and a failed build changes nothing.
+class CachingDuckDbAdapter final : public warehouse::DuckDbAdapter {
+ public:
+  Result<warehouse::RelationKind> GetRelationKind(warehouse::Connection& conn,
+                                                  std::string_view schema,
+                                                  std::string_view name) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!loaded_) {
+      ASSIGN_OR_RETURN(warehouse::QueryResult rows,
+                       conn.Query("SELECT lower(table_schema), lower(table_name), table_type "
+                                  "FROM information_schema.tables "
+                                  "WHERE table_catalog = current_database()"));
+      for (uint64_t r = 0; r < rows.row_count(); ++r) {
+        ASSIGN_OR_RETURN(std::string row_schema, rows.GetString(0, r));
+        ASSIGN_OR_RETURN(std::string row_name, rows.GetString(1, r));
+        ASSIGN_OR_RETURN(std::string type, rows.GetString(2, r));
+        kinds_[{row_schema, row_name}] =
+            type == "VIEW" ? warehouse::RelationKind::kView : warehouse::RelationKind::kTable;
+      }
+      loaded_ = true;
+    }
+    auto it = kinds_.find({ToLower(schema), ToLower(name)});
+    return it == kinds_.end() ? warehouse::RelationKind::kNone : it->second;
+  }
+
+  // Records what a successful build left at schema.name.
+  void Remember(std::string_view schema, std::string_view name, warehouse::RelationKind kind) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (loaded_) kinds_[{ToLower(schema), ToLower(name)}] = kind;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable bool loaded_ = false;  // guarded by mu_
+  mutable std::map<std::pair<std::string, std::string>, warehouse::RelationKind>
+      kinds_;  // guarded by mu_
+};
+
 // A run of one invocation: shared state for the node callbacks.
 class Invocation {
  public:
   // `open_db` opens the warehouse; it is called at most once, when a node first needs a
   // connection (compile opens it only for nodes that read the warehouse).
   Invocation(const InvocationOptions& options, Compiler& compiler,
-             std::function<Result<warehouse::Database*>()> open_db,
-             const warehouse::SqlAdapter& adapter, fs::path target_dir, int threads)
+             std::function<Result<warehouse::Database*>()> open_db, CachingDuckDbAdapter& adapter,
+             fs::path target_dir, int threads)
       : options_(options),
         compiler_(compiler),
         project_(compiler.project()),
@@ -388,6 +430,12 @@ class Invocation {
         config.post_hooks = compiled.post_hooks;
         CompiledModel model{node.name, compiled.relation, compiled.sql, std::move(config)};
         ASSIGN_OR_RETURN(MaterializeResult done, Materialize(adapter_, conn, model));
+        if (model.config.materialized != Materialization::kEphemeral) {
+          adapter_.Remember(model.relation.schema, model.relation.identifier,
+                            model.config.materialized == Materialization::kView
+                                ? warehouse::RelationKind::kView
+                                : warehouse::RelationKind::kTable);
+        }
         result.status = RunStatus::kSuccess;
         result.rows_affected = done.rows_affected;
         const std::string materialized = node.config.materialized();
@@ -404,6 +452,8 @@ class Invocation {
         ASSIGN_OR_RETURN(SnapshotConfig config, SnapshotConfigOf(node));
         CompiledSnapshot snapshot{node.name, compiled.relation, compiled.sql, std::move(config)};
         ASSIGN_OR_RETURN(SnapshotResult done, RunSnapshot(adapter_, conn, snapshot, Now()));
+        adapter_.Remember(snapshot.relation.schema, snapshot.relation.identifier,
+                          warehouse::RelationKind::kTable);
         result.status = RunStatus::kSuccess;
         result.rows_affected = done.rows_inserted + done.rows_closed;
         result.message = fmt::format("INSERT {}, CLOSED {}", done.rows_inserted, done.rows_closed);
@@ -431,6 +481,8 @@ class Invocation {
             break;
         }
         if (done.stored_failures) {
+          adapter_.Remember(done.stored_failures->schema, done.stored_failures->identifier,
+                            warehouse::RelationKind::kTable);
           result.message += fmt::format("\n  See the failing rows: select * from {}",
                                         adapter_.QualifiedName(done.stored_failures->schema,
                                                                done.stored_failures->identifier));
@@ -458,6 +510,8 @@ class Invocation {
     execute.completed_at = IsoTimestampNow();
     result.timing.push_back(execute);
     if (!rows.ok()) return rows.status();
+    adapter_.Remember(spec.relation.schema, spec.relation.identifier,
+                      warehouse::RelationKind::kTable);
     result.status = RunStatus::kSuccess;
     result.rows_affected = *rows;
     result.message = fmt::format("INSERT {}", *rows);
@@ -537,7 +591,7 @@ class Invocation {
   std::function<Result<warehouse::Database*>()> open_db_;
   std::once_flag db_once_;
   Result<warehouse::Database*> db_ = InternalError("the warehouse is not open");
-  const warehouse::SqlAdapter& adapter_;
+  CachingDuckDbAdapter& adapter_;
   fs::path target_dir_;
   std::vector<std::unique_ptr<warehouse::Connection>> conns_;
   std::once_flag infos_once_;
@@ -733,7 +787,7 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   }
   compile_options.log = [&](const std::string& message) { print(ClockPrefix() + "  " + message); };
 
-  warehouse::DuckDbAdapter adapter;
+  CachingDuckDbAdapter adapter;
   ASSIGN_OR_RETURN(std::unique_ptr<Compiler> compiler,
                    Compiler::Create(std::move(project), adapter, compile_options));
   phase("parse");
@@ -917,11 +971,11 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   phase("manifest patch");
   {
     // Two files of several MB for big projects: written side by side.
-    std::future<Status> manifest_written = std::async(std::launch::async, [&] {
-      return WriteJsonFile(target_dir / "manifest.json", manifest);
-    });
-    Status results_written = WriteJsonFile(
-        target_dir / "run_results.json", BuildRunResults(out.results, out.elapsed_seconds, invocation));
+    std::future<Status> manifest_written = std::async(
+        std::launch::async, [&] { return WriteJsonFile(target_dir / "manifest.json", manifest); });
+    Status results_written =
+        WriteJsonFile(target_dir / "run_results.json",
+                      BuildRunResults(out.results, out.elapsed_seconds, invocation));
     RETURN_IF_ERROR(manifest_written.get());
     RETURN_IF_ERROR(results_written);
   }

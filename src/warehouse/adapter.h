@@ -108,7 +108,7 @@ class SqlAdapter {
                                  const std::map<std::string, std::string>& column_types) const = 0;
 };
 
-class DuckDbAdapter final : public SqlAdapter {
+class DuckDbAdapter : public SqlAdapter {
  public:
   std::string QuoteIdentifier(std::string_view name) const override;
   std::string QuoteLiteral(std::string_view value) const override;
