@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <thread>
 #include <future>
 #include <map>
 #include <memory>
@@ -297,6 +300,60 @@ class CachingDuckDbAdapter final : public warehouse::DuckDbAdapter {
       kinds_;  // guarded by mu_
 };
 
+// Writes target/compiled/ on its own thread: creating thousands of small files is
+// mostly the kernel's work, which then overlaps compiling. A file that already holds the
+// SQL is left alone, and a changed one is replaced by a new file rather than rewritten in
+// place, which would make ext4 flush it on close (auto_da_alloc). These files are a
+// by-product for people to read: a failed write is not an error.
+class CompiledFileWriter {
+ public:
+  CompiledFileWriter() : thread_([this] { Loop(); }) {}
+  ~CompiledFileWriter() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+  void Write(fs::path path, std::string contents) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.emplace_back(std::move(path), std::move(contents));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::set<fs::path> dirs;  // created already
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // done_ and drained
+      auto [path, contents] = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      std::error_code ec;
+      if (dirs.insert(path.parent_path()).second) fs::create_directories(path.parent_path(), ec);
+      Result<std::string> old = ReadFile(path);
+      if (!old.ok() || *old != contents) {
+        if (old.ok()) fs::remove(path, ec);
+        std::ofstream out(path, std::ios::binary);
+        out << contents;
+      }
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<fs::path, std::string>> queue_;  // guarded by mu_
+  bool done_ = false;                                   // guarded by mu_
+  std::thread thread_;
+};
+
 // A run of one invocation: shared state for the node callbacks.
 class Invocation {
  public:
@@ -407,18 +464,7 @@ class Invocation {
   }
 
   void WriteCompiled(const Node& node, const std::string& sql) {
-    const fs::path path = CompiledPath(target_dir_, project_, node);
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    // A plain write, skipped when the file already holds this SQL: these files are a
-    // by-product for people to read, and rewriting a file in place makes ext4 flush it on
-    // close (auto_da_alloc), which costs more than compiling the node. A changed file is
-    // replaced by a new one for the same reason.
-    const std::string contents = sql + "\n";
-    if (Result<std::string> old = ReadFile(path); old.ok() && *old == contents) return;
-    fs::remove(path, ec);
-    std::ofstream out(path, std::ios::binary);
-    out << contents;
+    writer_.Write(CompiledPath(target_dir_, project_, node), sql + "\n");
   }
 
   Status Execute(const Node& node, const CompiledNode& compiled, warehouse::Connection& conn,
@@ -594,6 +640,7 @@ class Invocation {
   CachingDuckDbAdapter& adapter_;
   fs::path target_dir_;
   std::vector<std::unique_ptr<warehouse::Connection>> conns_;
+  CompiledFileWriter writer_;
   std::once_flag infos_once_;
   Infos infos_;
   mutable std::mutex mu_;
