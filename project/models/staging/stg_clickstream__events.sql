@@ -1,0 +1,24 @@
+with source as (
+    {{ latest_by_key(source('clickstream', 'events'), 'event_id', '_loaded_at') }}
+)
+
+select
+    event_id,
+    event_type,
+    event_time as event_at,
+    event_date,
+    session_id,
+    anonymous_id,
+    customer_id,
+    page,
+    device,
+    channel,
+    country,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    product_id,
+    search_query,
+    order_id,
+    revenue_cents
+from source

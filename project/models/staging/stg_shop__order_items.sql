@@ -1,0 +1,16 @@
+with source as (
+    {{ latest_by_key(source('shop', 'order_items'), 'order_item_id', 'updated_at') }}
+)
+
+select
+    order_item_id,
+    order_id,
+    product_id,
+    quantity,
+    unit_price_cents,
+    discount_cents,
+    quantity * unit_price_cents as gross_cents,
+    quantity * unit_price_cents - discount_cents as net_cents,
+    created_at,
+    updated_at
+from source

@@ -1,0 +1,31 @@
+with source as (
+    {{ latest_by_key(source('shop', 'orders'), 'order_id', 'updated_at') }}
+)
+
+select
+    order_id,
+    order_number,
+    customer_id,
+    status,
+    currency,
+    subtotal_cents,
+    discount_cents,
+    shipping_cents,
+    tax_cents,
+    total_cents,
+    coupon_code,
+    channel,
+    device,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    shipping_country,
+    created_at as ordered_at,
+    cast(created_at as date) as order_date,
+    updated_at,
+    paid_at,
+    shipped_at,
+    delivered_at,
+    cancelled_at,
+    returned_at
+from source

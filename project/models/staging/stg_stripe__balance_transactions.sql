@@ -1,0 +1,17 @@
+with source as (
+    {{ latest_by_key(source('stripe', 'balance_transactions'), 'id', '_loaded_at') }}
+)
+
+select
+    id as balance_transaction_id,
+    amount as amount_cents,
+    fee as fee_cents,
+    net as net_cents,
+    upper(currency) as currency,
+    type,
+    reporting_category,
+    source as source_id,
+    status,
+    available_on,
+    created as created_at
+from source
