@@ -27,7 +27,9 @@ class GenerateCli : public testing::PostgresTest {
   std::unique_ptr<TempDir> dir_;
 };
 
-int CountLines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+int CountLines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 
 TEST_F(GenerateCli, GeneratesATinyShopAndReportsItAsJson) {
   auto run = RunShoplytics("--json generate --scale tiny --start 2025-01-01 --source-dsn " +
@@ -92,14 +94,16 @@ TEST_F(GenerateCli, PendingCommandsExit2NamingTheMissingCapability) {
   }
 }
 
-// The newcomer's path: a private PostgreSQL under the project, a shop, a summary, a stop.
-TEST(DemoCli, StartsAPrivateServerGeneratesAShopAndStops) {
+// The newcomer's path: a private PostgreSQL under the project, a shop, its extraction, the
+// project built (every test passing), a summary, a stop.
+TEST(DemoCli, StartsAPrivateServerGeneratesAShopBuildsTheProjectAndStops) {
   auto dir = TempDir::Create("democli");
   ASSERT_TRUE(dir.ok());
   const std::string project = dir->path().string();
   // As root, PostgreSQL runs as the postgres user, who must be able to reach the project.
   fs::permissions(project, fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
-  auto run = RunShoplytics("--project " + ShellQuote(project) + " --json demo --scale tiny", project);
+  auto run =
+      RunShoplytics("--project " + ShellQuote(project) + " --json demo --scale tiny", project);
   auto stop = RunShoplytics("--project " + ShellQuote(project) + " demo --stop", project);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto j = nlohmann::json::parse(run.out);
@@ -109,6 +113,20 @@ TEST(DemoCli, StartsAPrivateServerGeneratesAShopAndStops) {
   EXPECT_TRUE(fs::exists(project + "/demo/data/products.json"));
   EXPECT_GT(j["raw"]["raw.shop_orders"].get<int64_t>(), 1000);
   EXPECT_EQ(j["extract_status"], "ok") << run.out;
+  EXPECT_EQ(j["build"]["exit_code"], 0) << run.err;
+  EXPECT_EQ(j["build"]["error"], 0) << run.err;
+  EXPECT_EQ(j["build"]["skip"], 0) << run.err;
+  EXPECT_GT(j["build"]["pass"].get<int>(), 50) << run.out;  // 14 staging views, snapshots, tests
+  EXPECT_NE(run.err.find("Done. PASS="), std::string::npos) << run.err;  // dbt's lines: stderr
+  EXPECT_TRUE(fs::exists(project + "/demo/target/run_results.json"));
+  auto staged =
+      RunShoplytics("--project " + ShellQuote(project + "/demo") +
+                        " --json query \"SELECT count(*) AS n FROM staging.stg_shop__orders\"",
+                    project);
+  EXPECT_EQ(staged.exit_code, 0) << staged.err;
+  EXPECT_NE(staged.out.find(std::to_string(j["raw"]["raw.shop_orders"].get<int64_t>())),
+            std::string::npos)
+      << staged.out;
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_NE(stop.out.find("Stopped"), std::string::npos) << stop.out;
 }

@@ -1,6 +1,7 @@
 // shoplytics demo: a private PostgreSQL under <project>/.shoplytics/pg with a generated
-// shop in it, and a summary of what exists. (The sandbox APIs, the pipeline run and the
-// server join it as they are built.)
+// shop in it, every source extracted into the demo project, the project built (staging,
+// snapshots, marts and their tests), and a summary of what exists. (The server joins it
+// when it is built.)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include "sandbox/sandbox.h"
 #include "seed/calendar.h"
 #include "seed/generator.h"
+#include "transform/runner.h"
 
 namespace shoplytics::cli {
 
@@ -73,6 +75,20 @@ Result<sources::ExtractRun> ExtractDemo(const GlobalOptions& g, const std::strin
   ASSIGN_OR_RETURN(ProjectConfig project, LoadProjectConfig(project_dir));
   if (!g.json) std::fprintf(stderr, "Extracting every source into %s ...\n", project_dir.c_str());
   return ExtractWithProgress(project, sources::ExtractOptions{});
+}
+
+// Builds the demo project (`shoplytics build` over it): dbt's progress lines go to stdout,
+// or to stderr with --json so that stdout holds only the summary.
+Result<transform::InvocationResult> BuildDemo(const GlobalOptions& g) {
+  transform::InvocationOptions options;
+  options.command = transform::Command::kBuild;
+  options.project_dir = DemoProjectDir(g);
+  if (g.json) {
+    options.print = [](const std::string& line) { std::fputs(line.c_str(), stderr); };
+  } else {
+    std::fprintf(stderr, "Building the project in %s ...\n", options.project_dir.c_str());
+  }
+  return transform::Invoke(options);
 }
 
 int Fail(const Status& st) {
@@ -181,16 +197,27 @@ void PrintExtracted(const sources::ExtractRun& run, const std::string& project_d
               project_dir.c_str(), run.tables.size(), HumanCount(static_cast<double>(rows)).c_str(),
               run.seconds, run.quarantined() ? " (some rows quarantined)" : "");
   for (const auto& t : run.tables) {
-    if (!t.error.ok()) std::printf("  FAILED raw.%s: %s\n", t.ref.RawName().c_str(), t.error.message().c_str());
+    if (!t.error.ok())
+      std::printf("  FAILED raw.%s: %s\n", t.ref.RawName().c_str(), t.error.message().c_str());
   }
   for (const auto& e : run.source_errors) std::printf("  FAILED %s\n", e.c_str());
-  std::printf("  look at it:  shoplytics --project %s query \"SELECT count(*) FROM raw.shop_orders\"\n",
+  std::printf(
+      "  look at it:  shoplytics --project %s query \"SELECT count(*) FROM raw.shop_orders\"\n",
+      project_dir.c_str());
+}
+
+void PrintBuilt(const transform::InvocationResult& built, const std::string& project_dir) {
+  std::printf("\nProject %s built in %.1fs: %s\n", project_dir.c_str(), built.elapsed_seconds,
+              transform::DoneLine(built.summary).c_str());
+  std::printf("  the marts:   shoplytics --project %s query \"SHOW ALL TABLES\"\n",
               project_dir.c_str());
+  std::printf("  build again: shoplytics build --project-dir %s\n", project_dir.c_str());
 }
 
 void PrintJson(const pg::LocalServer& server, const std::string& out_dir,
                const std::vector<TableCount>& tables, const std::vector<FileInfo>& files,
-               bool generated, const sources::ExtractRun& extracted) {
+               bool generated, const sources::ExtractRun& extracted,
+               const transform::InvocationResult& built) {
   nlohmann::json j;
   j["dsn"] = server.dsn();
   j["data_dir"] = server.data_dir();
@@ -204,6 +231,14 @@ void PrintJson(const pg::LocalServer& server, const std::string& out_dir,
   j["raw"] = nlohmann::json::object();
   for (const auto& t : extracted.tables) j["raw"]["raw." + t.ref.RawName()] = t.rows;
   j["extract_status"] = extracted.failed() ? "failed" : "ok";
+  const transform::InvocationSummary& s = built.summary;
+  j["build"] = {{"exit_code", built.exit_code},
+                {"pass", s.pass},
+                {"warn", s.warn},
+                {"error", s.error},
+                {"skip", s.skip},
+                {"total", s.total},
+                {"elapsed_seconds", built.elapsed_seconds}};
   std::printf("%s\n", j.dump(2).c_str());
 }
 
@@ -265,14 +300,19 @@ int Run(const DemoFlags& flags, const GlobalOptions& g) {
   if (!tables.ok()) return Fail(tables.status());
   Result<sources::ExtractRun> extracted = ExtractDemo(g, server.dsn());
   if (!extracted.ok()) return Fail(extracted.status().WithContext("extracting"));
+  // A failed extraction leaves raw tables behind; the build still runs over what loaded,
+  // and its failures say which models depend on the missing tables.
+  Result<transform::InvocationResult> built = BuildDemo(g);
+  if (!built.ok()) return Fail(built.status().WithContext("building " + DemoProjectDir(g)));
   std::vector<FileInfo> files = ListFiles(out_dir);
   if (g.json) {
-    PrintJson(server, out_dir, *tables, files, generate, *extracted);
+    PrintJson(server, out_dir, *tables, files, generate, *extracted, *built);
   } else {
     PrintSummary(server, out_dir, *tables, files);
     PrintExtracted(*extracted, DemoProjectDir(g));
+    PrintBuilt(*built, DemoProjectDir(g));
   }
-  return extracted->failed() ? kExitFailed : kExitOk;
+  return extracted->failed() || built->exit_code != 0 ? kExitFailed : kExitOk;
 }
 
 }  // namespace
@@ -283,10 +323,12 @@ void RegisterDemo(CLI::App& app, Context& ctx) {
       "demo",
       "Start a private PostgreSQL under <project>/.shoplytics/pg (or reuse the running one), "
       "generate a shop into it, serve its Stripe side and catalog from the sandbox, and "
-      "extract every source into the demo project <project>/demo (lake + warehouse)");
+      "extract every source into the demo project <project>/demo (lake + warehouse), and "
+      "build the project (staging, snapshots, marts and their tests)");
   sub->footer(R"(
 The PostgreSQL keeps running after the command ends, so that you (and later commands) can
-use it; 'shoplytics demo --stop' stops it. It is tuned for a disposable database
+use it; 'shoplytics demo --stop' stops it. The build is `shoplytics build` over
+<project>/demo; with --json its lines go to stderr and its counts into the summary. It is tuned for a disposable database
 (fsync=off): never keep data you need in it. A second 'shoplytics demo' reuses the server
 and the shop; --fresh generates the shop anew.
 

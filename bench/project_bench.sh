@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Build benchmark of the default project (staging views, snapshots, marts, their tests).
+#
+# Generates a shop at SCALE (default: full) into a private PostgreSQL, serves its Stripe
+# side and catalog from the sandbox, `init`s the default project and extracts every source
+# once. Then, REPEAT times (default 1) each, quoting medians:
+#   - the full build: `shoplytics build` from the extracted warehouse (raw only, restored
+#     from a copy before every run): goal <= 90 s;
+#   - the incremental build: after `generate --advance 1` and an incremental extract,
+#     `shoplytics build` over the warehouse the full build left (restored likewise):
+#     goal <= 5% of the full build;
+#   - peak RSS of both (/usr/bin/time -v).
+# Times are wall clock, process start included. A build that fails a node fails the script.
+#
+#   bench/project_bench.sh [BUILD_DIR]        SCALE=tiny REPEAT=3 bench/project_bench.sh
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+scale=${SCALE:-full}
+repeat=${REPEAT:-1}
+bin=$build/shoplytics
+source "$(dirname "$0")/lib.sh"
+start_postgres "$build"
+project=$work/project
+warehouse=$project/warehouse.duckdb
+
+"$bin" init "$project" >/dev/null
+"$bin" generate --scale "$scale" --start 2024-01-01 --source-dsn "$dsn" --out "$project/data" \
+  >/dev/null
+
+# The sandbox on a free port; its first line on stdout is {"url": ..., "port": ...}.
+"$bin" --json sandbox --port 0 --source-dsn "$dsn" --files "$project/data" \
+  >"$work/sandbox.out" 2>"$work/sandbox.err" &
+sandbox_pid=$!
+# Replaces lib.sh's trap: the sandbox goes first, then PostgreSQL and the scratch folder.
+trap 'kill $sandbox_pid 2>/dev/null || true; wait $sandbox_pid 2>/dev/null || true
+      "$build/pg_test_server" stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/.*"url": *"\([^"]*\)".*/\1/p' "$work/sandbox.out")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "the sandbox did not start: $(cat "$work/sandbox.err")" >&2; exit 1; }
+export SHOPLYTICS_SOURCE_DSN="$dsn" STRIPE_API_KEY=sk_test_bench STRIPE_API_BASE="$url"
+export CATALOG_API_BASE="$url" SHOPLYTICS_FILES="$project/data"
+
+extract() {
+  "$bin" --project "$project" --json extract >"$work/extract.json" 2>"$work/extract.err" ||
+    { cat "$work/extract.err" "$work/extract.json" >&2; exit 1; }
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# time_build NAME: runs `build`, appends its wall seconds to $secs and peak RSS (KB) to $rss.
+time_build() {
+  local start
+  start=$(date +%s.%N)
+  /usr/bin/time -v "$bin" --json build --project-dir "$project" >"$work/$1.json" \
+    2>"$work/$1.err" || { grep -v '^\s' "$work/$1.err" | tail -20 >&2; exit 1; }
+  secs+=("$(echo "$(date +%s.%N) - $start" | bc -l)")
+  rss+=("$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/$1.err")")
+  nodes=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' "$work/$1.json")
+}
+
+extract
+rows=$("$bin" --project "$project" query --format csv \
+  "SELECT sum(estimated_size) FROM duckdb_tables() WHERE schema_name = 'raw'" | tail -1)
+cp "$warehouse" "$work/raw_only.duckdb"
+
+secs=() rss=()
+for i in $(seq 1 "$repeat"); do
+  cp "$work/raw_only.duckdb" "$warehouse"
+  time_build full
+  echo "full build $i: ${secs[-1]} s, RSS ${rss[-1]} KB, $nodes nodes" >&2
+done
+full_s=$(printf '%s\n' "${secs[@]}" | median)
+full_rss=$(printf '%s\n' "${rss[@]}" | median)
+full_nodes=$nodes
+
+"$bin" generate --advance 1 --source-dsn "$dsn" --out "$project/data" >/dev/null
+extract
+cp "$warehouse" "$work/built_and_advanced.duckdb"
+secs=() rss=()
+for i in $(seq 1 "$repeat"); do
+  cp "$work/built_and_advanced.duckdb" "$warehouse"
+  time_build incremental
+  echo "incremental build $i: ${secs[-1]} s, RSS ${rss[-1]} KB" >&2
+done
+inc_s=$(printf '%s\n' "${secs[@]}" | median)
+inc_rss=$(printf '%s\n' "${rss[@]}" | median)
+
+awk -v scale="$scale" -v rows="$rows" -v nodes="$full_nodes" -v full="$full_s" \
+    -v full_rss="$full_rss" -v inc="$inc_s" -v inc_rss="$inc_rss" 'BEGIN {
+  printf "build of the default project (--scale %s, %d raw rows, %d nodes; medians)\n", scale,
+         rows, nodes
+  printf "  full build: %.2f s (goal: <= 90 s), peak RSS %.0f MB\n", full, full_rss / 1024
+  printf "  incremental build after generate --advance 1: %.2f s, peak RSS %.0f MB\n", inc,
+         inc_rss / 1024
+  printf "  incremental / full: %.1f%% (goal: <= 5%%)\n", 100 * inc / full
+}'

@@ -1,0 +1,205 @@
+// End to end through the binary: a tiny shop generated into PostgreSQL, `init`, `extract`
+// of all five default sources (the sandbox serving Stripe and the catalog), `build` of the
+// default project. Headline numbers of the warehouse are checked against independent SQL on
+// the source database; after two more days of shop, an incremental build must equal a
+// --full-refresh build table by table, for every table of the marts and staging schemas.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli_runner.h"
+#include "common/files.h"
+#include "duck_rows.h"
+#include "pg_fixture.h"
+#include "sandbox/sandbox.h"
+#include "warehouse/connection.h"
+#include "warehouse/database.h"
+
+namespace shoplytics {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunShoplytics;
+using testing::ShellQuote;
+
+// The schemas an incremental build must reproduce exactly (snapshots record when they ran,
+// so they differ between two builds by design).
+const std::vector<std::string> kComparedSchemas = {"staging", "marts"};
+
+class ProjectE2E : public testing::PostgresTest {
+ protected:
+  void SetUp() override {
+    PostgresTest::SetUp();
+    auto dir = TempDir::Create("projecte2e");
+    ASSERT_TRUE(dir.ok());
+    dir_ = std::make_unique<TempDir>(std::move(dir).value());
+    project_ = (dir_->path() / "project").string();
+    auto init = RunShoplytics("init " + ShellQuote(project_), scratch());
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    auto gen = Generate("--scale tiny --start 2025-01-01");
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
+    sandbox::ServerOptions so;
+    so.dsn = dsn();
+    so.files_dir = project_ + "/data";
+    auto server = sandbox::Server::Start(so);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    sandbox_ = std::move(server).value();
+    env_ = "SHOPLYTICS_SOURCE_DSN=" + ShellQuote(dsn()) +
+           " STRIPE_API_KEY=sk_test_project_e2e STRIPE_API_BASE=" + sandbox_->url() +
+           " CATALOG_API_BASE=" + sandbox_->url();
+  }
+
+  std::string scratch() const { return dir_->path().string(); }
+
+  testing::CliRun Generate(const std::string& flags) {
+    return RunShoplytics("generate " + flags + " --source-dsn " + ShellQuote(dsn()) + " --out " +
+                             ShellQuote(project_ + "/data"),
+                         scratch());
+  }
+
+  // Extracts every source; fails the test unless all of them loaded.
+  void Extract() {
+    auto run =
+        RunShoplytics("--project " + ShellQuote(project_) + " --json extract", scratch(), env_);
+    ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+    EXPECT_EQ(nlohmann::json::parse(run.out)["status"], "ok") << run.out;
+  }
+
+  // `shoplytics build` of `project`; fails the test unless every node passed.
+  void Build(const std::string& project, const std::string& flags = "") {
+    auto run = RunShoplytics("--json build --project-dir " + ShellQuote(project) + " " + flags,
+                             scratch(), env_);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    auto j = nlohmann::json::parse(run.out);
+    EXPECT_EQ(j["error"], 0) << run.err;
+    EXPECT_EQ(j["skip"], 0) << run.err;
+    EXPECT_GT(j["pass"].get<int>(), 0) << run.err;
+  }
+
+  std::vector<std::string> SourceRows(const std::string& sql) {
+    pg::Connection conn = Connect();
+    auto r = conn.Query(sql);
+    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+    std::vector<std::string> rows;
+    if (!r.ok()) return rows;
+    for (int row = 0; row < r->rows(); ++row) {
+      std::string line;
+      for (int col = 0; col < r->columns(); ++col) {
+        if (col > 0) line += "|";
+        line += r->IsNull(row, col) ? "NULL" : std::string(r->Get(row, col));
+      }
+      rows.push_back(line);
+    }
+    return rows;
+  }
+
+  // Rows of `sql` on the project's warehouse, opened read-only for this one query (the
+  // binary needs the file to itself).
+  std::vector<std::string> WarehouseRows(const std::string& sql) {
+    warehouse::DatabaseOptions options;
+    options.read_only = true;
+    auto db = warehouse::Database::Open(project_ + "/warehouse.duckdb", options);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return {};
+    auto conn = warehouse::Connection::Open(*db);
+    EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+    if (!conn.ok()) return {};
+    return testing::DuckRows(*conn, sql);
+  }
+
+  std::unique_ptr<TempDir> dir_;
+  std::string project_;
+  std::unique_ptr<sandbox::Server> sandbox_;
+  std::string env_;
+};
+
+// Every table and view of kComparedSchemas in the database `catalog` attached to `conn`.
+std::vector<std::string> ComparedRelations(warehouse::Connection& conn,
+                                           const std::string& catalog) {
+  std::string in;
+  for (const std::string& s : kComparedSchemas) in += (in.empty() ? "'" : ", '") + s + "'";
+  return testing::DuckRows(
+      conn,
+      "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+      "WHERE table_catalog = '" +
+          catalog + "' AND table_schema IN (" + in + ") ORDER BY 1");
+}
+
+TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
+  Extract();
+  Build(project_);
+
+  // Orders per status, and order totals per day (UTC, the warehouse's time zone).
+  EXPECT_EQ(WarehouseRows("SELECT status, count(*) FROM staging.stg_shop__orders "
+                          "GROUP BY 1 ORDER BY 1"),
+            SourceRows("SELECT status, count(*) FROM shop.orders GROUP BY 1 ORDER BY 1"));
+  const std::vector<std::string> per_day = SourceRows(
+      "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), count(*), sum(total_cents) "
+      "FROM shop.orders GROUP BY 1 ORDER BY 1");
+  EXPECT_GT(per_day.size(), 80u);
+  EXPECT_EQ(WarehouseRows("SELECT strftime(order_date, '%Y-%m-%d'), count(*), sum(total_cents) "
+                          "FROM staging.stg_shop__orders GROUP BY 1 ORDER BY 1"),
+            per_day);
+  // Customers: the warehouse keeps hard-deleted ones, marked deleted.
+  EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__customers WHERE NOT is_deleted"),
+            SourceRows("SELECT count(*) FROM shop.customers WHERE deleted_at IS NULL"));
+  // Stripe: refunds and charges, through the sandbox's API.
+  EXPECT_EQ(WarehouseRows("SELECT count(*), sum(amount_cents) FROM staging.stg_stripe__refunds"),
+            SourceRows("SELECT count(*), sum(amount) FROM stripe.refunds"));
+  EXPECT_EQ(WarehouseRows("SELECT count(*), sum(amount_cents) FROM staging.stg_stripe__charges"),
+            SourceRows("SELECT count(*), sum(amount) FROM stripe.charges"));
+  EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__order_items"),
+            SourceRows("SELECT count(*) FROM shop.order_items"));
+}
+
+TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable) {
+  Extract();
+  Build(project_);
+  auto advanced = Generate("--advance 2");
+  ASSERT_EQ(advanced.exit_code, 0) << advanced.err;
+  Extract();
+  Build(project_);  // incremental
+
+  // The full refresh runs in a copy of the whole project, warehouse included.
+  const std::string full = scratch() + "/full_refresh";
+  std::error_code ec;
+  fs::copy(project_, full, fs::copy_options::recursive, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  Build(full, "--full-refresh");
+
+  // The incremental build also picked up the new days.
+  EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__orders"),
+            SourceRows("SELECT count(*) FROM shop.orders"));
+
+  warehouse::DatabaseOptions options;
+  options.read_only = true;
+  auto db = warehouse::Database::Open(project_ + "/warehouse.duckdb", options);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto conn = warehouse::Connection::Open(*db);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto attached = conn->Query("ATTACH '" + full + "/warehouse.duckdb' AS full_refresh (READ_ONLY)");
+  ASSERT_TRUE(attached.ok()) << attached.status().ToString();
+  const std::vector<std::string> relations = ComparedRelations(*conn, "warehouse");
+  EXPECT_GE(relations.size(), 14u);  // a staging view per raw table, and whatever marts exist
+  EXPECT_EQ(ComparedRelations(*conn, "full_refresh"), relations);
+  for (const std::string& relation : relations) {
+    const std::string incremental = "warehouse." + relation;
+    const std::string refreshed = "full_refresh." + relation;
+    EXPECT_EQ(testing::DuckRows(*conn, "SELECT count(*) FROM " + incremental),
+              testing::DuckRows(*conn, "SELECT count(*) FROM " + refreshed))
+        << relation;
+    for (const auto& [a, b] :
+         {std::pair{incremental, refreshed}, std::pair{refreshed, incremental}}) {
+      EXPECT_EQ(testing::DuckRows(*conn, "SELECT count(*) FROM (SELECT * FROM " + a +
+                                             " EXCEPT ALL SELECT * FROM " + b + ")"),
+                std::vector<std::string>{"0"})
+          << "rows of " << a << " missing from " << b;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace shoplytics
