@@ -71,8 +71,9 @@ Example:
     std::printf("Created the project %s:\n", flags->dir.c_str());
     for (const std::string& f : written) std::printf("  %s\n", f.c_str());
     std::printf("Next: set SHOPLYTICS_SOURCE_DSN (and STRIPE_API_KEY, ...), then "
-                "'shoplytics --project %s extract'.\n",
-                flags->dir.c_str());
+                "'shoplytics --project %s extract' loads raw.*, and "
+                "'shoplytics build --project-dir %s' builds staging, snapshots and marts.\n",
+                flags->dir.c_str(), flags->dir.c_str());
   });
 }
 

@@ -190,7 +190,9 @@ fs::path CompiledPath(const fs::path& target_dir, const Project& project, const 
 // error names the column or table in double quotes ("Referenced column "x" not found"),
 // looked up the same way. Empty when neither is found.
 std::string CompiledLineHint(const std::string& message, const std::string& sql) {
-  if (sql.empty()) return "";
+  // Only the engine's errors ("Binder Error: ...") point into the SQL; ours (a changed
+  // schema under on_schema_change: fail, a missing unique_key) do not.
+  if (sql.empty() || message.find(" Error: ") == std::string::npos) return "";
   const std::vector<std::string> lines = Split(sql, '\n');
   auto find = [&](std::string_view needle) -> std::string {
     for (size_t i = 0; i < lines.size(); ++i) {
