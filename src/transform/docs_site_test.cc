@@ -386,7 +386,9 @@ json SampleManifest() {
       {"order_id", {{"name", "order_id"}, {"description", "The order's key."}}},
       {"status",
        {{"name", "status"},
-        {"description", "placed, shipped or returned"},
+        {"description",
+         "The order's **status**:\n\n| status | meaning |\n|---|---|\n| placed | not paid yet "
+         "|\n| shipped | on its way |\n| returned | sent back |"},
         {"data_type", "varchar"}}}};
   nodes["model.shop.orders"]["raw_code"] = "select * from {{ ref('stg_orders') }}";
   nodes["model.shop.orders"]["compiled_code"] = "select * from \"shop\".\"main\".\"stg_orders\"";
