@@ -63,7 +63,9 @@ select
     cast(coalesce(daily.net, 0) as decimal(18, 2)) as net,
     cast(coalesce(daily.refunds, 0) as decimal(18, 2)) as refunds,
     case when coalesce(daily.orders, 0) = 0 then null
-         else {{ core_cents_to_dollars('round(cast(daily.net as double precision) * 100 / daily.orders)') }}
+         -- round half up in cents, computed the same way on DuckDB and PostgreSQL
+         -- (PostgreSQL's round(double) rounds half to even)
+         else {{ core_cents_to_dollars('floor(cast(cast(daily.net * 100 as bigint) * 2 + daily.orders as double precision) / (2 * daily.orders))') }}
     end as aov
 from days
 left join daily
