@@ -1,5 +1,5 @@
-{#- Integer cents -> DECIMAL(18,2) dollars, exactly, on DuckDB and PostgreSQL alike.
-    (The shared cents_to_dollars divides a decimal by 100, which DuckDB types as DOUBLE.) -#}
+{#- The core marts' name for cents_to_dollars (macros/cents.sql): integer cents to
+    DECIMAL(18,2) dollars, exactly, on DuckDB and PostgreSQL alike. -#}
 {% macro core_cents_to_dollars(column_name) -%}
-    cast(cast({{ column_name }} as decimal(18, 0)) * 0.01 as decimal(18, 2))
+    {{ cents_to_dollars(column_name) }}
 {%- endmacro %}
