@@ -27,16 +27,9 @@
     cast(extract(hour from ({{ ts }} at time zone 'UTC')) as integer)
 {%- endmacro %}
 
-{#- A date shifted by a whole number of days (n may be negative), as a DATE. -#}
+{#- A date shifted by a whole number of days (n may be negative), as a DATE. date + integer
+    is a DATE on both DuckDB and PostgreSQL, so this needs no dispatch. -#}
 {% macro biz_add_days(date_expr, n) -%}
-    {{ return(adapter.dispatch('biz_add_days')(date_expr, n)) }}
-{%- endmacro %}
-
-{% macro duckdb__biz_add_days(date_expr, n) -%}
-    cast(cast({{ date_expr }} as date) + cast({{ n }} as integer) as date)
-{%- endmacro %}
-
-{% macro default__biz_add_days(date_expr, n) -%}
     cast(cast({{ date_expr }} as date) + cast({{ n }} as integer) as date)
 {%- endmacro %}
 
