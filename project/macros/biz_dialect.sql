@@ -49,8 +49,7 @@
     (cast({{ numerator }} as double precision) / nullif({{ denominator }}, 0))
 {%- endmacro %}
 
-{#- Integer cents as dollars, typed DECIMAL(18,2) on every adapter (the project's
-    cents_to_dollars divides a decimal by an integer, which DuckDB types as DOUBLE). -#}
+{#- Integer cents as DECIMAL(18,2) dollars: the business marts' name for cents_to_dollars. -#}
 {% macro biz_dollars(cents_expr) -%}
-    cast(({{ cents_expr }}) / 100.0 as decimal(18, 2))
+    {{ cents_to_dollars('(' ~ cents_expr ~ ')') }}
 {%- endmacro %}
