@@ -117,6 +117,16 @@ TEST(DocsSiteLayout, ChainPutsEachNodeOneColumnRightOfItsParent) {
   ExpectReadable(lineage);
 }
 
+TEST(DocsSiteLayout, SourcesAreLabelledWithTheirSourceName) {
+  json manifest =
+      Manifest({{"source.shop.shop.products", {}}, {"source.shop.catalog.products", {}}});
+  manifest["sources"]["source.shop.shop.products"]["source_name"] = "shop";
+  manifest["sources"]["source.shop.catalog.products"]["source_name"] = "catalog";
+  auto by_id = ById(LayoutLineage(manifest));
+  EXPECT_EQ(by_id["source.shop.shop.products"].name, "shop.products");
+  EXPECT_EQ(by_id["source.shop.catalog.products"].name, "catalog.products");
+}
+
 TEST(DocsSiteLayout, DiamondPlacesANodeRightOfItsDeepestParentAndLeavesTestsOut) {
   Lineage lineage = LayoutLineage(Manifest({
       {"seed.shop.raw", {}},
