@@ -32,6 +32,10 @@ std::map<std::string, LineageNode> CollectNodes(const nlohmann::json& manifest) 
       LineageNode out;
       out.unique_id = id;
       out.name = StringField(node, "name");
+      // Two sources may have tables of one name (shop.products, catalog.products).
+      if (type == "source" && !StringField(node, "source_name").empty()) {
+        out.name = StringField(node, "source_name") + "." + out.name;
+      }
       if (out.name.empty()) out.name = id;
       out.resource_type = type;
       nodes.emplace(id, std::move(out));

@@ -117,6 +117,16 @@ TEST(DocsSiteLayout, ChainPutsEachNodeOneColumnRightOfItsParent) {
   ExpectReadable(lineage);
 }
 
+TEST(DocsSiteLayout, SourcesAreLabelledWithTheirSourceName) {
+  json manifest =
+      Manifest({{"source.shop.shop.products", {}}, {"source.shop.catalog.products", {}}});
+  manifest["sources"]["source.shop.shop.products"]["source_name"] = "shop";
+  manifest["sources"]["source.shop.catalog.products"]["source_name"] = "catalog";
+  auto by_id = ById(LayoutLineage(manifest));
+  EXPECT_EQ(by_id["source.shop.shop.products"].name, "shop.products");
+  EXPECT_EQ(by_id["source.shop.catalog.products"].name, "catalog.products");
+}
+
 TEST(DocsSiteLayout, DiamondPlacesANodeRightOfItsDeepestParentAndLeavesTestsOut) {
   Lineage lineage = LayoutLineage(Manifest({
       {"seed.shop.raw", {}},
@@ -386,7 +396,9 @@ json SampleManifest() {
       {"order_id", {{"name", "order_id"}, {"description", "The order's key."}}},
       {"status",
        {{"name", "status"},
-        {"description", "placed, shipped or returned"},
+        {"description",
+         "The order's **status**:\n\n| status | meaning |\n|---|---|\n| placed | not paid yet "
+         "|\n| shipped | on its way |\n| returned | sent back |"},
         {"data_type", "varchar"}}}};
   nodes["model.shop.orders"]["raw_code"] = "select * from {{ ref('stg_orders') }}";
   nodes["model.shop.orders"]["compiled_code"] = "select * from \"shop\".\"main\".\"stg_orders\"";

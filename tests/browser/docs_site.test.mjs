@@ -86,13 +86,22 @@ try {
         `the description has ${paragraphs} paragraphs, expected ${expectedParagraphs}`);
   const htmlInDescription = await page.$$eval("#description img, #description script, #main script", (e) => e.length);
   check(htmlInDescription === 0, "HTML in a description was rendered as elements");
-  const columns = await page.$$eval("table.columns tbody tr", (rows) => rows.map((r) => r.dataset.column.toLowerCase()));
+  // Column descriptions are markdown: a table in one renders as a table, **x** as bold.
+  const markdownColumns = Object.values(model.columns ?? {}).filter((c) => (c.description ?? "").includes("|---"));
+  for (const c of markdownColumns) {
+    const rows = await page.$$eval(`table.columns tr[data-column="${c.name}"] td.coldesc table.md tbody tr`, (r) => r.length);
+    const expected = c.description.split("\n").filter((l) => l.trim().startsWith("|")).length - 2;
+    check(rows === expected, `the markdown table of column ${c.name} has ${rows} rows, expected ${expected}`);
+    const bold = await page.$$eval(`table.columns tr[data-column="${c.name}"] td.coldesc strong`, (e) => e.length);
+    check(bold > 0 || !c.description.includes("**"), `**bold** in column ${c.name} is not rendered bold`);
+  }
+  const columns = await page.$$eval("table.columns > tbody > tr", (rows) => rows.map((r) => r.dataset.column.toLowerCase()));
   for (const column of Object.keys(model.columns ?? {})) {
     check(columns.includes(column.toLowerCase()), `the columns table lacks ${column}: ${columns}`);
   }
   const tests = Object.values(manifest.nodes).filter((t) => t.resource_type === "test" && t.attached_node === modelId);
   for (const t of tests) {
-    const cell = await page.textContent(`table.columns tr[data-column="${t.column_name}" i] td:last-child`);
+    const cell = await page.textContent(`table.columns > tbody > tr[data-column="${t.column_name}" i] > td:last-child`);
     check(cell.includes(t.test_metadata.name), `column ${t.column_name} does not show its ${t.test_metadata.name} test`);
   }
   if (model.raw_code) {

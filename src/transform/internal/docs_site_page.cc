@@ -44,6 +44,10 @@ h2 { font-size: 17px; margin: 24px 0 8px; border-bottom: 1px solid var(--border)
 .tag { display: inline-block; background: #eef1f5; border-radius: 10px; padding: 0 8px; margin-right: 4px; font-size: 12px; }
 .test { display: inline-block; background: #e6f4ea; color: #1e5e2f; border-radius: 3px; padding: 0 6px; margin: 1px 4px 1px 0; font-size: 12px; }
 table { border-collapse: collapse; width: 100%; }
+table.md { width: auto; margin: 8px 0; }
+table.md th, table.md td { border: 1px solid #d0d7de; padding: 3px 8px; }
+td.coldesc p { margin: 0; }
+td.coldesc table.md { font-size: 12px; }
 th, td { text-align: left; border-bottom: 1px solid var(--border); padding: 5px 8px; vertical-align: top; }
 th { color: var(--muted); font-weight: 600; }
 td.mono { font-family: ui-monospace, monospace; }
@@ -137,15 +141,67 @@ svg.lineage .ledge.lit { stroke: #e69100; stroke-width: 2; }
   }
   const link = (id) => el("a", { href: routeOf(id), "data-id": id }, str(obj(resources[id]).name) || id);
 
-  // Blank lines separate paragraphs; single newlines stay line breaks.
+  // Descriptions are markdown, as in dbt's docs: headings, paragraphs, lists, tables,
+  // fenced code, `code`, **bold**, *emphasis* and http(s) links. Built as DOM nodes from
+  // text, never as HTML, so a description cannot inject markup.
+  function inline(text) {
+    const out = [];
+    const re = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*\s][^*]*\*)|(\[[^\]]+\]\((https?:\/\/[^)\s]+)\))/g;
+    let last = 0;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      if (m.index > last) out.push(text.slice(last, m.index));
+      if (m[1]) out.push(el("code", {}, m[1].slice(1, -1)));
+      else if (m[2]) out.push(el("strong", {}, m[2].slice(2, -2)));
+      else if (m[3]) out.push(el("em", {}, m[3].slice(1, -1)));
+      else out.push(el("a", { href: m[5], rel: "noopener" }, m[4].slice(1, m[4].indexOf("]("))));
+      last = re.lastIndex;
+    }
+    if (last < text.length) out.push(text.slice(last));
+    return out;
+  }
+  const tableCells = (line) => line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((c) => c.trim());
   function paragraphs(text) {
-    const parts = str(text).split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
-    if (!parts.length) return [el("p", { class: "muted" }, "No description.")];
-    return parts.map((p) => {
-      const e = el("p", { class: "description" });
-      p.split("\n").forEach((line, i) => { if (i) e.appendChild(el("br")); e.appendChild(document.createTextNode(line)); });
-      return e;
-    });
+    const lines = str(text).split("\n");
+    const blocks = [];
+    for (let i = 0; i < lines.length;) {
+      const line = lines[i];
+      const t = line.trim();
+      if (!t) { i++; continue; }
+      if (t.startsWith("```")) {
+        const code = [];
+        for (i++; i < lines.length && !lines[i].trim().startsWith("```"); i++) code.push(lines[i]);
+        i++;
+        blocks.push(el("pre", {}, el("code", {}, code.join("\n"))));
+      } else if (/^#{1,6}\s/.test(t)) {
+        const level = Math.min(6, t.match(/^#+/)[0].length + 2);
+        blocks.push(el("h" + level, {}, inline(t.replace(/^#+\s*/, ""))));
+        i++;
+      } else if (t.startsWith("|") && i + 1 < lines.length && /^\s*\|?[\s:|-]+\|?\s*$/.test(lines[i + 1]) && lines[i + 1].includes("-")) {
+        const head = tableCells(t);
+        const rows = [];
+        for (i += 2; i < lines.length && lines[i].trim().startsWith("|"); i++) rows.push(tableCells(lines[i]));
+        blocks.push(el("table", { class: "md" },
+          el("thead", {}, el("tr", {}, head.map((h) => el("th", {}, inline(h))))),
+          el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, inline(c))))))));
+      } else if (/^([-*+]|\d+\.)\s/.test(t)) {
+        const ordered = /^\d+\./.test(t);
+        const items = [];
+        for (; i < lines.length && /^([-*+]|\d+\.)\s/.test(lines[i].trim()); i++) {
+          items.push(el("li", {}, inline(lines[i].trim().replace(/^([-*+]|\d+\.)\s+/, ""))));
+        }
+        blocks.push(el(ordered ? "ol" : "ul", {}, items));
+      } else {
+        const e = el("p", { class: "description" });
+        for (let first = true; i < lines.length && lines[i].trim() && !/^(#{1,6}\s|```|\||[-*+]\s|\d+\.\s)/.test(lines[i].trim()); i++, first = false) {
+          if (!first) e.appendChild(el("br"));
+          inline(lines[i].trim()).forEach((n) => e.append(n));
+        }
+        blocks.push(e);
+      }
+    }
+    if (!blocks.length) return [el("p", { class: "muted" }, "No description.")];
+    return blocks;
   }
 
   function catalogEntry(id) {
@@ -375,7 +431,7 @@ svg.lineage .ledge.lit { stroke: #e69100; stroke-width: 2; }
         el("tbody", {}, ordered.map(([key, c]) => el("tr", { "data-column": c.name },
             el("td", { class: "mono" }, c.name),
             el("td", { class: "mono" }, str(obj(catByName[key]).type) || str(c.doc.data_type)),
-            el("td", {}, str(c.doc.description)),
+            el("td", { class: "coldesc" }, str(c.doc.description).trim() ? paragraphs(c.doc.description) : ""),
             el("td", {}, testsOf(r.unique_id, c.name).map(testLabel))))));
   }
   function nodePage(main, id) {

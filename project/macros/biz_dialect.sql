@@ -1,0 +1,55 @@
+{#- Dialect helpers for the business marts. Each dispatches to duckdb__* on DuckDB and
+    default__* elsewhere (written for PostgreSQL). -#}
+
+{#- Elapsed days (fractional) from start_ts to end_ts. -#}
+{% macro biz_days_between(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('biz_days_between')(start_ts, end_ts)) }}
+{%- endmacro %}
+
+{% macro duckdb__biz_days_between(start_ts, end_ts) -%}
+    (cast(date_diff('second', {{ start_ts }}, {{ end_ts }}) as double) / 86400.0)
+{%- endmacro %}
+
+{% macro default__biz_days_between(start_ts, end_ts) -%}
+    (cast(extract(epoch from ({{ end_ts }} - {{ start_ts }})) as double precision) / 86400.0)
+{%- endmacro %}
+
+{#- Hour of day (0-23) of a timestamp with time zone, read in UTC. -#}
+{% macro biz_hour_utc(ts) -%}
+    {{ return(adapter.dispatch('biz_hour_utc')(ts)) }}
+{%- endmacro %}
+
+{% macro duckdb__biz_hour_utc(ts) -%}
+    cast(extract(hour from timezone('UTC', {{ ts }})) as integer)
+{%- endmacro %}
+
+{% macro default__biz_hour_utc(ts) -%}
+    cast(extract(hour from ({{ ts }} at time zone 'UTC')) as integer)
+{%- endmacro %}
+
+{#- A date shifted by a whole number of days (n may be negative), as a DATE. date + integer
+    is a DATE on both DuckDB and PostgreSQL, so this needs no dispatch. -#}
+{% macro biz_add_days(date_expr, n) -%}
+    cast(cast({{ date_expr }} as date) + cast({{ n }} as integer) as date)
+{%- endmacro %}
+
+{#- Whole calendar months from the month of start_date to the month of end_date. -#}
+{% macro biz_months_between(start_date, end_date) -%}
+    ((cast(extract(year from {{ end_date }}) as integer) - cast(extract(year from {{ start_date }}) as integer)) * 12
+     + cast(extract(month from {{ end_date }}) as integer) - cast(extract(month from {{ start_date }}) as integer))
+{%- endmacro %}
+
+{#- First day of the month of a date, as a DATE (date_trunc returns a timestamp on PostgreSQL). -#}
+{% macro biz_month_start(date_expr) -%}
+    cast(date_trunc('month', cast({{ date_expr }} as date)) as date)
+{%- endmacro %}
+
+{#- a / b, NULL when b is 0 or NULL. -#}
+{% macro biz_safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as double precision) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+{#- Integer cents as DECIMAL(18,2) dollars: the business marts' name for cents_to_dollars. -#}
+{% macro biz_dollars(cents_expr) -%}
+    {{ cents_to_dollars('(' ~ cents_expr ~ ')') }}
+{%- endmacro %}

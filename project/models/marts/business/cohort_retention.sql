@@ -1,0 +1,58 @@
+{#- Monthly cohorts (the calendar month, UTC, of a customer's first non-cancelled order) x
+    months since that month (0 = the cohort month itself). One row for every month from the
+    cohort month to the last month with orders, so months with no active customer show 0.
+    active_customers: cohort members with at least one non-cancelled order in that month.
+    revenue: those orders' totals (total_cents, before refunds), in dollars. -#}
+with orders as (
+    select customer_id, {{ biz_month_start('order_date') }} as order_month, total_cents
+    from {{ ref('stg_shop__orders') }}
+    where status <> 'cancelled'
+),
+
+first_month as (
+    select customer_id, min(order_month) as cohort_month
+    from orders
+    group by customer_id
+),
+
+cohorts as (
+    select cohort_month, count(*) as cohort_size
+    from first_month
+    group by cohort_month
+),
+
+months as (
+    select distinct order_month as activity_month from orders
+),
+
+grid as (
+    select cohorts.cohort_month, cohorts.cohort_size, months.activity_month
+    from cohorts
+    inner join months on months.activity_month >= cohorts.cohort_month
+),
+
+activity as (
+    select
+        first_month.cohort_month,
+        orders.order_month as activity_month,
+        count(distinct orders.customer_id) as active_customers,
+        count(*) as order_count,
+        sum(orders.total_cents) as revenue_cents
+    from orders
+    inner join first_month on first_month.customer_id = orders.customer_id
+    group by first_month.cohort_month, orders.order_month
+)
+
+select
+    grid.cohort_month,
+    grid.activity_month,
+    {{ biz_months_between('grid.cohort_month', 'grid.activity_month') }} as months_since_first_order,
+    grid.cohort_size,
+    coalesce(activity.active_customers, 0) as active_customers,
+    cast(coalesce(activity.active_customers, 0) as double precision) / grid.cohort_size as retention_rate,
+    coalesce(activity.order_count, 0) as order_count,
+    {{ biz_dollars('coalesce(activity.revenue_cents, 0)') }} as revenue
+from grid
+left join activity
+    on activity.cohort_month = grid.cohort_month
+    and activity.activity_month = grid.activity_month

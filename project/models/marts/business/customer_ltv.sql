@@ -1,0 +1,79 @@
+{#- One row per customer (every customer in stg_shop__customers, buyers or not).
+    Lifetime value = net revenue of the customer's non-cancelled orders minus the succeeded
+    Stripe refunds on those orders. An order's net revenue is its total_cents (subtotal - discount
+    + shipping + tax): what the customer was charged, the amount refunds are taken from.
+    Cancelled orders count nowhere here (their refunds only undo their own charges). -#}
+with customers as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+orders as (
+    select order_id, customer_id, status, total_cents, ordered_at
+    from {{ ref('stg_shop__orders') }}
+),
+
+refunds_per_order as (
+    select order_id, sum(amount_cents) as refunded_cents
+    from {{ ref('stg_stripe__refunds') }}
+    where status = 'succeeded'
+    group by order_id
+),
+
+kept_orders as (
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.ordered_at,
+        orders.total_cents,
+        coalesce(refunds_per_order.refunded_cents, 0) as refunded_cents
+    from orders
+    left join refunds_per_order on refunds_per_order.order_id = orders.order_id
+    where orders.status <> 'cancelled'
+),
+
+per_customer as (
+    select
+        customer_id,
+        count(*) as order_count,
+        sum(total_cents) as net_revenue_cents,
+        sum(refunded_cents) as refunded_cents,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at
+    from kept_orders
+    group by customer_id
+),
+
+cancelled as (
+    select customer_id, count(*) as cancelled_order_count
+    from orders
+    where status = 'cancelled'
+    group by customer_id
+)
+
+select
+    customers.customer_id,
+    customers.email,
+    customers.first_name,
+    customers.last_name,
+    customers.country,
+    customers.city,
+    customers.marketing_opt_in,
+    customers.acquisition_channel,
+    customers.created_at as signed_up_at,
+    customers.is_deleted,
+    coalesce(per_customer.order_count, 0) as order_count,
+    coalesce(cancelled.cancelled_order_count, 0) as cancelled_order_count,
+    per_customer.first_order_at,
+    per_customer.last_order_at,
+    case
+        when per_customer.order_count > 1
+            then {{ biz_days_between('per_customer.first_order_at', 'per_customer.last_order_at') }}
+                 / (per_customer.order_count - 1)
+    end as avg_days_between_orders,
+    {{ biz_dollars('coalesce(per_customer.net_revenue_cents, 0)') }} as net_revenue,
+    {{ biz_dollars('coalesce(per_customer.refunded_cents, 0)') }} as refunded_amount,
+    {{ biz_dollars('coalesce(per_customer.net_revenue_cents, 0) - coalesce(per_customer.refunded_cents, 0)') }} as lifetime_value,
+    cast(coalesce(per_customer.net_revenue_cents, 0) - coalesce(per_customer.refunded_cents, 0) as bigint) as lifetime_value_cents
+from customers
+left join per_customer on per_customer.customer_id = customers.customer_id
+left join cancelled on cancelled.customer_id = customers.customer_id

@@ -1,0 +1,61 @@
+{#- The session funnel per day x device x channel. A session belongs to the date (UTC
+    event_date) of its first event; its device and channel are constant within a session.
+    Each step counts the sessions that reached it (in this data the steps are nested: every
+    purchasing session also viewed a product, added to cart and started checkout).
+    purchases = purchase events in those sessions = orders: the clickstream writes exactly
+    one purchase event per order (any status, cancelled included) with the order's order_id,
+    time, device and channel, and at most one per session; see tests/biz_funnel_purchases_equal_orders.sql.
+    Rates: each step over the step before; conversion_rate = purchasing sessions / sessions. -#}
+with events as (
+    select * from {{ ref('stg_clickstream__events') }}
+),
+
+sessions as (
+    select
+        session_id,
+        min(event_date) as session_date,
+        min(device) as device,
+        min(channel) as channel,
+        max(case when event_type = 'product_view' then 1 else 0 end) as has_product_view,
+        max(case when event_type = 'add_to_cart' then 1 else 0 end) as has_add_to_cart,
+        max(case when event_type = 'checkout_start' then 1 else 0 end) as has_checkout_start,
+        max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase,
+        sum(case when event_type = 'purchase' then 1 else 0 end) as purchase_events,
+        sum(case when event_type = 'purchase' then coalesce(revenue_cents, 0) else 0 end) as purchase_revenue_cents
+    from events
+    group by session_id
+),
+
+daily as (
+    select
+        session_date,
+        device,
+        channel,
+        count(*) as sessions,
+        sum(has_product_view) as sessions_with_product_view,
+        sum(has_add_to_cart) as sessions_with_add_to_cart,
+        sum(has_checkout_start) as sessions_with_checkout_start,
+        sum(has_purchase) as sessions_with_purchase,
+        sum(purchase_events) as purchases,
+        sum(purchase_revenue_cents) as purchase_revenue_cents
+    from sessions
+    group by session_date, device, channel
+)
+
+select
+    session_date,
+    device,
+    channel,
+    sessions,
+    sessions_with_product_view,
+    sessions_with_add_to_cart,
+    sessions_with_checkout_start,
+    sessions_with_purchase,
+    purchases,
+    {{ biz_dollars('purchase_revenue_cents') }} as purchase_revenue,
+    {{ biz_safe_divide('sessions_with_product_view', 'sessions') }} as product_view_rate,
+    {{ biz_safe_divide('sessions_with_add_to_cart', 'sessions_with_product_view') }} as add_to_cart_rate,
+    {{ biz_safe_divide('sessions_with_checkout_start', 'sessions_with_add_to_cart') }} as checkout_rate,
+    {{ biz_safe_divide('sessions_with_purchase', 'sessions_with_checkout_start') }} as purchase_rate,
+    {{ biz_safe_divide('sessions_with_purchase', 'sessions') }} as conversion_rate
+from daily

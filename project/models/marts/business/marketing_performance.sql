@@ -1,0 +1,117 @@
+{#- Per day x channel x campaign: spend (stg_marketing__spend), impressions and clicks
+    (stg_marketing__performance, joined on date + campaign_id) and the shop orders attributed
+    to the campaign.
+    Attribution join: orders.utm_campaign = the campaign's campaign_name (e.g.
+    'google_search_brand'), on the order's order_date. In the data utm_campaign carries the
+    campaign NAME, never the campaign_id ('cmp_1001'), so an order matches a campaign when
+    its utm_campaign equals either the name or the id; name and id are each unique to one
+    campaign. Cancelled orders are not attributed. Orders without utm_campaign (direct,
+    organic) are not in this mart.
+    Rows: every (date, campaign) with spend, performance or an attributed order.
+    new_customers: customers whose first non-cancelled order is attributed to the campaign
+    and falls on that day. CAC = spend / new_customers; ROAS = attributed revenue / spend
+    (attributed revenue = the orders' total_cents before refunds). Both NULL when the
+    denominator is 0. -#}
+with spend as (
+    select spend_date as activity_date, campaign_id, campaign_name, channel, spend_cents
+    from {{ ref('stg_marketing__spend') }}
+),
+
+performance as (
+    select
+        performance_date as activity_date, campaign_id, campaign_name, channel,
+        impressions, clicks, conversions, conversion_value_cents
+    from {{ ref('stg_marketing__performance') }}
+),
+
+campaigns as (
+    select campaign_id, min(campaign_name) as campaign_name, min(channel) as channel
+    from (
+        select campaign_id, campaign_name, channel from spend
+        union all
+        select campaign_id, campaign_name, channel from performance
+    ) as all_campaigns
+    group by campaign_id
+),
+
+orders as (
+    select order_id, customer_id, ordered_at, order_date, total_cents, utm_campaign
+    from {{ ref('stg_shop__orders') }}
+    where status <> 'cancelled'
+),
+
+first_orders as (
+    select order_id
+    from (
+        select
+            order_id,
+            row_number() over (partition by customer_id order by ordered_at, order_id) as order_rank
+        from orders
+    ) as ranked
+    where order_rank = 1
+),
+
+attributed as (
+    select
+        orders.order_date as activity_date,
+        campaigns.campaign_id,
+        count(*) as attributed_orders,
+        sum(orders.total_cents) as attributed_revenue_cents,
+        count(first_orders.order_id) as new_customers
+    from orders
+    inner join campaigns
+        on orders.utm_campaign = campaigns.campaign_name
+        or orders.utm_campaign = campaigns.campaign_id
+    left join first_orders on first_orders.order_id = orders.order_id
+    group by orders.order_date, campaigns.campaign_id
+),
+
+keys as (
+    select activity_date, campaign_id from spend
+    union
+    select activity_date, campaign_id from performance
+    union
+    select activity_date, campaign_id from attributed
+),
+
+joined as (
+    select
+        keys.activity_date,
+        campaigns.channel,
+        keys.campaign_id,
+        campaigns.campaign_name,
+        coalesce(spend.spend_cents, 0) as spend_cents,
+        coalesce(performance.impressions, 0) as impressions,
+        coalesce(performance.clicks, 0) as clicks,
+        coalesce(performance.conversions, 0) as platform_conversions,
+        coalesce(performance.conversion_value_cents, 0) as platform_conversion_value_cents,
+        coalesce(attributed.attributed_orders, 0) as attributed_orders,
+        coalesce(attributed.attributed_revenue_cents, 0) as attributed_revenue_cents,
+        coalesce(attributed.new_customers, 0) as new_customers
+    from keys
+    inner join campaigns on campaigns.campaign_id = keys.campaign_id
+    left join spend
+        on spend.activity_date = keys.activity_date and spend.campaign_id = keys.campaign_id
+    left join performance
+        on performance.activity_date = keys.activity_date and performance.campaign_id = keys.campaign_id
+    left join attributed
+        on attributed.activity_date = keys.activity_date and attributed.campaign_id = keys.campaign_id
+)
+
+select
+    activity_date,
+    channel,
+    campaign_id,
+    campaign_name,
+    {{ biz_dollars('spend_cents') }} as spend,
+    impressions,
+    clicks,
+    {{ biz_safe_divide('clicks', 'impressions') }} as ctr,
+    platform_conversions,
+    {{ biz_dollars('platform_conversion_value_cents') }} as platform_conversion_value,
+    attributed_orders,
+    {{ biz_dollars('attributed_revenue_cents') }} as attributed_revenue,
+    new_customers,
+    {{ biz_safe_divide('attributed_revenue_cents', 'spend_cents') }} as roas,
+    case when new_customers > 0 then {{ biz_dollars('spend_cents * 1.0 / new_customers') }} end as cac
+from joined

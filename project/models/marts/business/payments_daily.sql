@@ -1,0 +1,96 @@
+{#- One row per UTC day with any order, charge, refund, dispute or balance transaction.
+    Order columns use the order date (orders placed that day and their reconciliation
+    outcome from payments_reconciliation); Stripe columns use the date each Stripe object
+    was created (charges, refunds, disputes) and, for fees and net, the balance
+    transaction's created date. So a refund is counted on the day it happened, not on the
+    day of its order. -#}
+with recon as (
+    select * from {{ ref('payments_reconciliation') }}
+),
+
+order_days as (
+    select
+        reconciliation_date as activity_date,
+        sum(case when order_id is not null then 1 else 0 end) as orders,
+        sum(case when order_id is not null then order_total else 0 end) as order_total,
+        sum(case when mismatch_category <> 'ok' then 1 else 0 end) as not_ok_rows,
+        sum(case when mismatch_category = 'missing_charge' then 1 else 0 end) as missing_charge_orders,
+        sum(case when mismatch_category = 'amount_mismatch' then 1 else 0 end) as amount_mismatch_orders,
+        sum(case when mismatch_category = 'charge_without_order' then 1 else 0 end) as charges_without_order
+    from recon
+    group by reconciliation_date
+),
+
+charge_days as (
+    select
+        cast(created_at as date) as activity_date,
+        sum(case when status = 'succeeded' then 1 else 0 end) as succeeded_charges,
+        sum(case when status = 'failed' then 1 else 0 end) as failed_charges,
+        sum(case when status = 'succeeded' then amount_captured_cents else 0 end) as captured_cents
+    from {{ ref('stg_stripe__charges') }}
+    group by cast(created_at as date)
+),
+
+refund_days as (
+    select
+        cast(created_at as date) as activity_date,
+        count(*) as refunds,
+        sum(case when status = 'succeeded' then amount_cents else 0 end) as refunded_cents
+    from {{ ref('stg_stripe__refunds') }}
+    group by cast(created_at as date)
+),
+
+dispute_days as (
+    select
+        cast(created_at as date) as activity_date,
+        count(*) as disputes,
+        sum(amount_cents) as disputed_cents
+    from {{ ref('stg_stripe__disputes') }}
+    group by cast(created_at as date)
+),
+
+balance_days as (
+    select
+        cast(created_at as date) as activity_date,
+        sum(fee_cents) as fee_cents,
+        sum(net_cents) as net_cents
+    from {{ ref('stg_stripe__balance_transactions') }}
+    where type in ('charge', 'refund', 'adjustment')
+    group by cast(created_at as date)
+),
+
+days as (
+    select activity_date from order_days
+    union
+    select activity_date from charge_days
+    union
+    select activity_date from refund_days
+    union
+    select activity_date from dispute_days
+    union
+    select activity_date from balance_days
+)
+
+select
+    days.activity_date,
+    coalesce(order_days.orders, 0) as orders,
+    cast(coalesce(order_days.order_total, 0) as decimal(18, 2)) as order_total,
+    coalesce(charge_days.succeeded_charges, 0) as succeeded_charges,
+    coalesce(charge_days.failed_charges, 0) as failed_charges,
+    {{ biz_dollars('coalesce(charge_days.captured_cents, 0)') }} as captured_amount,
+    {{ biz_dollars('coalesce(balance_days.fee_cents, 0)') }} as fees,
+    coalesce(refund_days.refunds, 0) as refunds,
+    {{ biz_dollars('coalesce(refund_days.refunded_cents, 0)') }} as refunded_amount,
+    coalesce(dispute_days.disputes, 0) as disputes,
+    {{ biz_dollars('coalesce(dispute_days.disputed_cents, 0)') }} as disputed_amount,
+    {{ biz_dollars('coalesce(balance_days.net_cents, 0)') }} as stripe_net,
+    coalesce(order_days.not_ok_rows, 0) as not_ok_rows,
+    coalesce(order_days.missing_charge_orders, 0) as missing_charge_orders,
+    coalesce(order_days.amount_mismatch_orders, 0) as amount_mismatch_orders,
+    coalesce(order_days.charges_without_order, 0) as charges_without_order
+from days
+left join order_days on order_days.activity_date = days.activity_date
+left join charge_days on charge_days.activity_date = days.activity_date
+left join refund_days on refund_days.activity_date = days.activity_date
+left join dispute_days on dispute_days.activity_date = days.activity_date
+left join balance_days on balance_days.activity_date = days.activity_date

@@ -1,0 +1,200 @@
+{#- Each shop order against Stripe, plus one row per Stripe charge that has no shop order.
+    Links: charges.order_id -> orders; refunds and disputes by charge_id; Stripe fees from
+    balance transactions by source_id (a charge's, refund's or dispute's id).
+    Amounts per order: captured = amount_captured of succeeded charges; fees = fee of every
+    balance transaction of the order's charges, refunds and disputes (card fees + dispute
+    fees); refunded = succeeded refunds; disputed = dispute amounts; stripe_net = net of
+    those balance transactions (captured - fees - refunds - dispute withdrawals).
+
+    mismatch_category, the FIRST that applies:
+      charge_without_order    a Stripe charge whose order_id is NULL or not a shop order
+      disputed                the order has a dispute (any status)
+      missing_charge          status paid/shipped/delivered/returned but no succeeded charge
+      failed_payment          status placed/cancelled, no succeeded charge, a failed charge
+      unpaid                  status placed/cancelled and no charge at all
+      amount_mismatch         captured (succeeded charges) <> order total_cents
+      cancelled_not_refunded  status cancelled, money captured and not all of it refunded
+      refunded                succeeded refunds > 0 (full or partial; returns, cancellations)
+      ok                      one succeeded capture of exactly the order total, no refund,
+                              no dispute
+    (pending charges count as neither succeeded nor failed.) -#}
+with orders as (
+    select order_id, order_number, customer_id, status, order_date, ordered_at, total_cents
+    from {{ ref('stg_shop__orders') }}
+),
+
+charges as (
+    select * from {{ ref('stg_stripe__charges') }}
+),
+
+refunds as (
+    select * from {{ ref('stg_stripe__refunds') }}
+),
+
+disputes as (
+    select * from {{ ref('stg_stripe__disputes') }}
+),
+
+balance as (
+    select source_id, sum(fee_cents) as fee_cents, sum(net_cents) as net_cents
+    from {{ ref('stg_stripe__balance_transactions') }}
+    group by source_id
+),
+
+charge_facts as (
+    select
+        charges.charge_id,
+        charges.order_id,
+        charges.status,
+        charges.created_at,
+        case when charges.status = 'succeeded' then charges.amount_captured_cents else 0 end as captured_cents,
+        coalesce(balance.fee_cents, 0) as fee_cents,
+        coalesce(balance.net_cents, 0) as net_cents
+    from charges
+    left join balance on balance.source_id = charges.charge_id
+),
+
+refund_facts as (
+    select
+        refunds.charge_id,
+        sum(case when refunds.status = 'succeeded' then refunds.amount_cents else 0 end) as refunded_cents,
+        sum(coalesce(balance.fee_cents, 0)) as fee_cents,
+        sum(coalesce(balance.net_cents, 0)) as net_cents
+    from refunds
+    left join balance on balance.source_id = refunds.refund_id
+    group by refunds.charge_id
+),
+
+dispute_facts as (
+    select
+        disputes.charge_id,
+        count(*) as dispute_count,
+        sum(disputes.amount_cents) as disputed_cents,
+        sum(coalesce(balance.fee_cents, 0)) as fee_cents,
+        sum(coalesce(balance.net_cents, 0)) as net_cents
+    from disputes
+    left join balance on balance.source_id = disputes.dispute_id
+    group by disputes.charge_id
+),
+
+per_charge as (
+    select
+        charge_facts.charge_id,
+        charge_facts.order_id,
+        charge_facts.status,
+        charge_facts.created_at,
+        charge_facts.captured_cents,
+        charge_facts.fee_cents + coalesce(refund_facts.fee_cents, 0) + coalesce(dispute_facts.fee_cents, 0) as fee_cents,
+        charge_facts.net_cents + coalesce(refund_facts.net_cents, 0) + coalesce(dispute_facts.net_cents, 0) as net_cents,
+        coalesce(refund_facts.refunded_cents, 0) as refunded_cents,
+        coalesce(dispute_facts.dispute_count, 0) as dispute_count,
+        coalesce(dispute_facts.disputed_cents, 0) as disputed_cents
+    from charge_facts
+    left join refund_facts on refund_facts.charge_id = charge_facts.charge_id
+    left join dispute_facts on dispute_facts.charge_id = charge_facts.charge_id
+),
+
+per_order as (
+    select
+        order_id,
+        count(*) as charge_count,
+        sum(case when status = 'succeeded' then 1 else 0 end) as succeeded_charges,
+        sum(case when status = 'failed' then 1 else 0 end) as failed_charges,
+        sum(captured_cents) as captured_cents,
+        sum(fee_cents) as fee_cents,
+        sum(net_cents) as net_cents,
+        sum(refunded_cents) as refunded_cents,
+        sum(dispute_count) as dispute_count,
+        sum(disputed_cents) as disputed_cents,
+        min(charge_id) as first_charge_id
+    from per_charge
+    group by order_id
+),
+
+order_rows as (
+    select
+        'order:' || cast(orders.order_id as varchar(40)) as reconciliation_key,
+        orders.order_id,
+        per_order.first_charge_id as charge_id,
+        orders.order_number,
+        orders.customer_id,
+        orders.status as order_status,
+        orders.order_date as reconciliation_date,
+        orders.total_cents as order_total_cents,
+        coalesce(per_order.charge_count, 0) as charge_count,
+        coalesce(per_order.succeeded_charges, 0) as succeeded_charges,
+        coalesce(per_order.failed_charges, 0) as failed_charges,
+        coalesce(per_order.captured_cents, 0) as captured_cents,
+        coalesce(per_order.fee_cents, 0) as fee_cents,
+        coalesce(per_order.refunded_cents, 0) as refunded_cents,
+        coalesce(per_order.dispute_count, 0) as dispute_count,
+        coalesce(per_order.disputed_cents, 0) as disputed_cents,
+        coalesce(per_order.net_cents, 0) as stripe_net_cents,
+        false as is_orphan_charge
+    from orders
+    left join per_order on per_order.order_id = orders.order_id
+),
+
+orphan_rows as (
+    select
+        'charge:' || per_charge.charge_id as reconciliation_key,
+        cast(null as bigint) as order_id,
+        per_charge.charge_id,
+        cast(null as varchar(40)) as order_number,
+        cast(null as bigint) as customer_id,
+        cast(null as varchar(40)) as order_status,
+        cast(per_charge.created_at as date) as reconciliation_date,
+        cast(0 as bigint) as order_total_cents,
+        1 as charge_count,
+        case when per_charge.status = 'succeeded' then 1 else 0 end as succeeded_charges,
+        case when per_charge.status = 'failed' then 1 else 0 end as failed_charges,
+        per_charge.captured_cents,
+        per_charge.fee_cents,
+        per_charge.refunded_cents,
+        per_charge.dispute_count,
+        per_charge.disputed_cents,
+        per_charge.net_cents as stripe_net_cents,
+        true as is_orphan_charge
+    from per_charge
+    left join orders on orders.order_id = per_charge.order_id
+    where orders.order_id is null
+),
+
+all_rows as (
+    select * from order_rows
+    union all
+    select * from orphan_rows
+)
+
+select
+    reconciliation_key,
+    order_id,
+    charge_id,
+    order_number,
+    customer_id,
+    order_status,
+    reconciliation_date,
+    charge_count,
+    succeeded_charges,
+    failed_charges,
+    dispute_count,
+    {{ biz_dollars('order_total_cents') }} as order_total,
+    {{ biz_dollars('captured_cents') }} as captured_amount,
+    {{ biz_dollars('fee_cents') }} as fees,
+    {{ biz_dollars('refunded_cents') }} as refunded_amount,
+    {{ biz_dollars('disputed_cents') }} as disputed_amount,
+    {{ biz_dollars('stripe_net_cents') }} as stripe_net,
+    {{ biz_dollars('captured_cents - order_total_cents') }} as capture_difference,
+    case
+        when is_orphan_charge then 'charge_without_order'
+        when dispute_count > 0 then 'disputed'
+        when order_status in ('paid', 'shipped', 'delivered', 'returned') and succeeded_charges = 0
+            then 'missing_charge'
+        when succeeded_charges = 0 and failed_charges > 0 then 'failed_payment'
+        when succeeded_charges = 0 and charge_count = 0 then 'unpaid'
+        when captured_cents <> order_total_cents then 'amount_mismatch'
+        when order_status = 'cancelled' and refunded_cents < captured_cents then 'cancelled_not_refunded'
+        when refunded_cents > 0 then 'refunded'
+        else 'ok'
+    end as mismatch_category
+from all_rows

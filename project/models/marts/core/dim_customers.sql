@@ -1,0 +1,229 @@
+{{ config(materialized='table') }}
+-- Customers as an SCD Type 2 dimension. A new version starts whenever a tracked attribute
+-- (email, country, city, marketing_opt_in, is_deleted; history from customers_snapshot) or
+-- the customer's segment changes.
+--
+-- Segment rule: trailing_365d_net_spend at time t is, over the customer's orders that are
+-- not cancelled (current status) and were placed in (t - 365 days, t], the order total
+-- (total_cents: items - discount + shipping + tax) minus the succeeded Stripe refunds of
+-- those orders created at or before t. Thresholds (cents): Platinum >= segment_platinum_cents,
+-- Gold >= segment_gold_cents, Silver >= segment_silver_cents, else Bronze.
+-- The spend only changes at an order (up), a refund (down) and an order's age-out at
+-- ordered_at + 365 days (down; the order's refunds age out with it), so evaluating the
+-- segment at exactly those moments gives its full history — no approximation. Moments after
+-- the build time (current_timestamp) are not yet history and are left out.
+-- trailing_365d_net_spend of a version is the spend at its valid_from; spend changes that
+-- keep the segment do not start a version.
+-- The first version starts at the customer's sign-up (created_at), not at the first
+-- snapshot, so every order finds the version valid when it was placed.
+
+with snapshot_versions as (
+    select
+        customer_id,
+        email,
+        country,
+        city,
+        marketing_opt_in,
+        is_deleted,
+        created_at,
+        cast(dbt_valid_from as timestamp with time zone) as snapshot_from,
+        row_number() over (partition by customer_id order by dbt_valid_from) as snapshot_version
+    from {{ ref('customers_snapshot') }}
+),
+
+counted_orders as (
+    select order_id, customer_id, ordered_at, total_cents,
+        {{ core_add_days('ordered_at', 365) }} as aged_out_at
+    from {{ ref('stg_shop__orders') }}
+    where status <> 'cancelled'
+),
+
+order_refunds as (
+    -- Refunds count while their order is in the window; a refund is never before its order.
+    select
+        counted_orders.customer_id,
+        counted_orders.order_id,
+        case when refunds.created_at < counted_orders.ordered_at
+             then counted_orders.ordered_at else refunds.created_at end as refunded_at,
+        refunds.amount_cents
+    from {{ ref('stg_stripe__refunds') }} as refunds
+    inner join counted_orders
+        on counted_orders.order_id = refunds.order_id
+    where refunds.status = 'succeeded'
+      and refunds.created_at < counted_orders.aged_out_at
+),
+
+refunds_per_order as (
+    select order_id, sum(amount_cents) as refunded_cents
+    from order_refunds
+    group by order_id
+),
+
+spend_events as (
+    select customer_id, ordered_at as event_at, total_cents as delta_cents
+    from counted_orders
+    union all
+    select customer_id, refunded_at as event_at, -amount_cents as delta_cents
+    from order_refunds
+    union all
+    select counted_orders.customer_id, counted_orders.aged_out_at as event_at,
+        -(counted_orders.total_cents - coalesce(refunds_per_order.refunded_cents, 0)) as delta_cents
+    from counted_orders
+    left join refunds_per_order
+        on refunds_per_order.order_id = counted_orders.order_id
+),
+
+spend_moments as (
+    select customer_id, event_at, sum(delta_cents) as delta_cents
+    from spend_events
+    where event_at <= current_timestamp
+    group by customer_id, event_at
+),
+
+spend_history as (
+    select
+        customer_id,
+        event_at,
+        sum(delta_cents) over (
+            partition by customer_id order by event_at
+            rows between unbounded preceding and current row
+        ) as spend_cents
+    from spend_moments
+),
+
+customer_start as (
+    select
+        snapshot_versions.customer_id,
+        min(case when snapshot_versions.snapshot_version = 1 then
+            case when snapshot_versions.created_at is not null
+                      and snapshot_versions.created_at < snapshot_versions.snapshot_from
+                 then snapshot_versions.created_at else snapshot_versions.snapshot_from end
+        end) as started_at
+    from snapshot_versions
+    group by snapshot_versions.customer_id
+),
+
+first_events as (
+    select customer_id, min(event_at) as first_event_at
+    from spend_moments
+    group by customer_id
+),
+
+attribute_versions as (
+    select
+        snapshot_versions.customer_id,
+        snapshot_versions.email,
+        snapshot_versions.country,
+        snapshot_versions.city,
+        snapshot_versions.marketing_opt_in,
+        snapshot_versions.is_deleted,
+        case
+            when snapshot_versions.snapshot_version > 1 then snapshot_versions.snapshot_from
+            when first_events.first_event_at < customer_start.started_at then first_events.first_event_at
+            else customer_start.started_at
+        end as attribute_from,
+        lead(snapshot_versions.snapshot_from) over (
+            partition by snapshot_versions.customer_id order by snapshot_versions.snapshot_version
+        ) as attribute_to
+    from snapshot_versions
+    inner join customer_start
+        on customer_start.customer_id = snapshot_versions.customer_id
+    left join first_events
+        on first_events.customer_id = snapshot_versions.customer_id
+),
+
+change_points as (
+    select customer_id, attribute_from as changed_at from attribute_versions
+    union
+    select customer_id, event_at as changed_at from spend_moments
+),
+
+spend_at_points as (
+    select
+        change_points.customer_id,
+        change_points.changed_at,
+        spend_history.spend_cents,
+        row_number() over (
+            partition by change_points.customer_id, change_points.changed_at
+            order by spend_history.event_at desc
+        ) as recency
+    from change_points
+    left join spend_history
+        on spend_history.customer_id = change_points.customer_id
+       and spend_history.event_at <= change_points.changed_at
+),
+
+states as (
+    select
+        spend_at_points.customer_id,
+        spend_at_points.changed_at,
+        attribute_versions.email,
+        attribute_versions.country,
+        attribute_versions.city,
+        attribute_versions.marketing_opt_in,
+        attribute_versions.is_deleted,
+        coalesce(spend_at_points.spend_cents, 0) as spend_cents,
+        case
+            when coalesce(spend_at_points.spend_cents, 0) >= {{ var('segment_platinum_cents') }} then 'Platinum'
+            when coalesce(spend_at_points.spend_cents, 0) >= {{ var('segment_gold_cents') }} then 'Gold'
+            when coalesce(spend_at_points.spend_cents, 0) >= {{ var('segment_silver_cents') }} then 'Silver'
+            else 'Bronze'
+        end as segment
+    from spend_at_points
+    inner join attribute_versions
+        on attribute_versions.customer_id = spend_at_points.customer_id
+       and attribute_versions.attribute_from <= spend_at_points.changed_at
+       and (attribute_versions.attribute_to is null or spend_at_points.changed_at < attribute_versions.attribute_to)
+    where spend_at_points.recency = 1
+),
+
+flagged as (
+    select
+        states.*,
+        case
+            when lag(changed_at) over w is null then 1
+            when lag(email) over w is distinct from email
+              or lag(country) over w is distinct from country
+              or lag(city) over w is distinct from city
+              or lag(marketing_opt_in) over w is distinct from marketing_opt_in
+              or lag(is_deleted) over w is distinct from is_deleted
+              or lag(segment) over w <> segment
+            then 1 else 0
+        end as starts_version
+    from states
+    window w as (partition by customer_id order by changed_at)
+),
+
+versions as (
+    select
+        flagged.*,
+        lead(changed_at) over (partition by customer_id order by changed_at) as valid_to
+    from flagged
+    where starts_version = 1
+),
+
+customers as (
+    select customer_id, first_name, last_name, acquisition_channel, created_at
+    from {{ ref('stg_shop__customers') }}
+)
+
+select
+    md5(cast(versions.customer_id as varchar) || '|' || cast(versions.changed_at as varchar)) as customer_sk,
+    versions.customer_id,
+    versions.email,
+    customers.first_name,
+    customers.last_name,
+    versions.country,
+    versions.city,
+    versions.marketing_opt_in,
+    versions.is_deleted,
+    customers.acquisition_channel,
+    customers.created_at as customer_created_at,
+    versions.segment,
+    {{ core_cents_to_dollars('versions.spend_cents') }} as trailing_365d_net_spend,
+    versions.changed_at as valid_from,
+    versions.valid_to,
+    versions.valid_to is null as is_current
+from versions
+left join customers
+    on customers.customer_id = versions.customer_id

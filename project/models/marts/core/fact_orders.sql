@@ -1,0 +1,225 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='order_item_id'
+) }}
+-- One row per order line (order_item_id). Money in dollars, DECIMAL(18,2), computed in
+-- integer cents and converted once at the end.
+--   gross_revenue = quantity * unit_price; net_revenue = gross_revenue - discount (line discount)
+--   cost = quantity * the product version's unit cost; margin = net_revenue - cost
+--   shipping_allocated, tax_allocated, refunded_amount: the order's shipping, tax and
+--     succeeded Stripe refunds spread over its lines by each line's share of the order's
+--     net (equal shares if the order's net is 0); floor of each share, and the cents left
+--     over go to the line with the largest net, so the lines add up to the order exactly.
+-- customer_sk / product_sk: the dimension version valid at ordered_at
+--   (valid_from <= ordered_at < valid_to, or valid_to NULL).
+-- updated_at: the latest of the order's, its lines' and its refunds' change times.
+-- Incremental (merge on order_item_id): re-reads whole orders whose updated_at is within
+-- var('fact_orders_lookback_days') days of the newest updated_at already loaded, plus orders
+-- whose stored customer_sk/product_sk is no longer the version valid at ordered_at (a
+-- rebuilt dimension can split or merge versions, e.g. after a late cancellation).
+
+with orders as (
+    select
+        order_id, order_number, customer_id, status, currency,
+        subtotal_cents, discount_cents, shipping_cents, tax_cents, total_cents,
+        coupon_code, channel, device, utm_source, utm_medium, utm_campaign,
+        shipping_country, ordered_at, order_date, updated_at
+    from {{ ref('stg_shop__orders') }}
+),
+
+items as (
+    select
+        order_item_id, order_id, product_id, quantity, unit_price_cents,
+        discount_cents, gross_cents, net_cents, updated_at
+    from {{ ref('stg_shop__order_items') }}
+),
+
+refunds as (
+    select order_id, sum(amount_cents) as refunded_cents, max(created_at) as last_refunded_at
+    from {{ ref('stg_stripe__refunds') }}
+    where status = 'succeeded'
+    group by order_id
+),
+
+item_changes as (
+    select order_id, max(updated_at) as items_updated_at
+    from items
+    group by order_id
+),
+
+order_state as (
+    select
+        orders.*,
+        coalesce(refunds.refunded_cents, 0) as refunded_cents,
+        greatest(
+            orders.updated_at,
+            coalesce(item_changes.items_updated_at, orders.updated_at),
+            coalesce(refunds.last_refunded_at, orders.updated_at)
+        ) as record_updated_at
+    from orders
+    left join item_changes
+        on item_changes.order_id = orders.order_id
+    left join refunds
+        on refunds.order_id = orders.order_id
+),
+
+{% if is_incremental() %}
+stale_orders as (
+    select existing.order_id
+    from {{ this }} as existing
+    where existing.customer_sk is distinct from (
+            select customers.customer_sk
+            from {{ ref('dim_customers') }} as customers
+            where customers.customer_id = existing.customer_id
+              and customers.valid_from <= existing.ordered_at
+              and (customers.valid_to is null or existing.ordered_at < customers.valid_to)
+        )
+       or existing.product_sk is distinct from (
+            select products.product_sk
+            from {{ ref('dim_products') }} as products
+            where products.product_id = existing.product_id
+              and products.valid_from <= existing.ordered_at
+              and (products.valid_to is null or existing.ordered_at < products.valid_to)
+        )
+),
+{% endif %}
+
+changed_orders as (
+    select *
+    from order_state
+    {% if is_incremental() %}
+    where record_updated_at >= (
+            select {{ core_add_days('max(updated_at)', '-' ~ var('fact_orders_lookback_days')) }}
+            from {{ this }}
+        )
+       or order_id in (select order_id from stale_orders)
+    {% endif %}
+),
+
+lines as (
+    select
+        items.*,
+        sum(items.net_cents) over (partition by items.order_id) as order_net_cents,
+        row_number() over (
+            partition by items.order_id order by items.net_cents desc, items.order_item_id
+        ) as line_rank
+    from items
+    inner join changed_orders
+        on changed_orders.order_id = items.order_id
+),
+
+weighted as (
+    select
+        lines.*,
+        case when lines.order_net_cents > 0 then lines.net_cents else 1 end as weight,
+        sum(case when lines.order_net_cents > 0 then lines.net_cents else 1 end)
+            over (partition by lines.order_id) as order_weight
+    from lines
+),
+
+shares as (
+    select
+        weighted.*,
+        changed_orders.shipping_cents as order_shipping_cents,
+        changed_orders.tax_cents as order_tax_cents,
+        changed_orders.refunded_cents as order_refunded_cents,
+        cast(floor(cast(changed_orders.shipping_cents as double precision) * weighted.weight / weighted.order_weight) as bigint) as shipping_floor_cents,
+        cast(floor(cast(changed_orders.tax_cents as double precision) * weighted.weight / weighted.order_weight) as bigint) as tax_floor_cents,
+        cast(floor(cast(changed_orders.refunded_cents as double precision) * weighted.weight / weighted.order_weight) as bigint) as refund_floor_cents
+    from weighted
+    inner join changed_orders
+        on changed_orders.order_id = weighted.order_id
+),
+
+allocated as (
+    select
+        shares.order_item_id,
+        shipping_floor_cents + case when line_rank = 1
+            then order_shipping_cents - sum(shipping_floor_cents) over (partition by order_id) else 0 end
+            as shipping_allocated_cents,
+        tax_floor_cents + case when line_rank = 1
+            then order_tax_cents - sum(tax_floor_cents) over (partition by order_id) else 0 end
+            as tax_allocated_cents,
+        refund_floor_cents + case when line_rank = 1
+            then order_refunded_cents - sum(refund_floor_cents) over (partition by order_id) else 0 end
+            as refunded_cents
+    from shares
+),
+
+final as (
+    select
+        lines.order_item_id,
+        lines.order_id,
+        changed_orders.order_number,
+        changed_orders.customer_id,
+        customers.customer_sk,
+        lines.product_id,
+        products.product_sk,
+        changed_orders.order_date,
+        changed_orders.ordered_at,
+        changed_orders.record_updated_at as updated_at,
+        changed_orders.status,
+        changed_orders.channel,
+        changed_orders.device,
+        changed_orders.utm_source,
+        changed_orders.utm_medium,
+        changed_orders.utm_campaign,
+        changed_orders.coupon_code,
+        changed_orders.shipping_country,
+        changed_orders.currency,
+        lines.quantity,
+        lines.unit_price_cents,
+        lines.gross_cents,
+        lines.discount_cents,
+        lines.net_cents,
+        lines.quantity * cast(round(products.cost * 100) as bigint) as cost_cents,
+        allocated.shipping_allocated_cents,
+        allocated.tax_allocated_cents,
+        allocated.refunded_cents
+    from lines
+    inner join changed_orders
+        on changed_orders.order_id = lines.order_id
+    inner join allocated
+        on allocated.order_item_id = lines.order_item_id
+    left join {{ ref('dim_customers') }} as customers
+        on customers.customer_id = changed_orders.customer_id
+       and customers.valid_from <= changed_orders.ordered_at
+       and (customers.valid_to is null or changed_orders.ordered_at < customers.valid_to)
+    left join {{ ref('dim_products') }} as products
+        on products.product_id = lines.product_id
+       and products.valid_from <= changed_orders.ordered_at
+       and (products.valid_to is null or changed_orders.ordered_at < products.valid_to)
+)
+
+select
+    order_item_id,
+    order_id,
+    order_number,
+    customer_id,
+    customer_sk,
+    product_id,
+    product_sk,
+    order_date,
+    ordered_at,
+    updated_at,
+    status,
+    channel,
+    device,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    coupon_code,
+    shipping_country,
+    currency,
+    quantity,
+    {{ core_cents_to_dollars('unit_price_cents') }} as unit_price,
+    {{ core_cents_to_dollars('gross_cents') }} as gross_revenue,
+    {{ core_cents_to_dollars('discount_cents') }} as discount,
+    {{ core_cents_to_dollars('net_cents') }} as net_revenue,
+    {{ core_cents_to_dollars('cost_cents') }} as cost,
+    {{ core_cents_to_dollars('net_cents - cost_cents') }} as margin,
+    {{ core_cents_to_dollars('shipping_allocated_cents') }} as shipping_allocated,
+    {{ core_cents_to_dollars('tax_allocated_cents') }} as tax_allocated,
+    {{ core_cents_to_dollars('refunded_cents') }} as refunded_amount
+from final

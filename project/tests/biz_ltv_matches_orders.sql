@@ -1,0 +1,38 @@
+-- customer_ltv recomputed from staging, customer by customer, in exact cents: lifetime value
+-- = total_cents of the non-cancelled orders - succeeded refunds on those orders, and the
+-- order count. Also: every customer is in the mart exactly once (customers without orders
+-- have 0). Returns the customers that disagree.
+with refunds as (
+    select order_id, sum(amount_cents) as refunded_cents
+    from {{ ref('stg_stripe__refunds') }}
+    where status = 'succeeded'
+    group by order_id
+),
+
+expected as (
+    select
+        customers.customer_id,
+        count(orders.order_id) as order_count,
+        coalesce(sum(orders.total_cents), 0) - coalesce(sum(refunds.refunded_cents), 0) as ltv_cents
+    from {{ ref('stg_shop__customers') }} as customers
+    left join {{ ref('stg_shop__orders') }} as orders
+        on orders.customer_id = customers.customer_id
+        and orders.status <> 'cancelled'
+    left join refunds on refunds.order_id = orders.order_id
+    group by customers.customer_id
+)
+
+select
+    coalesce(expected.customer_id, ltv.customer_id) as customer_id,
+    expected.order_count as expected_orders,
+    ltv.order_count as mart_orders,
+    expected.ltv_cents as expected_ltv_cents,
+    ltv.lifetime_value_cents as mart_ltv_cents
+from expected
+full outer join {{ ref('customer_ltv') }} as ltv
+    on ltv.customer_id = expected.customer_id
+where expected.customer_id is null
+   or ltv.customer_id is null
+   or expected.order_count <> ltv.order_count
+   or expected.ltv_cents <> ltv.lifetime_value_cents
+   or ltv.lifetime_value <> cast(ltv.lifetime_value_cents / 100.0 as decimal(18, 2))

@@ -1,0 +1,44 @@
+-- The identity that holds in stg_shop__orders (checked on the data, every order):
+--   subtotal_cents = sum of line gross (quantity * unit price)
+--   discount_cents = sum of line discounts
+--   total_cents    = subtotal_cents - discount_cents + shipping_cents + tax_cents
+-- so per order, to the cent:
+--   sum(net_revenue) = subtotal - discount, sum(gross_revenue) = subtotal,
+--   sum(discount) = discount, sum(shipping_allocated) = shipping, sum(tax_allocated) = tax,
+--   sum(net_revenue + shipping_allocated + tax_allocated) = total,
+--   sum(refunded_amount) = succeeded Stripe refunds of the order.
+-- Returns every order of the fact where one of these fails.
+with fact as (
+    select
+        order_id,
+        sum(gross_revenue) as gross,
+        sum(discount) as discount,
+        sum(net_revenue) as net,
+        sum(shipping_allocated) as shipping,
+        sum(tax_allocated) as tax,
+        sum(refunded_amount) as refunded
+    from {{ ref('fact_orders') }}
+    group by order_id
+),
+
+refunds as (
+    select order_id, sum(amount_cents) as refunded_cents
+    from {{ ref('stg_stripe__refunds') }}
+    where status = 'succeeded'
+    group by order_id
+)
+
+select orders.order_id, fact.net, orders.subtotal_cents, orders.discount_cents, orders.total_cents
+from {{ ref('stg_shop__orders') }} as orders
+inner join fact
+    on fact.order_id = orders.order_id
+left join refunds
+    on refunds.order_id = orders.order_id
+where fact.net * 100 <> orders.subtotal_cents - orders.discount_cents
+   or fact.gross * 100 <> orders.subtotal_cents
+   or fact.discount * 100 <> orders.discount_cents
+   or fact.shipping * 100 <> orders.shipping_cents
+   or fact.tax * 100 <> orders.tax_cents
+   or (fact.net + fact.shipping + fact.tax) * 100 <> orders.total_cents
+   or orders.total_cents <> orders.subtotal_cents - orders.discount_cents + orders.shipping_cents + orders.tax_cents
+   or fact.refunded * 100 <> coalesce(refunds.refunded_cents, 0)
