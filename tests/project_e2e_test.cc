@@ -5,6 +5,7 @@
 // --full-refresh build table by table, for every table of the marts and staging schemas.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -113,6 +114,33 @@ class ProjectE2E : public testing::PostgresTest {
     return testing::DuckRows(*conn, sql);
   }
 
+  // marts.fct_daily_revenue against the source, for every day with orders: orders (every
+  // status but cancelled, by UTC order date), gross, discounts and net merchandise revenue,
+  // and the succeeded Stripe refunds of those orders, in cents.
+  void ExpectDailyRevenueMatchesTheSource() {
+    const std::vector<std::string> source = SourceRows(R"(
+        WITH counted AS (
+          SELECT order_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day
+          FROM shop.orders WHERE status <> 'cancelled'),
+        orders AS (SELECT day, count(*) AS orders FROM counted GROUP BY day),
+        lines AS (
+          SELECT day, sum(quantity * unit_price_cents) AS gross, sum(i.discount_cents) AS disc
+          FROM counted JOIN shop.order_items i USING (order_id) GROUP BY day),
+        refunds AS (
+          SELECT day, sum(r.amount) AS refunds
+          FROM counted JOIN stripe.refunds r USING (order_id)
+          WHERE r.status = 'succeeded' GROUP BY day)
+        SELECT day, orders, gross, disc, gross - disc, coalesce(refunds, 0)
+        FROM orders JOIN lines USING (day) LEFT JOIN refunds USING (day) ORDER BY day)");
+    EXPECT_GT(source.size(), 80u);
+    EXPECT_EQ(WarehouseRows(R"(
+        SELECT strftime(date_day, '%Y-%m-%d'), orders, cast(gross * 100 AS BIGINT),
+               cast(discounts * 100 AS BIGINT), cast(net * 100 AS BIGINT),
+               cast(refunds * 100 AS BIGINT)
+        FROM marts.fct_daily_revenue WHERE orders > 0 ORDER BY date_day)"),
+              source);
+  }
+
   std::unique_ptr<TempDir> dir_;
   std::string project_;
   std::unique_ptr<sandbox::Server> sandbox_;
@@ -156,6 +184,7 @@ TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
             SourceRows("SELECT count(*), sum(amount) FROM stripe.charges"));
   EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__order_items"),
             SourceRows("SELECT count(*) FROM shop.order_items"));
+  ExpectDailyRevenueMatchesTheSource();
 }
 
 TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable) {
@@ -176,6 +205,7 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   // The incremental build also picked up the new days.
   EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__orders"),
             SourceRows("SELECT count(*) FROM shop.orders"));
+  ExpectDailyRevenueMatchesTheSource();
 
   warehouse::DatabaseOptions options;
   options.read_only = true;
@@ -186,7 +216,18 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   auto attached = conn->Query("ATTACH '" + full + "/warehouse.duckdb' AS full_refresh (READ_ONLY)");
   ASSERT_TRUE(attached.ok()) << attached.status().ToString();
   const std::vector<std::string> relations = ComparedRelations(*conn, "warehouse");
-  EXPECT_GE(relations.size(), 13u);  // a staging view per raw table, and whatever marts exist
+  // A staging view per raw table (and the seeds), and a relation per model of
+  // models/marts (none is ephemeral), whatever marts the project has.
+  int marts = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(project_ + "/models/marts", ec)) {
+    marts += entry.path().extension() == ".sql" ? 1 : 0;
+  }
+  EXPECT_GE(std::count_if(relations.begin(), relations.end(),
+                          [](const std::string& r) { return r.starts_with("staging."); }),
+            13);
+  EXPECT_EQ(std::count_if(relations.begin(), relations.end(),
+                          [](const std::string& r) { return r.starts_with("marts."); }),
+            marts);
   EXPECT_EQ(ComparedRelations(*conn, "full_refresh"), relations);
   for (const std::string& relation : relations) {
     const std::string incremental = "warehouse." + relation;
