@@ -59,6 +59,23 @@ time_build() {
   secs+=("$(echo "$(date +%s.%N) - $start" | bc -l)")
   rss+=("$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/$1.err")")
   nodes=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' "$work/$1.json")
+  cp "$project/target/run_results.json" "$work/$1_run_results.json"
+}
+
+# breakdown NAME: where the last NAME build spent its time (node seconds, summed over the
+# threads), by resource type, and its slowest nodes.
+breakdown() {
+  local results="read_json_auto('$work/$1_run_results.json')"
+  echo "  $1 build, node seconds by type and the five slowest nodes:"
+  "$bin" --project "$project" query --format csv "
+    SELECT * FROM (SELECT split_part(r.unique_id, '.', 1) AS type, count(*) AS nodes,
+                          round(sum(r.execution_time), 2) AS seconds
+                   FROM (SELECT unnest(results) AS r FROM $results) GROUP BY 1
+                   ORDER BY seconds DESC)
+    UNION ALL
+    SELECT * FROM (SELECT r.unique_id, 1, round(r.execution_time, 2)
+                   FROM (SELECT unnest(results) AS r FROM $results)
+                   ORDER BY r.execution_time DESC LIMIT 5)" | tail -n +2 | sed 's/^/    /'
 }
 
 extract
@@ -97,3 +114,5 @@ awk -v scale="$scale" -v rows="$rows" -v nodes="$full_nodes" -v full="$full_s" \
          inc_rss / 1024
   printf "  incremental / full: %.1f%% (goal: <= 5%%)\n", 100 * inc / full
 }'
+breakdown full
+breakdown incremental
