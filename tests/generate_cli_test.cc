@@ -104,8 +104,16 @@ TEST(DemoCli, StartsAPrivateServerGeneratesAShopBuildsTheProjectAndStops) {
   fs::permissions(project, fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
   auto run =
       RunShoplytics("--project " + ShellQuote(project) + " --json demo --scale tiny", project);
+  // Again: the server and the shop are reused, the extraction and the build incremental.
+  auto again =
+      RunShoplytics("--project " + ShellQuote(project) + " --json demo --scale tiny", project);
   auto stop = RunShoplytics("--project " + ShellQuote(project) + " demo --stop", project);
   ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto j2 = nlohmann::json::parse(again.out);
+  EXPECT_FALSE(j2["generated"].get<bool>());
+  EXPECT_EQ(j2["build"]["error"], 0) << again.err;
+  EXPECT_EQ(j2["build"]["total"], j2["build"]["pass"]) << again.err;
   auto j = nlohmann::json::parse(run.out);
   EXPECT_TRUE(j["generated"].get<bool>());
   EXPECT_GT(j["tables"]["shop.orders"].get<int64_t>(), 1000);
@@ -116,7 +124,8 @@ TEST(DemoCli, StartsAPrivateServerGeneratesAShopBuildsTheProjectAndStops) {
   EXPECT_EQ(j["build"]["exit_code"], 0) << run.err;
   EXPECT_EQ(j["build"]["error"], 0) << run.err;
   EXPECT_EQ(j["build"]["skip"], 0) << run.err;
-  EXPECT_GT(j["build"]["pass"].get<int>(), 50) << run.out;  // 14 staging views, snapshots, tests
+  EXPECT_EQ(j["build"]["warn"], 0) << run.err;
+  EXPECT_GT(j["build"]["pass"].get<int>(), 50) << run.out;  // staging, snapshots, marts, tests
   EXPECT_NE(run.err.find("Done. PASS="), std::string::npos) << run.err;  // dbt's lines: stderr
   EXPECT_TRUE(fs::exists(project + "/demo/target/run_results.json"));
   auto staged =
@@ -127,6 +136,12 @@ TEST(DemoCli, StartsAPrivateServerGeneratesAShopBuildsTheProjectAndStops) {
   EXPECT_NE(staged.out.find(std::to_string(j["raw"]["raw.shop_orders"].get<int64_t>())),
             std::string::npos)
       << staged.out;
+  auto marts = RunShoplytics("--project " + ShellQuote(project + "/demo") +
+                                 " query --format csv \"SELECT sum(orders) > 1000 AS revenue "
+                                 "FROM marts.fct_daily_revenue\"",
+                             project);
+  EXPECT_EQ(marts.exit_code, 0) << marts.err;
+  EXPECT_EQ(marts.out, "revenue\ntrue\n");
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_NE(stop.out.find("Stopped"), std::string::npos) << stop.out;
 }

@@ -261,6 +261,7 @@ void PrintSummary(const pg::LocalServer& server, const std::string& out_dir,
       "  look at the source data:        psql \"%s\"\n"
       "  point other commands at it:     export SHOPLYTICS_SOURCE_DSN=\"%s\"\n"
       "  move the shop on three days:    shoplytics generate --advance 3\n"
+      "  then extract and build again:   shoplytics demo\n"
       "  stop it (the data stays):      shoplytics demo --stop\n",
       server.dsn().c_str(), server.dsn().c_str());
 }
