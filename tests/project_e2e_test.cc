@@ -159,6 +159,21 @@ std::vector<std::string> ComparedRelations(warehouse::Connection& conn,
           catalog + "' AND table_schema IN (" + in + ") ORDER BY 1");
 }
 
+TEST_F(ProjectE2E, InitWritesEveryFileOfTheProjectTemplateNestedFoldersIncluded) {
+  const fs::path source = fs::path(SHOPLYTICS_SOURCE_DIR) / "project";
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(source)) {
+    if (!entry.is_regular_file()) continue;
+    const fs::path relative = fs::relative(entry.path(), source);
+    auto written = ReadFile(fs::path(project_) / relative);
+    ASSERT_TRUE(written.ok()) << relative << ": " << written.status().ToString();
+    EXPECT_EQ(*written, *ReadFile(entry.path())) << relative;
+    ++files;
+  }
+  EXPECT_GT(files, 20);
+  EXPECT_TRUE(fs::exists(project_ + "/models/staging/stg_shop__orders.sql"));
+}
+
 TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
   Extract();
   Build(project_);
