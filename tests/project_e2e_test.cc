@@ -77,6 +77,7 @@ class ProjectE2E : public testing::PostgresTest {
     auto j = nlohmann::json::parse(run.out);
     EXPECT_EQ(j["error"], 0) << run.err;
     EXPECT_EQ(j["skip"], 0) << run.err;
+    EXPECT_EQ(j["warn"], 0) << run.err;
     EXPECT_GT(j["pass"].get<int>(), 0) << run.err;
   }
 
@@ -175,8 +176,8 @@ TEST_F(ProjectE2E, InitWritesEveryFileOfTheProjectTemplateNestedFoldersIncluded)
 }
 
 TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
-  Extract();
-  Build(project_);
+  ASSERT_NO_FATAL_FAILURE(Extract());
+  ASSERT_NO_FATAL_FAILURE(Build(project_));
 
   // Orders per status, and order totals per day.
   EXPECT_EQ(WarehouseRows("SELECT status, count(*) FROM staging.stg_shop__orders "
@@ -203,19 +204,19 @@ TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
 }
 
 TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable) {
-  Extract();
-  Build(project_);
+  ASSERT_NO_FATAL_FAILURE(Extract());
+  ASSERT_NO_FATAL_FAILURE(Build(project_));
   auto advanced = Generate("--advance 2");
   ASSERT_EQ(advanced.exit_code, 0) << advanced.err;
-  Extract();
-  Build(project_);  // incremental
+  ASSERT_NO_FATAL_FAILURE(Extract());
+  ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental
 
   // The full refresh runs in a copy of the whole project, warehouse included.
   const std::string full = scratch() + "/full_refresh";
   std::error_code ec;
   fs::copy(project_, full, fs::copy_options::recursive, ec);
   ASSERT_FALSE(ec) << ec.message();
-  Build(full, "--full-refresh");
+  ASSERT_NO_FATAL_FAILURE(Build(full, "--full-refresh"));
 
   // The incremental build also picked up the new days.
   EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__orders"),
