@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <regex>
 #include <system_error>
@@ -132,6 +134,25 @@ Result<ProfileTarget> LoadProfileTarget(const fs::path& profiles_file, const std
         fmt::format("expected a whole number of at least 1, got '{}'", threads_text));
   }
   out.threads = static_cast<int>(threads);
+  // dbt-duckdb's `settings:`, applied to every connection. TimeZone defaults to UTC so that
+  // casting a timestamp with time zone to a date gives the same day on every machine.
+  const ConfigNode settings = output.Child("settings");
+  if (settings.IsSet() && !settings.IsMap()) {
+    return settings.Error("expected a map of DuckDB settings, e.g. {TimeZone: UTC}");
+  }
+  for (const std::string& key : settings.Keys()) {
+    // The name is spliced into SET: only a plain identifier is accepted.
+    const bool identifier = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+                            std::all_of(key.begin(), key.end(), [](char c) {
+                              return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                            });
+    if (!identifier) return settings.Child(key).Error("a setting's name is a plain identifier");
+    ASSIGN_OR_RETURN(std::string value, GetProfileString(settings, key, "", env));
+    out.settings[key] = std::move(value);
+  }
+  bool has_timezone = false;
+  for (const auto& [key, value] : out.settings) has_timezone |= ToLower(key) == "timezone";
+  if (!has_timezone) out.settings["TimeZone"] = "UTC";
   return out;
 }
 

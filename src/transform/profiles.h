@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,9 @@ struct ProfileTarget {
   std::string path;  // absolute database file, or ":memory:"
   std::string schema = "main";
   int threads = 1;
+  // DuckDB settings set on every connection (`settings:` of the target, as in
+  // dbt-duckdb); TimeZone is UTC unless the target sets it.
+  std::map<std::string, std::string> settings;
 };
 
 // The profiles.yml dbt would use: the file in `profiles_dir` (the --profiles-dir flag)

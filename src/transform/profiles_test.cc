@@ -123,6 +123,35 @@ TEST_F(DbtProjectProfiles, ReadsDuckdbTargets) {
   EXPECT_EQ(ci->threads, 8);
 }
 
+TEST_F(DbtProjectProfiles, SettingsDefaultToUtcAndAreCheckedNames) {
+  const fs::path project = Dir("project");
+  const fs::path file = WriteProfiles("settings", R"(
+shop:
+  target: plain
+  outputs:
+    plain: {type: duckdb, path: a.duckdb}
+    tuned:
+      type: duckdb
+      path: b.duckdb
+      settings: {TimeZone: Europe/Paris, memory_limit: 1GB}
+    bad:
+      type: duckdb
+      path: c.duckdb
+      settings: {"x; drop table t": 1}
+)");
+  Result<ProfileTarget> plain = LoadProfileTarget(file, "shop", std::nullopt, project, Env({}));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->settings, (std::map<std::string, std::string>{{"TimeZone", "UTC"}}));
+  Result<ProfileTarget> tuned = LoadProfileTarget(file, "shop", "tuned", project, Env({}));
+  ASSERT_TRUE(tuned.ok()) << tuned.status().ToString();
+  EXPECT_EQ(tuned->settings, (std::map<std::string, std::string>{{"TimeZone", "Europe/Paris"},
+                                                                 {"memory_limit", "1GB"}}));
+  Result<ProfileTarget> bad = LoadProfileTarget(file, "shop", "bad", project, Env({}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("plain identifier"), std::string::npos)
+      << bad.status().ToString();
+}
+
 TEST_F(DbtProjectProfiles, ErrorsNameTheFileAndProfile) {
   const fs::path file = WriteProfiles("profiles", kProfiles);
   const std::string name = file.generic_string();

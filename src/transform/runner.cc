@@ -5,17 +5,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <fstream>
-#include <thread>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "common/files.h"
 #include "common/strings.h"
@@ -379,6 +379,7 @@ class Invocation {
       std::call_once(db_once_, [&] { db_ = open_db_(); });
       if (!db_.ok()) return db_.status();
       ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(**db_));
+      RETURN_IF_ERROR(ApplySettings(conn));
       slot = std::make_unique<warehouse::Connection>(std::move(conn));
     }
     return slot.get();
@@ -451,6 +452,17 @@ class Invocation {
       result.relation_name = it->second.relation_name;
     result.execution_time = std::chrono::duration<double>(Clock::now() - started).count();
     return result;
+  }
+
+  // The profile's settings (profiles.h), with the adapter's quoting.
+  Status ApplySettings(warehouse::Connection& conn) const {
+    for (const auto& [key, value] : compiler_.options().target.settings) {
+      Status status = conn.Execute(fmt::format("SET {} = {}", key, adapter_.QuoteLiteral(value)));
+      if (!status.ok()) {
+        return Status(status.code(), fmt::format("profile setting {}: {}", key, status.message()));
+      }
+    }
+    return OkStatus();
   }
 
   json sources_results() const {
@@ -1043,6 +1055,7 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   if (options.command == Command::kDocsGenerate) {
     ASSIGN_OR_RETURN(warehouse::Database * opened, open_db());
     ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*opened));
+    RETURN_IF_ERROR(invocation_state.ApplySettings(conn));
     ASSIGN_OR_RETURN(json catalog, BuildCatalog(*compiler, conn, invocation));
     RETURN_IF_ERROR(WriteJsonFile(target_dir / "catalog.json", catalog));
     RETURN_IF_ERROR(WriteDocsSite(manifest, catalog, target_dir));
