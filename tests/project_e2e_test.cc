@@ -115,6 +115,38 @@ class ProjectE2E : public testing::PostgresTest {
     return testing::DuckRows(*conn, sql);
   }
 
+  // Customers per segment at the time of the last order: the versions of
+  // marts.dim_customers valid then, against the segment rule computed independently on the
+  // source (net spend over the trailing 365 days: totals of orders not cancelled, minus
+  // their succeeded refunds issued by then; thresholds of dbt_project.yml's vars).
+  void ExpectSegmentsMatchTheSource() {
+    const std::vector<std::string> source = SourceRows(R"(
+        WITH t AS (SELECT max(created_at) AS t FROM shop.orders),
+        windowed AS (
+          SELECT o.order_id, o.customer_id, o.total_cents FROM shop.orders o, t
+          WHERE o.status <> 'cancelled' AND o.created_at > t.t - interval '365 days'
+            AND o.created_at <= t.t),
+        spend AS (
+          SELECT c.customer_id,
+                 coalesce((SELECT sum(w.total_cents) FROM windowed w
+                           WHERE w.customer_id = c.customer_id), 0)
+               - coalesce((SELECT sum(r.amount) FROM stripe.refunds r
+                           JOIN windowed w ON w.order_id = r.order_id
+                           WHERE w.customer_id = c.customer_id AND r.status = 'succeeded'
+                             AND to_timestamp(r.created) <= t.t), 0) AS cents
+          FROM shop.customers c, t WHERE c.created_at <= t.t)
+        SELECT CASE WHEN cents >= 150000 THEN 'Platinum' WHEN cents >= 60000 THEN 'Gold'
+                    WHEN cents >= 20000 THEN 'Silver' ELSE 'Bronze' END AS segment, count(*)
+        FROM spend GROUP BY 1 ORDER BY 1)");
+    EXPECT_GE(source.size(), 2u) << "the tiny shop should have more than one segment";
+    EXPECT_EQ(WarehouseRows(R"(
+        WITH t AS (SELECT max(ordered_at) AS t FROM staging.stg_shop__orders)
+        SELECT segment, count(*) FROM marts.dim_customers, t
+        WHERE valid_from <= t.t AND (valid_to IS NULL OR valid_to > t.t)
+        GROUP BY 1 ORDER BY 1)"),
+              source);
+  }
+
   // marts.fct_daily_revenue against the source, for every day with orders: orders (every
   // status but cancelled, by UTC order date), gross, discounts and net merchandise revenue,
   // and the succeeded Stripe refunds of those orders, in cents.
@@ -201,6 +233,7 @@ TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
   EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__order_items"),
             SourceRows("SELECT count(*) FROM shop.order_items"));
   ExpectDailyRevenueMatchesTheSource();
+  ExpectSegmentsMatchTheSource();
 }
 
 TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable) {
