@@ -29,3 +29,10 @@
     select cast(generate_series(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval '1 day') as date) as date_day
     from {{ from_relation }}
 {%- endmacro %}
+
+{#- The end of a version, with the current version's open end (NULL) as a far-future
+    instant. `x < core_open_end(valid_to)` says "before the end" without an OR, so a join on
+    it stays a hash join with a range filter instead of a nested loop. -#}
+{% macro core_open_end(column) -%}
+    coalesce({{ column }}, cast('9999-12-31 00:00:00+00' as timestamp with time zone))
+{%- endmacro %}

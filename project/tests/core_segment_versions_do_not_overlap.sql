@@ -25,5 +25,5 @@ from {{ ref('dim_customers') }} as a
 inner join {{ ref('dim_customers') }} as b
     on b.customer_id = a.customer_id
    and b.customer_sk <> a.customer_sk
-   and (b.valid_to is null or a.valid_from < b.valid_to)
-   and (a.valid_to is null or b.valid_from < a.valid_to)
+   and a.valid_from < {{ core_open_end('b.valid_to') }}
+   and b.valid_from < {{ core_open_end('a.valid_to') }}

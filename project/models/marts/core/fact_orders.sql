@@ -73,14 +73,14 @@ stale_orders as (
             from {{ ref('dim_customers') }} as customers
             where customers.customer_id = existing.customer_id
               and customers.valid_from <= existing.ordered_at
-              and (customers.valid_to is null or existing.ordered_at < customers.valid_to)
+              and existing.ordered_at < {{ core_open_end('customers.valid_to') }}
         )
        or existing.product_sk is distinct from (
             select products.product_sk
             from {{ ref('dim_products') }} as products
             where products.product_id = existing.product_id
               and products.valid_from <= existing.ordered_at
-              and (products.valid_to is null or existing.ordered_at < products.valid_to)
+              and existing.ordered_at < {{ core_open_end('products.valid_to') }}
         )
 ),
 {% endif %}
@@ -185,11 +185,11 @@ final as (
     left join {{ ref('dim_customers') }} as customers
         on customers.customer_id = changed_orders.customer_id
        and customers.valid_from <= changed_orders.ordered_at
-       and (customers.valid_to is null or changed_orders.ordered_at < customers.valid_to)
+       and changed_orders.ordered_at < {{ core_open_end('customers.valid_to') }}
     left join {{ ref('dim_products') }} as products
         on products.product_id = lines.product_id
        and products.valid_from <= changed_orders.ordered_at
-       and (products.valid_to is null or changed_orders.ordered_at < products.valid_to)
+       and changed_orders.ordered_at < {{ core_open_end('products.valid_to') }}
 )
 
 select
