@@ -202,9 +202,17 @@ versions as (
     where starts_version = 1
 ),
 
+-- Attributes kept as of the newest snapshot row: a customer deleted at the source (and so
+-- gone from staging) keeps its history here.
 customers as (
     select customer_id, first_name, last_name, acquisition_channel, created_at
-    from {{ ref('stg_shop__customers') }}
+    from (
+        select
+            customer_id, first_name, last_name, acquisition_channel, created_at,
+            row_number() over (partition by customer_id order by dbt_valid_from desc) as newest
+        from {{ ref('customers_snapshot') }}
+    ) as ranked
+    where newest = 1
 )
 
 select
