@@ -1,0 +1,57 @@
+{#- Generic tests of a type-2 dimension with valid_from, valid_to (NULL while current) and
+    is_current. -#}
+
+{#- The versions of each `key` are contiguous and never overlap: ordered by valid_from,
+    each ends after it starts and the next starts exactly where it ends; only the last is
+    open. No two versions of a key intersect. Returns the offending versions. -#}
+{% test scd2_versions_are_contiguous(model, key, surrogate_key) %}
+with ordered as (
+    select
+        {{ key }} as entity_key,
+        {{ surrogate_key }} as version_key,
+        valid_from,
+        valid_to,
+        lead(valid_from) over (partition by {{ key }} order by valid_from) as next_valid_from
+    from {{ model }}
+)
+
+select entity_key, version_key, valid_from, valid_to, next_valid_from
+from ordered
+where (valid_to is not null and valid_to <= valid_from)
+   or (next_valid_from is null and valid_to is not null)
+   or (next_valid_from is not null and (valid_to is null or valid_to <> next_valid_from))
+
+union all
+
+select a.{{ key }}, a.{{ surrogate_key }}, a.valid_from, a.valid_to, b.valid_from
+from {{ model }} as a
+inner join {{ model }} as b
+    on b.{{ key }} = a.{{ key }}
+   and b.{{ surrogate_key }} <> a.{{ surrogate_key }}
+   and a.valid_from < {{ core_open_end('b.valid_to') }}
+   and b.valid_from < {{ core_open_end('a.valid_to') }}
+{% endtest %}
+
+{#- Every row of `entities` has exactly one current version, and the current version is
+    the open one (valid_to NULL). Returns the keys where that fails. -#}
+{% test scd2_one_current_version(model, key, entities) %}
+with versions as (
+    select
+        {{ key }} as entity_key,
+        sum(case when is_current then 1 else 0 end) as current_versions,
+        sum(case when valid_to is null then 1 else 0 end) as open_versions,
+        sum(case when is_current <> (valid_to is null) then 1 else 0 end) as inconsistent_flags
+    from {{ model }}
+    group by {{ key }}
+)
+
+select entities.{{ key }}, versions.current_versions, versions.open_versions,
+       versions.inconsistent_flags
+from {{ entities }} as entities
+left join versions
+    on versions.entity_key = entities.{{ key }}
+where versions.entity_key is null
+   or versions.current_versions <> 1
+   or versions.open_versions <> 1
+   or versions.inconsistent_flags <> 0
+{% endtest %}
