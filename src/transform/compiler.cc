@@ -537,6 +537,7 @@ Status Compiler::RegisterMacros() {
       if (MentionsWarehouse(file.contents)) sensitive_macros_.insert(name);
       const std::string id = fmt::format("macro.{}.{}", project_.name(), name);
       macro_ids_[name] = id;
+      macros_.push_back({id, name, project_.name(), file.path, file.contents});
       jinja::NativeFunction inner = macro->as_callable().function;
       const bool sensitive = sensitive_macros_.contains(name);
       env.SetGlobal(name, Value::Function(

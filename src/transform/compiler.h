@@ -38,6 +38,7 @@
 
 #include "common/status.h"
 #include "config/env.h"
+#include "transform/artifacts.h"
 #include "transform/graph.h"
 #include "transform/jinja/environment.h"
 #include "transform/materialize.h"
@@ -99,6 +100,9 @@ class Compiler {
   // custom generic test. Without, Compile may be given no connection.
   bool NeedsConnection(const std::string& unique_id) const;
 
+  // The project's macros and {% test %} blocks, for the manifest.
+  const std::vector<MacroInfo>& macros() const { return macros_; }
+
   // What the manifest needs of every node: relations, refs, sources, macros, and the
   // compiled SQL of the nodes compiled so far.
   std::map<std::string, CompiledNodeInfo> Infos() const;
@@ -137,6 +141,7 @@ class Compiler {
   bool relations_resolved_ = false;
   std::set<std::string> sensitive_macros_;        // macros that mention execute, run_query, ...
   std::map<std::string, std::string> macro_ids_;  // macro name -> "macro.<project>.<name>"
+  std::vector<MacroInfo> macros_;
 
   mutable std::mutex compiled_mu_;
   mutable std::map<std::string, std::string> compiled_sql_;  // guarded by compiled_mu_

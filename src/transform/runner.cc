@@ -975,20 +975,11 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
       {"threads", target.threads},           {"vars", compile_options.vars},
       {"project_dir", project_dir.string()}, {"profiles_dir", profiles_file.parent_path().string()},
       {"target", target.target_name}};
-  std::vector<MacroInfo> macros;
-  for (const MacroFile& file : loaded.macro_files()) {
-    static const std::regex kMacro(R"(\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*))");
-    for (auto it = std::sregex_iterator(file.contents.begin(), file.contents.end(), kMacro);
-         it != std::sregex_iterator(); ++it) {
-      const std::string name = ((*it)[1].str() == "test" ? "test_" : "") + (*it)[2].str();
-      macros.push_back({fmt::format("macro.{}.{}", loaded.name(), name), name, loaded.name(),
-                        file.path, file.contents});
-    }
-  }
   std::map<std::string, std::string> docs(compiler->environment().docs().begin(),
                                           compiler->environment().docs().end());
   std::future<json> manifest_future = std::async(std::launch::async, [&] {
-    return BuildManifest(loaded, compiler->graph(), compiler->Infos(), macros, docs, invocation);
+    return BuildManifest(loaded, compiler->graph(), compiler->Infos(), compiler->macros(), docs,
+                         invocation);
   });
 
   const bool compile_only =
