@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace shoplytics {
@@ -113,6 +114,21 @@ std::string HumanDuration(std::chrono::duration<double> duration) {
   if (total < 3600) return fmt::format("{}m{:02d}s", total / 60, total % 60);
   if (total < 86400) return fmt::format("{}h{:02d}m", total / 3600, total % 3600 / 60);
   return fmt::format("{}d{:02d}h", total / 86400, total % 86400 / 3600);
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace shoplytics

@@ -25,6 +25,10 @@ bool EndsWith(std::string_view text, std::string_view suffix);
 // ASCII lower case; other bytes (UTF-8) are kept.
 std::string ToLower(std::string_view text);
 
+// Levenshtein distance: the fewest single-character insertions, deletions and
+// substitutions that turn `a` into `b` (for "did you mean" suggestions).
+size_t EditDistance(std::string_view a, std::string_view b);
+
 // Counts in three significant digits with k, M, B, T (thousands, millions, billions,
 // trillions): 999 -> "999", 1234 -> "1.2k", 350000 -> "350k", 1200000 -> "1.2M".
 std::string HumanCount(double count);

@@ -87,3 +87,17 @@ TEST(Strings, HumanDuration) {
 
 }  // namespace
 }  // namespace shoplytics
+
+namespace shoplytics {
+namespace {
+
+TEST(StringsTest, EditDistanceCountsSingleCharacterEdits) {
+  EXPECT_EQ(EditDistance("", ""), 0u);
+  EXPECT_EQ(EditDistance("orders", "orders"), 0u);
+  EXPECT_EQ(EditDistance("stg_order", "stg_orders"), 1u);  // insertion
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+  EXPECT_EQ(EditDistance("abc", ""), 3u);
+}
+
+}  // namespace
+}  // namespace shoplytics

@@ -56,7 +56,6 @@ json ScalarToJson(const std::string& text) {
   return text;
 }
 
-
 // Adds one config entry read from YAML to `layer`, checking the types callers rely on
 // so that the error can name the file and line.
 Status AddConfigEntry(json& layer, std::string_view raw_key, const ConfigNode& value) {
@@ -126,21 +125,6 @@ void FindUnusedConfigPaths(const ConfigNode& level, const std::set<std::string>&
     }
     FindUnusedConfigPaths(value, used, warnings);
   }
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string ClosestHint(std::string_view name, const std::vector<std::string>& candidates) {
@@ -252,8 +236,7 @@ Result<Freshness> ParseFreshness(const ConfigNode& node, Freshness inherited) {
   Freshness out = inherited;
   for (std::string_view key : {"warn_after", "error_after"}) {
     const ConfigNode child = node.Child(key);
-    std::optional<FreshnessAfter>& slot =
-        key == "warn_after" ? out.warn_after : out.error_after;
+    std::optional<FreshnessAfter>& slot = key == "warn_after" ? out.warn_after : out.error_after;
     if (child.IsNull()) slot.reset();
     if (!child.IsSet()) continue;
     ASSIGN_OR_RETURN(slot, ParseThreshold(child));
