@@ -42,7 +42,8 @@ std::string Placeholder(char part, std::string_view unique_id) {
 }
 
 bool MentionsWarehouse(std::string_view text) {
-  for (std::string_view word : {"execute", "run_query", "is_incremental", "load_result"}) {
+  for (std::string_view word :
+       {"execute", "run_query", "is_incremental", "load_result", "get_relation", "load_relation"}) {
     if (text.find(word) != std::string_view::npos) return true;
   }
   return false;
@@ -477,6 +478,38 @@ Status Compiler::RegisterMacros() {
         return NotFoundError(fmt::format(
             "adapter.dispatch('{}'): no macro duckdb__{} or default__{}", name, name, name));
       }));
+  // adapter.get_relation(database, schema, identifier) and load_relation(relation): the
+  // relation when the warehouse holds it, else none (always none while parsing, as in dbt).
+  auto get_relation = [self](std::string_view function, const std::string& schema,
+                             const std::string& identifier) -> Result<Value> {
+    ASSIGN_OR_RETURN(Context * ctx, Context::Current(function));
+    ctx->MarkSensitive();
+    if (!ctx->execute() || ctx->conn() == nullptr) return Value::None();
+    ASSIGN_OR_RETURN(warehouse::RelationKind kind,
+                     self->adapter_.GetRelationKind(*ctx->conn(), schema, identifier));
+    if (kind == warehouse::RelationKind::kNone) return Value::None();
+    return RelationValue(self->adapter_.QualifiedName(schema, identifier), self->database_,
+                         schema, identifier);
+  };
+  adapter.Set("get_relation",
+              Value::Function("adapter.get_relation",
+                              [get_relation](const CallArgs& args) -> Result<Value> {
+                                return get_relation("adapter.get_relation",
+                                                    ArgString(args, 1, "schema"),
+                                                    ArgString(args, 2, "identifier"));
+                              }));
+  env.SetGlobal("load_relation",
+                Value::Function("load_relation", [get_relation](const CallArgs& args) -> Result<Value> {
+                  const Value* relation = args.Get(0, "relation");
+                  if (relation == nullptr || !relation->is_dict()) {
+                    return InvalidArgumentError("load_relation(relation) takes a relation, e.g. this");
+                  }
+                  auto field = [&](const char* key) {
+                    const Value* value = relation->as_dict().Find(key);
+                    return value != nullptr && value->is_string() ? value->as_string() : std::string();
+                  };
+                  return get_relation("load_relation", field("schema"), field("identifier"));
+                }));
   env.SetGlobal("adapter", Value(std::move(adapter)));
 
   Dict exceptions;

@@ -479,6 +479,27 @@ TEST_F(CompilerWarehouseTest, IsIncrementalFalseWithFullRefreshOrWhenNotIncremen
   EXPECT_EQ(CompileText(*compiler, "model.shop.tbl", &conn_), "full");
 }
 
+TEST_F(CompilerWarehouseTest, LoadRelationAndGetRelationFindWhatTheWarehouseHolds) {
+  Exec("create schema analytics; create table analytics.present as select 1 as id");
+  TestProject project(Files{
+      {"models/present.sql",
+       "{% set r = load_relation(this) %}{% if r is none %}none{% else %}{{ r }} {{ r.schema }}.{{ "
+       "r.identifier }}{% endif %}"},
+      {"models/absent.sql", "{% if load_relation(this) is none %}none{% else %}some{% endif %}"},
+      {"models/other.sql",
+       "{{ adapter.get_relation(database=this.database, schema='analytics', "
+       "identifier='present') }}|{{ adapter.get_relation(this.database, 'analytics', 'nope') "
+       "is none }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.present", &conn_),
+            "\"analytics\".\"present\" analytics.present");
+  EXPECT_EQ(CompileText(*compiler, "model.shop.absent", &conn_), "none");
+  EXPECT_EQ(CompileText(*compiler, "model.shop.other", &conn_),
+            "\"analytics\".\"present\"|True");
+  EXPECT_TRUE(compiler->NeedsConnection("model.shop.absent"));
+}
+
 TEST_F(CompilerWarehouseTest, IsIncrementalFalseWhenTheRelationIsAView) {
   Exec("create schema analytics; create view analytics.inc as select 1 as id");
   TestProject project(Files{{"models/inc.sql", std::string(kIncremental)}});
