@@ -36,3 +36,8 @@
 {% macro core_open_end(column) -%}
     coalesce({{ column }}, cast('9999-12-31 00:00:00+00' as timestamp with time zone))
 {%- endmacro %}
+
+{#- An instant before any data: the lower bound of "since the last run" on an empty table. -#}
+{% macro core_timestamp_min() -%}
+    cast('1900-01-01 00:00:00+00' as timestamp with time zone)
+{%- endmacro %}

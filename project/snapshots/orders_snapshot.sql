@@ -1,7 +1,13 @@
 {% snapshot orders_snapshot %}
 {{ config(unique_key='order_id', strategy='check', check_cols=['status']) }}
 -- The status history of every order (placed -> paid -> shipped -> delivered, or cancelled
--- and returned), one version per status seen by a run.
-select order_id, customer_id, status, total_cents, updated_at
+-- and returned), one version per status seen by a run. Once the snapshot exists, only the
+-- orders loaded since its newest row are compared (hard deletes are ignored, so the rows
+-- left out change nothing).
+{%- set existing = load_relation(this) %}
+select order_id, customer_id, status, total_cents, updated_at, _loaded_at
 from {{ ref('stg_shop__orders') }}
+{%- if existing is not none %}
+where {{ loaded_since_last_run('_loaded_at') }}
+{%- endif %}
 {% endsnapshot %}

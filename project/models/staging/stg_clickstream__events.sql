@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='merge', unique_key='event_id') }}
+-- A table, merged by key from the raw rows loaded since its newest row (_loaded_at):
+-- the marts' incremental runs find what changed by _loaded_at.
 with source as (
     {{ latest_by_key(source('clickstream', 'events'), 'event_id', '_loaded_at') }}
 )
@@ -20,5 +23,6 @@ select
     product_id,
     search_query,
     order_id,
-    revenue_cents
+    revenue_cents,
+    _loaded_at
 from source

@@ -14,5 +14,6 @@ select
     created_at,
     updated_at,
     deleted_at,
-    deleted_at is not null as is_deleted
+    deleted_at is not null as is_deleted,
+    _loaded_at
 from source

@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='merge', unique_key='order_item_id') }}
+-- A table, merged by key from the raw rows loaded since its newest row (_loaded_at):
+-- the marts' incremental runs find what changed by _loaded_at.
 with source as (
     {{ latest_by_key(source('shop', 'order_items'), 'order_item_id', 'updated_at') }}
 )
@@ -12,5 +15,6 @@ select
     quantity * unit_price_cents as gross_cents,
     quantity * unit_price_cents - discount_cents as net_cents,
     created_at,
-    updated_at
+    updated_at,
+    _loaded_at
 from source

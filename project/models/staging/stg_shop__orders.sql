@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='merge', unique_key='order_id') }}
+-- A table, merged by key from the raw rows loaded since its newest row (_loaded_at):
+-- the marts' incremental runs find what changed by _loaded_at.
 with source as (
     {{ latest_by_key(source('shop', 'orders'), 'order_id', 'updated_at') }}
 )
@@ -27,5 +30,6 @@ select
     shipped_at,
     delivered_at,
     cancelled_at,
-    returned_at
+    returned_at,
+    _loaded_at
 from source

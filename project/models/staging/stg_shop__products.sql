@@ -12,5 +12,6 @@ select
     cost_cents,
     is_active,
     created_at,
-    updated_at
+    updated_at,
+    _loaded_at
 from source

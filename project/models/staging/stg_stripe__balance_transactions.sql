@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='merge', unique_key='balance_transaction_id') }}
+-- A table, merged by key from the raw rows loaded since its newest row (_loaded_at):
+-- the marts' incremental runs find what changed by _loaded_at.
 with source as (
     {{ latest_by_key(source('stripe', 'balance_transactions'), 'id', '_loaded_at') }}
 )
@@ -13,5 +16,6 @@ select
     source as source_id,
     status,
     available_on,
-    created as created_at
+    created as created_at,
+    _loaded_at
 from source

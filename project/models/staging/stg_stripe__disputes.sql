@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='merge', unique_key='dispute_id') }}
+-- A table, merged by key from the raw rows loaded since its newest row (_loaded_at):
+-- the marts' incremental runs find what changed by _loaded_at.
 with source as (
     {{ latest_by_key(source('stripe', 'disputes'), 'id', '_loaded_at') }}
 )
@@ -11,5 +14,6 @@ select
     status,
     reason,
     evidence_due_by,
-    created as created_at
+    created as created_at,
+    _loaded_at
 from source

@@ -2,21 +2,61 @@
     Lifetime value = net revenue of the customer's non-cancelled orders minus the succeeded
     Stripe refunds on those orders. An order's net revenue is its total_cents (subtotal - discount
     + shipping + tax): what the customer was charged, the amount refunds are taken from.
-    Cancelled orders count nowhere here (their refunds only undo their own charges). -#}
-with customers as (
+    Cancelled orders count nowhere here (their refunds only undo their own charges).
+    Incremental (delete+insert by customer_id): a run recomputes the customers whose row,
+    orders or refunds were loaded since the last run (_refreshed_at), and drops the
+    customers gone from staging (hard-deleted at the source). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    post_hook="delete from {{ this }} where customer_id not in (select customer_id from {{ ref('stg_shop__customers') }})"
+) }}
+with
+{%- if is_incremental() %}
+last_run as (
+    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
+    from {{ this }}
+),
+
+changed_customers as (
+    select customer_id from {{ ref('stg_shop__customers') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select customer_id from {{ ref('stg_shop__orders') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select orders.customer_id
+    from {{ ref('stg_stripe__refunds') }} as refunds
+    inner join {{ ref('stg_shop__orders') }} as orders
+        on orders.order_id = refunds.order_id
+    where refunds._loaded_at > (select refreshed_at from last_run)
+),
+{%- endif %}
+
+customers as (
     select * from {{ ref('stg_shop__customers') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from changed_customers)
+    {%- endif %}
 ),
 
 orders as (
     select order_id, customer_id, status, total_cents, ordered_at
     from {{ ref('stg_shop__orders') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from changed_customers)
+    {%- endif %}
 ),
 
 refunds_per_order as (
-    select order_id, sum(amount_cents) as refunded_cents
-    from {{ ref('stg_stripe__refunds') }}
-    where status = 'succeeded'
-    group by order_id
+    select refunds.order_id, sum(refunds.amount_cents) as refunded_cents
+    from {{ ref('stg_stripe__refunds') }} as refunds
+    {%- if is_incremental() %}
+    inner join orders on orders.order_id = refunds.order_id
+    {%- endif %}
+    where refunds.status = 'succeeded'
+    group by refunds.order_id
 ),
 
 kept_orders as (
@@ -73,7 +113,8 @@ select
     {{ biz_dollars('coalesce(per_customer.net_revenue_cents, 0)') }} as net_revenue,
     {{ biz_dollars('coalesce(per_customer.refunded_cents, 0)') }} as refunded_amount,
     {{ biz_dollars('coalesce(per_customer.net_revenue_cents, 0) - coalesce(per_customer.refunded_cents, 0)') }} as lifetime_value,
-    cast(coalesce(per_customer.net_revenue_cents, 0) - coalesce(per_customer.refunded_cents, 0) as bigint) as lifetime_value_cents
+    cast(coalesce(per_customer.net_revenue_cents, 0) - coalesce(per_customer.refunded_cents, 0) as bigint) as lifetime_value_cents,
+    current_timestamp as _refreshed_at
 from customers
 left join per_customer on per_customer.customer_id = customers.customer_id
 left join cancelled on cancelled.customer_id = customers.customer_id

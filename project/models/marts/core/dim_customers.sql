@@ -1,4 +1,8 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='customer_id'
+) }}
 -- Customers as an SCD Type 2 dimension. A new version starts whenever a tracked attribute
 -- (email, country, city, marketing_opt_in, is_deleted; history from customers_snapshot) or
 -- the customer's segment changes.
@@ -16,8 +20,51 @@
 -- keep the segment do not start a version.
 -- The first version starts at the customer's sign-up (created_at), not at the first
 -- snapshot, so every order finds the version valid when it was placed.
+--
+-- Incremental (delete+insert by customer_id): a run rebuilds the whole history of the
+-- customers whose inputs changed since the last run (_refreshed_at): a new snapshot
+-- version, an order or a refund loaded since, or an order that aged out of the trailing
+-- window in between. The other customers' histories cannot have changed.
+-- The spend at each moment is one running sum over the customer's timeline of spend
+-- events and attribute versions (no range join), so the build is linear in the events.
 
-with snapshot_versions as (
+with
+{%- if is_incremental() %}
+last_run as (
+    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
+    from {{ this }}
+),
+
+changed_customers as (
+    select customer_id from {{ ref('customers_snapshot') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select customer_id from {{ ref('stg_shop__orders') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select orders.customer_id
+    from {{ ref('stg_stripe__refunds') }} as refunds
+    inner join {{ ref('stg_shop__orders') }} as orders
+        on orders.order_id = refunds.order_id
+    where refunds._loaded_at > (select refreshed_at from last_run)
+    union
+    -- moments that became history between the last run and this one: an order placed or
+    -- aged out of its 365 days, a refund issued (data can be stamped ahead of the clock)
+    select customer_id from {{ ref('stg_shop__orders') }}
+    where (ordered_at > (select refreshed_at from last_run) and ordered_at <= current_timestamp)
+       or (ordered_at > (select {{ core_add_days('refreshed_at', -365) }} from last_run)
+           and ordered_at <= {{ core_add_days('current_timestamp', -365) }})
+    union
+    select orders.customer_id
+    from {{ ref('stg_stripe__refunds') }} as refunds
+    inner join {{ ref('stg_shop__orders') }} as orders
+        on orders.order_id = refunds.order_id
+    where refunds.created_at > (select refreshed_at from last_run)
+      and refunds.created_at <= current_timestamp
+),
+{%- endif %}
+
+snapshot_versions as (
     select
         customer_id,
         email,
@@ -29,6 +76,9 @@ with snapshot_versions as (
         cast(dbt_valid_from as timestamp with time zone) as snapshot_from,
         row_number() over (partition by customer_id order by dbt_valid_from) as snapshot_version
     from {{ ref('customers_snapshot') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from changed_customers)
+    {%- endif %}
 ),
 
 counted_orders as (
@@ -36,6 +86,9 @@ counted_orders as (
         {{ core_add_days('ordered_at', 365) }} as aged_out_at
     from {{ ref('stg_shop__orders') }}
     where status <> 'cancelled'
+    {%- if is_incremental() %}
+      and customer_id in (select customer_id from changed_customers)
+    {%- endif %}
 ),
 
 order_refunds as (
@@ -80,27 +133,15 @@ spend_moments as (
     group by customer_id, event_at
 ),
 
-spend_history as (
-    select
-        customer_id,
-        event_at,
-        sum(delta_cents) over (
-            partition by customer_id order by event_at
-            rows between unbounded preceding and current row
-        ) as spend_cents
-    from spend_moments
-),
-
 customer_start as (
     select
-        snapshot_versions.customer_id,
-        min(case when snapshot_versions.snapshot_version = 1 then
-            case when snapshot_versions.created_at is not null
-                      and snapshot_versions.created_at < snapshot_versions.snapshot_from
-                 then snapshot_versions.created_at else snapshot_versions.snapshot_from end
+        customer_id,
+        min(case when snapshot_version = 1 then
+            case when created_at is not null and created_at < snapshot_from
+                 then created_at else snapshot_from end
         end) as started_at
     from snapshot_versions
-    group by snapshot_versions.customer_id
+    group by customer_id
 ),
 
 first_events as (
@@ -112,6 +153,7 @@ first_events as (
 attribute_versions as (
     select
         snapshot_versions.customer_id,
+        snapshot_versions.snapshot_version,
         snapshot_versions.email,
         snapshot_versions.country,
         snapshot_versions.city,
@@ -121,10 +163,7 @@ attribute_versions as (
             when snapshot_versions.snapshot_version > 1 then snapshot_versions.snapshot_from
             when first_events.first_event_at < customer_start.started_at then first_events.first_event_at
             else customer_start.started_at
-        end as attribute_from,
-        lead(snapshot_versions.snapshot_from) over (
-            partition by snapshot_versions.customer_id order by snapshot_versions.snapshot_version
-        ) as attribute_to
+        end as attribute_from
     from snapshot_versions
     inner join customer_start
         on customer_start.customer_id = snapshot_versions.customer_id
@@ -132,49 +171,52 @@ attribute_versions as (
         on first_events.customer_id = snapshot_versions.customer_id
 ),
 
-change_points as (
-    select customer_id, attribute_from as changed_at from attribute_versions
-    union
-    select customer_id, event_at as changed_at from spend_moments
+-- Every moment something changed: a spend event (delta) or the start of an attribute
+-- version (its number). The first attribute version starts no later than the first event.
+timeline as (
+    select customer_id, changed_at, sum(delta_cents) as delta_cents,
+        max(snapshot_version) as snapshot_version
+    from (
+        select customer_id, event_at as changed_at, delta_cents, 0 as snapshot_version
+        from spend_moments
+        union all
+        select customer_id, attribute_from as changed_at, 0 as delta_cents, snapshot_version
+        from attribute_versions
+    ) as points
+    group by customer_id, changed_at
 ),
 
-spend_at_points as (
+running as (
     select
-        change_points.customer_id,
-        change_points.changed_at,
-        spend_history.spend_cents,
-        row_number() over (
-            partition by change_points.customer_id, change_points.changed_at
-            order by spend_history.event_at desc
-        ) as recency
-    from change_points
-    left join spend_history
-        on spend_history.customer_id = change_points.customer_id
-       and spend_history.event_at <= change_points.changed_at
+        customer_id,
+        changed_at,
+        sum(delta_cents) over w as spend_cents,
+        max(snapshot_version) over w as snapshot_version
+    from timeline
+    window w as (partition by customer_id order by changed_at
+                 rows between unbounded preceding and current row)
 ),
 
 states as (
     select
-        spend_at_points.customer_id,
-        spend_at_points.changed_at,
+        running.customer_id,
+        running.changed_at,
         attribute_versions.email,
         attribute_versions.country,
         attribute_versions.city,
         attribute_versions.marketing_opt_in,
         attribute_versions.is_deleted,
-        coalesce(spend_at_points.spend_cents, 0) as spend_cents,
+        running.spend_cents,
         case
-            when coalesce(spend_at_points.spend_cents, 0) >= {{ var('segment_platinum_cents') }} then 'Platinum'
-            when coalesce(spend_at_points.spend_cents, 0) >= {{ var('segment_gold_cents') }} then 'Gold'
-            when coalesce(spend_at_points.spend_cents, 0) >= {{ var('segment_silver_cents') }} then 'Silver'
+            when running.spend_cents >= {{ var('segment_platinum_cents') }} then 'Platinum'
+            when running.spend_cents >= {{ var('segment_gold_cents') }} then 'Gold'
+            when running.spend_cents >= {{ var('segment_silver_cents') }} then 'Silver'
             else 'Bronze'
         end as segment
-    from spend_at_points
+    from running
     inner join attribute_versions
-        on attribute_versions.customer_id = spend_at_points.customer_id
-       and attribute_versions.attribute_from <= spend_at_points.changed_at
-       and (attribute_versions.attribute_to is null or spend_at_points.changed_at < attribute_versions.attribute_to)
-    where spend_at_points.recency = 1
+        on attribute_versions.customer_id = running.customer_id
+       and attribute_versions.snapshot_version = running.snapshot_version
 ),
 
 flagged as (
@@ -211,6 +253,9 @@ customers as (
             customer_id, first_name, last_name, acquisition_channel, created_at,
             row_number() over (partition by customer_id order by dbt_valid_from desc) as newest
         from {{ ref('customers_snapshot') }}
+        {%- if is_incremental() %}
+        where customer_id in (select customer_id from changed_customers)
+        {%- endif %}
     ) as ranked
     where newest = 1
 )
@@ -231,7 +276,8 @@ select
     {{ core_cents_to_dollars('versions.spend_cents') }} as trailing_365d_net_spend,
     versions.changed_at as valid_from,
     versions.valid_to,
-    versions.valid_to is null as is_current
+    versions.valid_to is null as is_current,
+    current_timestamp as _refreshed_at
 from versions
 left join customers
     on customers.customer_id = versions.customer_id

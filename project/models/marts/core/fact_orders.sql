@@ -14,18 +14,60 @@
 -- customer_sk / product_sk: the dimension version valid at ordered_at
 --   (valid_from <= ordered_at < valid_to, or valid_to NULL).
 -- updated_at: the latest of the order's, its lines' and its refunds' change times.
--- Incremental (merge on order_item_id): re-reads whole orders whose updated_at is within
--- var('fact_orders_lookback_days') days of the newest updated_at already loaded, plus orders
--- whose stored customer_sk/product_sk is no longer the version valid at ordered_at (a
--- rebuilt dimension can split or merge versions, e.g. after a late cancellation).
+-- _refreshed_at: when the run that wrote the line ran.
+-- Incremental (merge on order_item_id): re-reads whole orders that changed since the last
+-- run (_refreshed_at): the order, one of its lines or one of its refunds loaded since
+-- (staging _loaded_at); its customer's dim_customers history rewritten since (it can split
+-- or merge versions, e.g. after a late cancellation); a new products_snapshot version of
+-- one of its products. As a guard against late-stamped rows, orders whose updated_at is
+-- within var('fact_orders_lookback_days') days of the newest one loaded are re-read too.
 
-with orders as (
+with
+{%- if is_incremental() %}
+last_run as (
+    select
+        coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at,
+        {{ core_add_days('max(updated_at)', '-' ~ var('fact_orders_lookback_days')) }} as lookback_from
+    from {{ this }}
+),
+
+changed_products as (
+    select product_id
+    from {{ ref('products_snapshot') }}
+    where cast(dbt_valid_from as timestamp with time zone) > (select refreshed_at from last_run)
+       or cast(dbt_valid_to as timestamp with time zone) > (select refreshed_at from last_run)
+),
+
+changed_order_ids as (
+    select order_id from {{ ref('stg_shop__orders') }}
+    where updated_at >= (select lookback_from from last_run)
+       or customer_id in (
+            select customer_id from {{ ref('dim_customers') }}
+            where _refreshed_at > (select refreshed_at from last_run))
+    union
+    select order_id from {{ ref('stg_shop__orders') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select order_id from {{ ref('stg_shop__order_items') }}
+    where _loaded_at > (select refreshed_at from last_run)
+       or updated_at >= (select lookback_from from last_run)
+       or product_id in (select product_id from changed_products)
+    union
+    select order_id from {{ ref('stg_stripe__refunds') }}
+    where _loaded_at > (select refreshed_at from last_run)
+),
+{%- endif %}
+
+orders as (
     select
         order_id, order_number, customer_id, status, currency,
         subtotal_cents, discount_cents, shipping_cents, tax_cents, total_cents,
         coupon_code, channel, device, utm_source, utm_medium, utm_campaign,
         shipping_country, ordered_at, order_date, updated_at
     from {{ ref('stg_shop__orders') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from changed_order_ids)
+    {%- endif %}
 ),
 
 items as (
@@ -33,12 +75,18 @@ items as (
         order_item_id, order_id, product_id, quantity, unit_price_cents,
         discount_cents, gross_cents, net_cents, updated_at
     from {{ ref('stg_shop__order_items') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from changed_order_ids)
+    {%- endif %}
 ),
 
 refunds as (
     select order_id, sum(amount_cents) as refunded_cents, max(created_at) as last_refunded_at
     from {{ ref('stg_stripe__refunds') }}
     where status = 'succeeded'
+    {%- if is_incremental() %}
+      and order_id in (select order_id from changed_order_ids)
+    {%- endif %}
     group by order_id
 ),
 
@@ -64,37 +112,8 @@ order_state as (
         on refunds.order_id = orders.order_id
 ),
 
-{% if is_incremental() %}
-stale_orders as (
-    select existing.order_id
-    from {{ this }} as existing
-    where existing.customer_sk is distinct from (
-            select customers.customer_sk
-            from {{ ref('dim_customers') }} as customers
-            where customers.customer_id = existing.customer_id
-              and customers.valid_from <= existing.ordered_at
-              and existing.ordered_at < {{ core_open_end('customers.valid_to') }}
-        )
-       or existing.product_sk is distinct from (
-            select products.product_sk
-            from {{ ref('dim_products') }} as products
-            where products.product_id = existing.product_id
-              and products.valid_from <= existing.ordered_at
-              and existing.ordered_at < {{ core_open_end('products.valid_to') }}
-        )
-),
-{% endif %}
-
 changed_orders as (
-    select *
-    from order_state
-    {% if is_incremental() %}
-    where record_updated_at >= (
-            select {{ core_add_days('max(updated_at)', '-' ~ var('fact_orders_lookback_days')) }}
-            from {{ this }}
-        )
-       or order_id in (select order_id from stale_orders)
-    {% endif %}
+    select * from order_state
 ),
 
 lines as (
@@ -221,5 +240,6 @@ select
     {{ core_cents_to_dollars('net_cents - cost_cents') }} as margin,
     {{ core_cents_to_dollars('shipping_allocated_cents') }} as shipping_allocated,
     {{ core_cents_to_dollars('tax_allocated_cents') }} as tax_allocated,
-    {{ core_cents_to_dollars('refunded_cents') }} as refunded_amount
+    {{ core_cents_to_dollars('refunded_cents') }} as refunded_amount,
+    current_timestamp as _refreshed_at
 from final
