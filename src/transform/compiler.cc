@@ -892,17 +892,29 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
         "generic test '{}.{}': package '{}' is not installed; define {{% test {} %}} in macros/",
         meta.namespace_name, meta.name, meta.namespace_name, meta.name));
   }
+  // What the test reads: the model filtered by `where` as dbt does, or what the project's
+  // own get_where_subquery(relation) returns (dbt's hook for custom filters).
+  TestedFrom from{TestedRelation(adapter_, relation, where)};
+  if (env_->FindGlobal("get_where_subquery") != nullptr) {
+    Context context(*this, test, /*execute=*/true, conn, false, nullptr);
+    CallArgs args;
+    args.positional.push_back(
+        RelationValue(adapter_.QualifiedName(relation.schema, relation.identifier), database_,
+                      relation.schema, relation.identifier));
+    ASSIGN_OR_RETURN(Value result, env_->Call("get_where_subquery", args));
+    from.sql = std::string(Trim(result.ToString()));
+  }
   if (!overridden) {
-    if (meta.name == "unique") return UniqueTestSql(adapter_, relation, column, where);
-    if (meta.name == "not_null") return NotNullTestSql(adapter_, relation, column, where);
+    if (meta.name == "unique") return UniqueTestSql(from, column);
+    if (meta.name == "not_null") return NotNullTestSql(from, column);
     if (meta.name == "accepted_values") {
       std::vector<std::string> values;
       for (const json& value : kwarg("values")) {
         values.push_back(value.is_string() ? value.get<std::string>() : value.dump());
       }
       const json quote = kwarg("quote");
-      return AcceptedValuesTestSql(adapter_, relation, column, values,
-                                   !quote.is_boolean() || quote.get<bool>(), where);
+      return AcceptedValuesTestSql(adapter_, from, column, values,
+                                   !quote.is_boolean() || quote.get<bool>());
     }
     if (meta.name == "relationships") {
       // The second parent recorded by the loader is `to`.
@@ -911,8 +923,8 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
         if (id != test.attached_node) to = project_.Find(id);
       }
       if (to == nullptr) to = model;  // a self-reference
-      return RelationshipsTestSql(adapter_, relation, column, RelationOf(*to),
-                                  kwarg("field").get<std::string>(), where);
+      return RelationshipsTestSql(adapter_, from, column, RelationOf(*to),
+                                  kwarg("field").get<std::string>());
     }
     return NotFoundError(fmt::format(
         "unknown generic test '{}' on {}: define it with {{% test {}(model, column_name) %}} in "
@@ -923,7 +935,7 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
   std::set<std::string> ephemerals;
   Context context(*this, test, /*execute=*/true, conn, false, nullptr);
   CallArgs args;
-  const std::string model_text = Substitute(TestedRelation(adapter_, relation, where), nullptr);
+  const std::string model_text = Substitute(from.sql, nullptr);
   Dict model_value;
   model_value.Set("__str__", Value(model_text));
   model_value.Set("schema", Value(relation.schema));
@@ -1033,7 +1045,10 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
 bool Compiler::NeedsConnection(const std::string& unique_id) const {
   const Node* node = project_.Find(unique_id);
   if (node == nullptr) return false;
-  if (node->test_metadata) return env_->FindGlobal("test_" + node->test_metadata->name) != nullptr;
+  if (node->test_metadata) {
+    return env_->FindGlobal("test_" + node->test_metadata->name) != nullptr ||
+           env_->FindGlobal("get_where_subquery") != nullptr;
+  }
   auto it = parsed_.find(unique_id);
   if (it == parsed_.end()) return false;
   if (it->second->sensitive) return true;

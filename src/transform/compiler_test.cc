@@ -847,6 +847,33 @@ TEST(CompilerGenericTests, WhereConfigStoreFailuresAndCustomArguments) {
   EXPECT_EQ(compiler->Infos().at(not_null).relation_name, "");
 }
 
+// A project's get_where_subquery(relation) decides what every generic test reads, built-in
+// and custom alike (dbt's documented hook); config.get('where') is the test's own.
+TEST(CompilerGenericTests, ProjectGetWhereSubqueryFiltersEveryGenericTest) {
+  TestProject project(Files{
+      {"models/orders.sql", "select 1 as id"},
+      {"models/schema.yml",
+       "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        tests:\n"
+       "          - unique:\n              config:\n                where: __latest__\n"
+       "          - at_least:\n              value: 3\n"},
+      {"macros/t.sql",
+       "{% test at_least(model, column_name, value) %}select * from {{ model }} where "
+       "{{ column_name }} < {{ value }}{% endtest %}"},
+      {"macros/where.sql",
+       "{% macro get_where_subquery(relation) %}{% set where = config.get('where') %}"
+       "{% if where == '__latest__' %}(select * from {{ relation }} where id = (select max(id) "
+       "from {{ relation }})) dbt_subquery{% else %}{{ relation }}{% endif %}{% endmacro %}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, GenericTestId(*compiler, "unique", "id")),
+            "select id as unique_field, count(*) as n_records\n"
+            R"(from (select * from "analytics"."orders" where id = (select max(id) from )"
+            R"("analytics"."orders")) dbt_subquery)"
+            "\nwhere id is not null\ngroup by id\nhaving count(*) > 1");
+  EXPECT_EQ(CompileText(*compiler, GenericTestId(*compiler, "at_least", "id")),
+            R"(select * from "analytics"."orders" where id < 3)");
+}
+
 TEST(CompilerCompile, UnknownNodeIsNotFound) {
   TestProject project(Files{{"models/m.sql", "select 1"}});
   std::unique_ptr<Compiler> compiler = project.CreateOrDie();

@@ -87,6 +87,20 @@ Result<DataTestResult> RunDataTest(const warehouse::SqlAdapter& adapter,
 std::string TestedRelation(const warehouse::SqlAdapter& adapter, const Relation& model,
                            std::string_view where);
 
+// What a generic test reads, as SQL for its FROM: a relation's quoted name or a
+// parenthesised subquery with an alias (TestedRelation, or a project's get_where_subquery).
+struct TestedFrom {
+  std::string sql;
+};
+std::string UniqueTestSql(const TestedFrom& from, std::string_view column);
+std::string NotNullTestSql(const TestedFrom& from, std::string_view column);
+std::string AcceptedValuesTestSql(const warehouse::SqlAdapter& adapter, const TestedFrom& from,
+                                  std::string_view column, const std::vector<std::string>& values,
+                                  bool quote);
+std::string RelationshipsTestSql(const warehouse::SqlAdapter& adapter, const TestedFrom& from,
+                                 std::string_view column, const Relation& to,
+                                 std::string_view field);
+
 // dbt's generic tests. `where` may be empty.
 std::string UniqueTestSql(const warehouse::SqlAdapter& adapter, const Relation& model,
                           std::string_view column, std::string_view where = "");
