@@ -901,7 +901,9 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
     args.positional.push_back(
         RelationValue(adapter_.QualifiedName(relation.schema, relation.identifier), database_,
                       relation.schema, relation.identifier));
-    ASSIGN_OR_RETURN(Value result, env_->Call("get_where_subquery", args));
+    Dict locals;
+    locals.Set("execute", Value(true));
+    ASSIGN_OR_RETURN(Value result, env_->Call("get_where_subquery", args, locals));
     from.sql = std::string(Trim(result.ToString()));
   }
   if (!overridden) {
@@ -959,7 +961,9 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
     }
     args.keyword.emplace_back(key, std::move(arg));
   }
-  ASSIGN_OR_RETURN(Value result, env_->Call(macro_name, args));
+  Dict locals;
+  locals.Set("execute", Value(true));
+  ASSIGN_OR_RETURN(Value result, env_->Call(macro_name, args, locals));
   // An argument such as `to: ref('an_ephemeral')` needs its CTE, as in a model.
   std::string sql = Substitute(result.ToString(), &ephemerals);
   return InjectEphemerals(std::move(sql), ephemerals, conn);

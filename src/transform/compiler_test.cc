@@ -861,7 +861,7 @@ TEST(CompilerGenericTests, ProjectGetWhereSubqueryFiltersEveryGenericTest) {
        "{{ column_name }} < {{ value }}{% endtest %}"},
       {"macros/where.sql",
        "{% macro get_where_subquery(relation) %}{% set where = config.get('where') %}"
-       "{% if where == '__latest__' %}(select * from {{ relation }} where id = (select max(id) "
+       "{% if where == '__latest__' and execute %}(select * from {{ relation }} where id = (select max(id) "
        "from {{ relation }})) dbt_subquery{% else %}{{ relation }}{% endif %}{% endmacro %}"}});
   std::unique_ptr<Compiler> compiler = project.CreateOrDie();
   ASSERT_NE(compiler, nullptr);

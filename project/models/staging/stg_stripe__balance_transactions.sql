@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', incremental_strategy='merge', unique_key='balance_transaction_id') }}
 -- A table, merged by key from the raw rows loaded since its newest row (_loaded_at):
--- the marts' incremental runs find what changed by _loaded_at.
+-- the marts' incremental runs find what changed by _loaded_at. _refreshed_at: when the
+-- run that wrote the row ran.
 with source as (
     {{ latest_by_key(source('stripe', 'balance_transactions'), 'id', '_loaded_at') }}
 )
@@ -17,5 +18,6 @@ select
     status,
     available_on,
     created as created_at,
-    _loaded_at
+    _loaded_at,
+    current_timestamp as _refreshed_at
 from source

@@ -3,9 +3,51 @@
     outcome from payments_reconciliation); Stripe columns use the date each Stripe object
     was created (charges, refunds, disputes) and, for fees and net, the balance
     transaction's created date. So a refund is counted on the day it happened, not on the
-    day of its order. -#}
-with recon as (
+    day of its order.
+    Incremental (delete+insert by activity_date): a run recomputes the days of the
+    reconciliation rows written since its last run (_refreshed_at), of their charges, and
+    of the Stripe objects loaded since. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='activity_date'
+) }}
+with
+{%- if is_incremental() %}
+last_run as (
+    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
+    from {{ this }}
+),
+
+rewritten as (
+    select order_id, reconciliation_date
+    from {{ ref('payments_reconciliation') }}
+    where _refreshed_at > (select refreshed_at from last_run)
+),
+
+affected_days as (
+    select reconciliation_date as activity_date from rewritten
+    union
+    select cast(created_at as date) from {{ ref('stg_stripe__charges') }}
+    where _loaded_at > (select refreshed_at from last_run)
+       or order_id in (select order_id from rewritten)
+    union
+    select cast(created_at as date) from {{ ref('stg_stripe__refunds') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select cast(created_at as date) from {{ ref('stg_stripe__disputes') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select cast(created_at as date) from {{ ref('stg_stripe__balance_transactions') }}
+    where _loaded_at > (select refreshed_at from last_run)
+),
+{%- endif %}
+
+recon as (
     select * from {{ ref('payments_reconciliation') }}
+    {%- if is_incremental() %}
+    where reconciliation_date in (select activity_date from affected_days)
+    {%- endif %}
 ),
 
 order_days as (
@@ -28,6 +70,9 @@ charge_days as (
         sum(case when status = 'failed' then 1 else 0 end) as failed_charges,
         sum(case when status = 'succeeded' then amount_captured_cents else 0 end) as captured_cents
     from {{ ref('stg_stripe__charges') }}
+    {%- if is_incremental() %}
+    where cast(created_at as date) in (select activity_date from affected_days)
+    {%- endif %}
     group by cast(created_at as date)
 ),
 
@@ -37,6 +82,9 @@ refund_days as (
         count(*) as refunds,
         sum(case when status = 'succeeded' then amount_cents else 0 end) as refunded_cents
     from {{ ref('stg_stripe__refunds') }}
+    {%- if is_incremental() %}
+    where cast(created_at as date) in (select activity_date from affected_days)
+    {%- endif %}
     group by cast(created_at as date)
 ),
 
@@ -46,6 +94,9 @@ dispute_days as (
         count(*) as disputes,
         sum(amount_cents) as disputed_cents
     from {{ ref('stg_stripe__disputes') }}
+    {%- if is_incremental() %}
+    where cast(created_at as date) in (select activity_date from affected_days)
+    {%- endif %}
     group by cast(created_at as date)
 ),
 
@@ -56,6 +107,9 @@ balance_days as (
         sum(net_cents) as net_cents
     from {{ ref('stg_stripe__balance_transactions') }}
     where type in ('charge', 'refund', 'adjustment')
+    {%- if is_incremental() %}
+      and cast(created_at as date) in (select activity_date from affected_days)
+    {%- endif %}
     group by cast(created_at as date)
 ),
 
@@ -87,7 +141,8 @@ select
     coalesce(order_days.not_ok_rows, 0) as not_ok_rows,
     coalesce(order_days.missing_charge_orders, 0) as missing_charge_orders,
     coalesce(order_days.amount_mismatch_orders, 0) as amount_mismatch_orders,
-    coalesce(order_days.charges_without_order, 0) as charges_without_order
+    coalesce(order_days.charges_without_order, 0) as charges_without_order,
+    current_timestamp as _refreshed_at
 from days
 left join order_days on order_days.activity_date = days.activity_date
 left join charge_days on charge_days.activity_date = days.activity_date

@@ -17,27 +17,98 @@
       refunded                succeeded refunds > 0 (full or partial; returns, cancellations)
       ok                      one succeeded capture of exactly the order total, no refund,
                               no dispute
-    (pending charges count as neither succeeded nor failed.) -#}
-with orders as (
+    (pending charges count as neither succeeded nor failed.)
+    Incremental (delete+insert by reconciliation_key): a run recomputes the orders whose
+    order, charges, refunds, disputes or balance transactions were loaded since its last
+    run (_refreshed_at), and drops the charge_without_order rows whose order has arrived. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='reconciliation_key',
+    post_hook="delete from {{ this }} where order_id is null and charge_id in (select charges.charge_id from {{ ref('stg_stripe__charges') }} as charges inner join {{ ref('stg_shop__orders') }} as orders on orders.order_id = charges.order_id where charges.charge_id in (select charge_id from {{ this }} where order_id is null))"
+) }}
+with
+{%- if is_incremental() %}
+last_run as (
+    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
+    from {{ this }}
+),
+
+-- Charges touched since the last run: their own row, a refund, a dispute or a balance
+-- transaction of theirs loaded since.
+changed_charges as (
+    select charge_id from {{ ref('stg_stripe__charges') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select charge_id from {{ ref('stg_stripe__refunds') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select charge_id from {{ ref('stg_stripe__disputes') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select source_id as charge_id from {{ ref('stg_stripe__balance_transactions') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select refunds.charge_id
+    from {{ ref('stg_stripe__refunds') }} as refunds
+    inner join {{ ref('stg_stripe__balance_transactions') }} as balance
+        on balance.source_id = refunds.refund_id
+    where balance._loaded_at > (select refreshed_at from last_run)
+    union
+    select disputes.charge_id
+    from {{ ref('stg_stripe__disputes') }} as disputes
+    inner join {{ ref('stg_stripe__balance_transactions') }} as balance
+        on balance.source_id = disputes.dispute_id
+    where balance._loaded_at > (select refreshed_at from last_run)
+),
+
+changed_orders as (
+    select order_id from {{ ref('stg_shop__orders') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select order_id from {{ ref('stg_stripe__charges') }}
+    where charge_id in (select charge_id from changed_charges)
+),
+{%- endif %}
+
+orders as (
     select order_id, order_number, customer_id, status, order_date, ordered_at, total_cents
     from {{ ref('stg_shop__orders') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from changed_orders)
+    {%- endif %}
 ),
 
 charges as (
     select * from {{ ref('stg_stripe__charges') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from changed_orders)
+       or charge_id in (select charge_id from changed_charges)
+    {%- endif %}
 ),
 
 refunds as (
     select * from {{ ref('stg_stripe__refunds') }}
+    {%- if is_incremental() %}
+    where charge_id in (select charge_id from charges)
+    {%- endif %}
 ),
 
 disputes as (
     select * from {{ ref('stg_stripe__disputes') }}
+    {%- if is_incremental() %}
+    where charge_id in (select charge_id from charges)
+    {%- endif %}
 ),
 
 balance as (
     select source_id, sum(fee_cents) as fee_cents, sum(net_cents) as net_cents
     from {{ ref('stg_stripe__balance_transactions') }}
+    {%- if is_incremental() %}
+    where source_id in (select charge_id from charges)
+       or source_id in (select refund_id from refunds)
+       or source_id in (select dispute_id from disputes)
+    {%- endif %}
     group by source_id
 ),
 
@@ -156,8 +227,9 @@ orphan_rows as (
         per_charge.net_cents as stripe_net_cents,
         true as is_orphan_charge
     from per_charge
-    left join orders on orders.order_id = per_charge.order_id
-    where orders.order_id is null
+    left join {{ ref('stg_shop__orders') }} as all_orders
+        on all_orders.order_id = per_charge.order_id
+    where all_orders.order_id is null
 ),
 
 all_rows as (
@@ -196,5 +268,6 @@ select
         when order_status = 'cancelled' and refunded_cents < captured_cents then 'cancelled_not_refunded'
         when refunded_cents > 0 then 'refunded'
         else 'ok'
-    end as mismatch_category
+    end as mismatch_category,
+    current_timestamp as _refreshed_at
 from all_rows

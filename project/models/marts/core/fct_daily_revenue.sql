@@ -1,4 +1,8 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='date_day'
+) }}
 -- One row per calendar day from the first to the last order date (days without orders
 -- have zeros). Built on fact_orders, so it reconciles with it.
 -- Counted orders: every status except 'cancelled' (placed, paid, shipped, delivered and
@@ -11,18 +15,79 @@
 --   NULL on days without orders.
 --   new_customers: customers whose first counted order (in the warehouse's history) is on
 --   that day; returning_customers: the day's other customers.
+-- Incremental (delete+insert by date_day): a run recomputes the days of the fact lines
+-- written since its last run (_refreshed_at), the days of the two earliest counted orders
+-- of those lines' customers (where new_customers can move: a cancelled first order, a late
+-- earlier one), and the days the table does not hold yet.
 
-with counted_lines as (
+with
+order_range as (
+    select min(order_date) as first_day, max(order_date) as last_day
+    from {{ ref('stg_shop__orders') }}
+),
+{%- if is_incremental() %}
+
+last_run as (
+    select
+        coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at,
+        min(date_day) as first_day,
+        max(date_day) as last_day
+    from {{ this }}
+),
+
+rewritten as (
+    select customer_id, order_date
+    from {{ ref('fact_orders') }}
+    where _refreshed_at > (select refreshed_at from last_run)
+),
+
+first_two_days as (
+    select customer_id, order_date
+    from (
+        select
+            customer_id,
+            order_date,
+            row_number() over (partition by customer_id order by order_date) as day_rank
+        from (
+            select distinct customer_id, order_date
+            from {{ ref('fact_orders') }}
+            where status <> 'cancelled'
+              and customer_id in (select customer_id from rewritten)
+        ) as customer_days
+    ) as ranked
+    where day_rank <= 2
+),
+
+affected_days as (
+    select order_date as date_day from rewritten
+    union
+    select order_date as date_day from first_two_days
+    union
+    select date_day
+    from {{ ref('dim_date') }}
+    where date_day > (select coalesce(last_day, cast('1900-01-01' as date)) from last_run)
+       or date_day < (select coalesce(first_day, cast('9999-12-31' as date)) from last_run)
+),
+{%- endif %}
+
+counted_lines as (
     select
         order_id, order_item_id, customer_id, order_date,
         gross_revenue, discount, net_revenue, refunded_amount
     from {{ ref('fact_orders') }}
     where status <> 'cancelled'
+    {%- if is_incremental() %}
+      and order_date in (select date_day from affected_days)
+    {%- endif %}
 ),
 
 first_orders as (
     select customer_id, min(order_date) as first_order_date
-    from counted_lines
+    from {{ ref('fact_orders') }}
+    where status <> 'cancelled'
+    {%- if is_incremental() %}
+      and customer_id in (select customer_id from counted_lines)
+    {%- endif %}
     group by customer_id
 ),
 
@@ -47,8 +112,11 @@ daily as (
 days as (
     select date_day
     from {{ ref('dim_date') }}
-    where date_day >= (select min(order_date) from {{ ref('stg_shop__orders') }})
-      and date_day <= (select max(order_date) from {{ ref('stg_shop__orders') }})
+    where date_day >= (select first_day from order_range)
+      and date_day <= (select last_day from order_range)
+    {%- if is_incremental() %}
+      and date_day in (select date_day from affected_days)
+    {%- endif %}
 )
 
 select
@@ -66,7 +134,8 @@ select
          -- round half up in cents, computed the same way on DuckDB and PostgreSQL
          -- (PostgreSQL's round(double) rounds half to even)
          else {{ core_cents_to_dollars('floor(cast(cast(daily.net * 100 as bigint) * 2 + daily.orders as double precision) / (2 * daily.orders))') }}
-    end as aov
+    end as aov,
+    current_timestamp as _refreshed_at
 from days
 left join daily
     on daily.order_date = days.date_day
