@@ -24,8 +24,8 @@ where (valid_to is not null and valid_to <= valid_from)
 union all
 
 select a.{{ key }}, a.{{ surrogate_key }}, a.valid_from, a.valid_to, b.valid_from
-from {{ model }} as a
-inner join {{ model }} as b
+from (select * from {{ model }}) as a
+inner join (select * from {{ model }}) as b
     on b.{{ key }} = a.{{ key }}
    and b.{{ surrogate_key }} <> a.{{ surrogate_key }}
    and a.valid_from < {{ core_open_end('b.valid_to') }}

@@ -171,15 +171,21 @@ std::vector<std::string> MergeUpdateColumns(const ModelConfig& config,
 Result<int64_t> ApplyStrategy(const SqlAdapter& adapter, Connection& conn,
                               IncrementalStrategy strategy, const ModelConfig& config,
                               const std::string& target, const std::string& temp,
-                              const std::vector<std::string>& columns) {
+                              const std::vector<std::string>& columns, bool covers_target) {
   const std::vector<std::string>& keys = config.unique_key;
-  if (strategy == IncrementalStrategy::kMerge) {
+  // A merge that writes every column of the target leaves what delete+insert leaves (the
+  // new rows' keys are unique), and DuckDB's MERGE updates rows in place tens of times
+  // slower than it deletes and appends them (26 s against 1 s for 50,000 of 300,000 order
+  // lines).
+  const bool updates_every_column = covers_target && config.merge_update_columns.empty() &&
+                                    config.merge_exclude_columns.empty();
+  if (strategy == IncrementalStrategy::kMerge && !updates_every_column) {
     ASSIGN_OR_RETURN(warehouse::QueryResult merged,
                      conn.Query(adapter.MergeSql(target, temp, keys, columns,
                                                  MergeUpdateColumns(config, columns))));
     return static_cast<int64_t>(merged.rows_changed());
   }
-  if (strategy == IncrementalStrategy::kDeleteInsert) {
+  if (strategy != IncrementalStrategy::kAppend) {
     RETURN_IF_ERROR(conn.Execute(adapter.DeleteMatchingSql(target, temp, keys)));
   }
   ASSIGN_OR_RETURN(warehouse::QueryResult inserted,
@@ -233,8 +239,11 @@ Result<int64_t> ApplyIncremental(const SqlAdapter& adapter, Connection& conn,
   RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, model.compiled_sql)));
   ASSIGN_OR_RETURN(std::vector<std::string> columns,
                    ReconcileSchema(adapter, conn, model, target, temp));
+  ASSIGN_OR_RETURN(std::vector<ColumnInfo> target_columns,
+                   adapter.GetQueryColumns(conn, "SELECT * FROM " + target));
   ASSIGN_OR_RETURN(int64_t rows,
-                   ApplyStrategy(adapter, conn, strategy, model.config, target, temp, columns));
+                   ApplyStrategy(adapter, conn, strategy, model.config, target, temp, columns,
+                                 columns.size() == target_columns.size()));
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
   return rows;
 }

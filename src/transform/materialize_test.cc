@@ -353,6 +353,15 @@ TEST_F(MaterializeIncremental, MergeUpdatesMatchedRowsAndInsertsNewOnes) {
   EXPECT_EQ(Table(), (Rows{"1|a1|15", "2|b|20", "4|d|40"}));
 }
 
+// A merge whose rows lack a column of the target (on_schema_change ignore) keeps that
+// column's values in the matched rows, as MERGE does.
+TEST_F(MaterializeIncremental, MergeKeepsTheColumnsTheRunDoesNotWrite) {
+  CompiledModel model = Incremental("SELECT * FROM (VALUES (1, 'a1')) t(id, name)");
+  model.config.incremental_strategy = IncrementalStrategy::kMerge;
+  ASSERT_TRUE(Run(model).ok());
+  EXPECT_EQ(Table(), (Rows{"1|a1|10", "2|b|20"}));
+}
+
 TEST_F(MaterializeIncremental, MergeUpdatesOnlyTheChosenColumns) {
   CompiledModel model =
       Incremental("SELECT * FROM (VALUES (1, 'a1', 15), (4, 'd', 40)) t(id, name, amount)");
