@@ -17,9 +17,9 @@
 -- _refreshed_at: when the run that wrote the line ran.
 -- Incremental (merge on order_item_id): re-reads whole orders that changed since the last
 -- run (_refreshed_at): the order, one of its lines or one of its refunds loaded since
--- (staging _loaded_at); its customer's dim_customers history rewritten since (it can split
--- or merge versions, e.g. after a late cancellation); a new products_snapshot version of
--- one of its products. As a guard against late-stamped rows, orders whose updated_at is
+-- (staging _loaded_at); its customer's dim_customers history rewritten since with another
+-- version valid at order time (a rewrite can split or merge versions, e.g. after a late
+-- cancellation); a new products_snapshot version of one of its products. As a guard against late-stamped rows, orders whose updated_at is
 -- within var('fact_orders_lookback_days') days of the newest one loaded are re-read too.
 
 with
@@ -38,12 +38,27 @@ changed_products as (
        or cast(dbt_valid_to as timestamp with time zone) > (select refreshed_at from last_run)
 ),
 
+-- Lines whose customer's history was rewritten since and whose version valid at order
+-- time is no longer the one stored (a rewritten history keeps the versions it did not
+-- change, keys included).
+resegmented_orders as (
+    select existing.order_id
+    from {{ this }} as existing
+    left join {{ ref('dim_customers') }} as customers
+        on customers.customer_id = existing.customer_id
+       and customers.valid_from <= existing.ordered_at
+       and existing.ordered_at < {{ core_open_end('customers.valid_to') }}
+    where existing.customer_id in (
+            select customer_id from {{ ref('dim_customers') }}
+            where _refreshed_at > (select refreshed_at from last_run))
+      and existing.customer_sk is distinct from customers.customer_sk
+),
+
 changed_order_ids as (
     select order_id from {{ ref('stg_shop__orders') }}
     where updated_at >= (select lookback_from from last_run)
-       or customer_id in (
-            select customer_id from {{ ref('dim_customers') }}
-            where _refreshed_at > (select refreshed_at from last_run))
+    union
+    select order_id from resegmented_orders
     union
     select order_id from {{ ref('stg_shop__orders') }}
     where _loaded_at > (select refreshed_at from last_run)
