@@ -28,7 +28,7 @@ using testing::ShellQuote;
 
 // The schemas an incremental build must reproduce exactly (snapshots record when they ran,
 // so they differ between two builds by design).
-const std::vector<std::string> kComparedSchemas = {"staging", "marts"};
+const std::vector<std::string> kComparedSchemas = {"staging", "intermediate", "marts"};
 
 class ProjectE2E : public testing::PostgresTest {
  protected:

@@ -8,8 +8,8 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where == '__written_by_the_last_run__' -%}
-        {%- if var('test_rows', 'last_run') == 'last_run' and has_refreshed_at(relation) -%}
-            (select * from {{ relation }} where _refreshed_at = (select max(_refreshed_at) from {{ relation }})) dbt_subquery
+        {%- if has_refreshed_at(relation) -%}
+            {{ written_by_the_last_run(relation) }} dbt_subquery
         {%- else -%}
             {{ relation }}
         {%- endif -%}
@@ -27,4 +27,16 @@
         "select count(*) from information_schema.columns where table_schema = '" ~ relation.schema
         ~ "' and table_name = '" ~ relation.identifier ~ "' and column_name = '_refreshed_at'") -%}
     {{ return(found.rows[0][0] | int > 0) }}
+{%- endmacro %}
+
+{#- The rows of `relation` (a model with _refreshed_at) that its last run wrote, as a
+    parenthesised subquery to alias, or the relation itself with --vars '{test_rows: all}'.
+    Singular tests read their mart through it, so that an incremental build checks what it
+    changed. -#}
+{% macro written_by_the_last_run(relation) -%}
+    {%- if var('test_rows', 'last_run') == 'last_run' -%}
+        (select * from {{ relation }} where _refreshed_at = (select max(_refreshed_at) from {{ relation }}))
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
 {%- endmacro %}

@@ -1,11 +1,23 @@
 -- customer_ltv recomputed from staging, customer by customer, in exact cents: lifetime value
 -- = total_cents of the non-cancelled orders - succeeded refunds on those orders, and the
 -- order count. Also: every customer is in the mart exactly once (customers without orders
--- have 0). Returns the customers that disagree.
-with refunds as (
+-- have 0). Returns the customers that disagree. Checks the customers the last run of
+-- customer_ltv wrote (every customer with test_rows: all).
+with ltv as (
+    select * from {{ written_by_the_last_run(ref('customer_ltv')) }} as written
+),
+
+{%- set scoped = var('test_rows', 'last_run') == 'last_run' %}
+
+refunds as (
     select order_id, sum(amount_cents) as refunded_cents
     from {{ ref('stg_stripe__refunds') }}
     where status = 'succeeded'
+    {%- if scoped %}
+      and order_id in (
+          select order_id from {{ ref('stg_shop__orders') }}
+          where customer_id in (select customer_id from ltv))
+    {%- endif %}
     group by order_id
 ),
 
@@ -19,6 +31,9 @@ expected as (
         on orders.customer_id = customers.customer_id
         and orders.status <> 'cancelled'
     left join refunds on refunds.order_id = orders.order_id
+    {%- if scoped %}
+    where customers.customer_id in (select customer_id from ltv)
+    {%- endif %}
     group by customers.customer_id
 )
 
@@ -29,7 +44,7 @@ select
     expected.ltv_cents as expected_ltv_cents,
     ltv.lifetime_value_cents as mart_ltv_cents
 from expected
-full outer join {{ ref('customer_ltv') }} as ltv
+full outer join ltv
     on ltv.customer_id = expected.customer_id
 where expected.customer_id is null
    or ltv.customer_id is null

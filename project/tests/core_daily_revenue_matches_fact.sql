@@ -1,11 +1,16 @@
 -- fct_daily_revenue adds up to the non-cancelled lines of fact_orders, and every day with
--- orders has an aov. Returns a row if the totals differ.
-with daily as (
+-- orders has an aov. Returns a row if the totals differ. Checks the days the last run of
+-- fct_daily_revenue wrote (every day with test_rows: all).
+with written as (
+    select * from {{ written_by_the_last_run(ref('fct_daily_revenue')) }} as written
+),
+
+daily as (
     select sum(orders) as orders, sum(lines) as lines, sum(gross) as gross,
         sum(discounts) as discounts, sum(net) as net, sum(refunds) as refunds,
         sum(case when orders > 0 and aov is null then 1 else 0 end) as missing_aov,
         sum(case when customers <> new_customers + returning_customers then 1 else 0 end) as bad_customer_split
-    from {{ ref('fct_daily_revenue') }}
+    from written
 ),
 
 fact as (
@@ -13,6 +18,7 @@ fact as (
         sum(discount) as discounts, sum(net_revenue) as net, sum(refunded_amount) as refunds
     from {{ ref('fact_orders') }}
     where status <> 'cancelled'
+      and order_date in (select date_day from written)
 )
 
 select daily.*, fact.*

@@ -1,7 +1,8 @@
 -- Each fact line's customer_sk and product_sk is the version of its own customer/product
--- that was valid when the order was placed (valid_from <= ordered_at < valid_to).
+-- that was valid when the order was placed (valid_from <= ordered_at < valid_to). Checks the
+-- lines the last run of fact_orders wrote; test_rows: all checks every line.
 select facts.order_item_id
-from {{ ref('fact_orders') }} as facts
+from {{ written_by_the_last_run(ref('fact_orders')) }} as facts
 left join {{ ref('dim_customers') }} as customers
     on customers.customer_sk = facts.customer_sk
 left join {{ ref('dim_products') }} as products

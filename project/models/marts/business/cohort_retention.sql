@@ -2,11 +2,13 @@
     months since that month (0 = the cohort month itself). One row for every month from the
     cohort month to the last month with orders, so months with no active customer show 0.
     active_customers: cohort members with at least one non-cancelled order in that month.
-    revenue: those orders' totals (total_cents, before refunds), in dollars. -#}
+    revenue: those orders' totals (total_cents, before refunds), in dollars.
+    Built from int_customer_monthly_orders (one row per customer and month, kept
+    incrementally). -#}
 with orders as (
-    select customer_id, {{ biz_month_start('order_date') }} as order_month, total_cents
-    from {{ ref('stg_shop__orders') }}
-    where status <> 'cancelled'
+    select customer_id, order_month, order_count, revenue_cents
+    from {{ ref('int_customer_monthly_orders') }}
+    where order_count > 0
 ),
 
 first_month as (
@@ -35,9 +37,9 @@ activity as (
     select
         first_month.cohort_month,
         orders.order_month as activity_month,
-        count(distinct orders.customer_id) as active_customers,
-        count(*) as order_count,
-        sum(orders.total_cents) as revenue_cents
+        count(*) as active_customers,
+        sum(orders.order_count) as order_count,
+        sum(orders.revenue_cents) as revenue_cents
     from orders
     inner join first_month on first_month.customer_id = orders.customer_id
     group by first_month.cohort_month, orders.order_month

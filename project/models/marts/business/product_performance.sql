@@ -8,7 +8,9 @@
     so the mart is reproducible: order_date between last_order_date - 89 and last_order_date.
     days_of_inventory = stock on hand (all warehouses) / (units sold in the window / 90);
     NULL when nothing sold in the window. slow_mover: units in the window below
-    var('slow_mover_units_90d'). -#}
+    var('slow_mover_units_90d').
+    Sales come from int_product_daily_sales (per product and day, kept incrementally), so a
+    rebuild adds up days, not order lines. -#}
 with products as (
     select * from {{ ref('stg_shop__products') }}
 ),
@@ -24,41 +26,23 @@ stock as (
     group by product_id
 ),
 
-orders as (
-    select order_id, status, order_date
-    from {{ ref('stg_shop__orders') }}
-    where status <> 'cancelled'
-),
-
 window_end as (
     select max(order_date) as last_order_date from {{ ref('stg_shop__orders') }}
 ),
 
-lines as (
-    select
-        items.product_id,
-        items.order_id,
-        items.quantity,
-        items.net_cents,
-        orders.status,
-        orders.order_date
-    from {{ ref('stg_shop__order_items') }} as items
-    inner join orders on orders.order_id = items.order_id
-),
-
 sales as (
     select
-        lines.product_id,
-        count(distinct lines.order_id) as order_count,
-        sum(lines.quantity) as units_sold,
-        sum(lines.net_cents) as revenue_cents,
-        sum(case when lines.status = 'returned' then lines.quantity else 0 end) as units_returned,
-        count(distinct case when lines.status = 'returned' then lines.order_id end) as orders_returned,
-        sum(case when lines.order_date > {{ biz_add_days('window_end.last_order_date', -90) }}
-                 then lines.quantity else 0 end) as units_last_90d
-    from lines
+        daily.product_id,
+        sum(daily.order_count) as order_count,
+        sum(daily.units_sold) as units_sold,
+        sum(daily.revenue_cents) as revenue_cents,
+        sum(daily.units_returned) as units_returned,
+        sum(daily.orders_returned) as orders_returned,
+        sum(case when daily.order_date > {{ biz_add_days('window_end.last_order_date', -90) }}
+                 then daily.units_sold else 0 end) as units_last_90d
+    from {{ ref('int_product_daily_sales') }} as daily
     cross join window_end
-    group by lines.product_id
+    group by daily.product_id
 )
 
 select

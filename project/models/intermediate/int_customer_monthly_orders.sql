@@ -1,0 +1,39 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='customer_id'
+) }}
+-- Orders per customer and calendar month (UTC) of their order date, the grain
+-- cohort_retention adds up. order_count and revenue_cents (total_cents) count the orders of
+-- every status except 'cancelled'; cancelled orders stay as rows (cancelled_orders) so that
+-- a customer whose orders were all cancelled is still rewritten.
+-- Incremental (delete+insert by customer_id): a run recomputes the customers whose orders
+-- were loaded since its last run (_refreshed_at).
+
+with
+{%- if is_incremental() %}
+last_run as (
+    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
+    from {{ this }}
+),
+{%- endif %}
+
+orders as (
+    select customer_id, {{ biz_month_start('order_date') }} as order_month, status, total_cents
+    from {{ ref('stg_shop__orders') }}
+    {%- if is_incremental() %}
+    where customer_id in (
+        select customer_id from {{ ref('stg_shop__orders') }}
+        where _loaded_at > (select refreshed_at from last_run))
+    {%- endif %}
+)
+
+select
+    customer_id,
+    order_month,
+    sum(case when status <> 'cancelled' then 1 else 0 end) as order_count,
+    sum(case when status <> 'cancelled' then total_cents else 0 end) as revenue_cents,
+    sum(case when status = 'cancelled' then 1 else 0 end) as cancelled_orders,
+    current_timestamp as _refreshed_at
+from orders
+group by customer_id, order_month

@@ -1,0 +1,64 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_date'
+) }}
+-- Order lines per product and order date (UTC), the grain product_performance adds up.
+-- Counted lines: orders of every status except 'cancelled'; cancelled lines stay as rows
+-- with zero counts (cancelled_units), so that a day whose orders were all cancelled is
+-- still rewritten. order_count sums to distinct orders per product (an order has one date).
+-- Incremental (delete+insert by order_date): a run recomputes the days of the orders and
+-- lines loaded since its last run (_refreshed_at).
+
+with
+{%- if is_incremental() %}
+last_run as (
+    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
+    from {{ this }}
+),
+
+changed_days as (
+    select order_date from {{ ref('stg_shop__orders') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select orders.order_date
+    from {{ ref('stg_shop__order_items') }} as items
+    inner join {{ ref('stg_shop__orders') }} as orders
+        on orders.order_id = items.order_id
+    where items._loaded_at > (select refreshed_at from last_run)
+),
+{%- endif %}
+
+orders as (
+    select order_id, status, order_date
+    from {{ ref('stg_shop__orders') }}
+    {%- if is_incremental() %}
+    where order_date in (select order_date from changed_days)
+    {%- endif %}
+),
+
+lines as (
+    select
+        items.product_id,
+        items.order_id,
+        items.quantity,
+        items.net_cents,
+        orders.status,
+        orders.order_date
+    from {{ ref('stg_shop__order_items') }} as items
+    inner join orders
+        on orders.order_id = items.order_id
+)
+
+select
+    product_id,
+    order_date,
+    count(distinct case when status <> 'cancelled' then order_id end) as order_count,
+    sum(case when status <> 'cancelled' then quantity else 0 end) as units_sold,
+    sum(case when status <> 'cancelled' then net_cents else 0 end) as revenue_cents,
+    sum(case when status = 'returned' then quantity else 0 end) as units_returned,
+    count(distinct case when status = 'returned' then order_id end) as orders_returned,
+    sum(case when status = 'cancelled' then quantity else 0 end) as cancelled_units,
+    current_timestamp as _refreshed_at
+from lines
+group by product_id, order_date
