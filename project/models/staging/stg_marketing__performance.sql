@@ -10,5 +10,6 @@ select
     impressions,
     clicks,
     conversions,
-    {{ dollars_to_cents('conversion_value') }} as conversion_value_cents
+    {{ dollars_to_cents('conversion_value') }} as conversion_value_cents,
+    _loaded_at
 from source

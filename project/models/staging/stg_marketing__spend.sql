@@ -8,5 +8,6 @@ select
     campaign_id,
     campaign_name,
     {{ dollars_to_cents('spend') }} as spend_cents,
-    upper(currency) as currency
+    upper(currency) as currency,
+    _loaded_at
 from source

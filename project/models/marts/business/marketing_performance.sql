@@ -11,25 +11,86 @@
     new_customers: customers whose first non-cancelled order is attributed to the campaign
     and falls on that day. CAC = spend / new_customers; ROAS = attributed revenue / spend
     (attributed revenue = the orders' total_cents before refunds). Both NULL when the
-    denominator is 0. -#}
-with spend as (
+    denominator is 0.
+    Incremental (delete+insert by activity_date): a run recomputes the days of the spend,
+    performance rows and orders loaded since its last run (_refreshed_at), and the days of
+    the first two orders of those orders' customers (where new_customers can move). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='activity_date'
+) }}
+with
+{%- if is_incremental() %}
+last_run as (
+    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
+    from {{ this }}
+),
+
+changed_orders as (
+    select customer_id, order_date
+    from {{ ref('stg_shop__orders') }}
+    where _loaded_at > (select refreshed_at from last_run)
+),
+
+first_two_days as (
+    select order_date
+    from (
+        select
+            order_date,
+            row_number() over (partition by customer_id order by ordered_at, order_id) as order_rank
+        from {{ ref('stg_shop__orders') }}
+        where status <> 'cancelled'
+          and customer_id in (select customer_id from changed_orders)
+    ) as ranked
+    where order_rank <= 2
+),
+
+affected_days as (
+    select order_date as activity_date from changed_orders
+    union
+    select order_date from first_two_days
+    union
+    select spend_date from {{ ref('stg_marketing__spend') }}
+    where _loaded_at > (select refreshed_at from last_run)
+    union
+    select performance_date from {{ ref('stg_marketing__performance') }}
+    where _loaded_at > (select refreshed_at from last_run)
+),
+{%- endif %}
+
+all_spend as (
     select spend_date as activity_date, campaign_id, campaign_name, channel, spend_cents
     from {{ ref('stg_marketing__spend') }}
 ),
 
-performance as (
+all_performance as (
     select
         performance_date as activity_date, campaign_id, campaign_name, channel,
         impressions, clicks, conversions, conversion_value_cents
     from {{ ref('stg_marketing__performance') }}
 ),
 
+spend as (
+    select * from all_spend
+    {%- if is_incremental() %}
+    where activity_date in (select activity_date from affected_days)
+    {%- endif %}
+),
+
+performance as (
+    select * from all_performance
+    {%- if is_incremental() %}
+    where activity_date in (select activity_date from affected_days)
+    {%- endif %}
+),
+
 campaigns as (
     select campaign_id, min(campaign_name) as campaign_name, min(channel) as channel
     from (
-        select campaign_id, campaign_name, channel from spend
+        select campaign_id, campaign_name, channel from all_spend
         union all
-        select campaign_id, campaign_name, channel from performance
+        select campaign_id, campaign_name, channel from all_performance
     ) as all_campaigns
     group by campaign_id
 ),
@@ -38,6 +99,9 @@ orders as (
     select order_id, customer_id, ordered_at, order_date, total_cents, utm_campaign
     from {{ ref('stg_shop__orders') }}
     where status <> 'cancelled'
+    {%- if is_incremental() %}
+      and order_date in (select activity_date from affected_days)
+    {%- endif %}
 ),
 
 first_orders as (
@@ -46,7 +110,11 @@ first_orders as (
         select
             order_id,
             row_number() over (partition by customer_id order by ordered_at, order_id) as order_rank
-        from orders
+        from {{ ref('stg_shop__orders') }}
+        where status <> 'cancelled'
+        {%- if is_incremental() %}
+          and customer_id in (select customer_id from orders)
+        {%- endif %}
     ) as ranked
     where order_rank = 1
 ),
@@ -113,5 +181,6 @@ select
     {{ biz_dollars('attributed_revenue_cents') }} as attributed_revenue,
     new_customers,
     {{ biz_safe_divide('attributed_revenue_cents', 'spend_cents') }} as roas,
-    case when new_customers > 0 then {{ biz_dollars('spend_cents * 1.0 / new_customers') }} end as cac
+    case when new_customers > 0 then {{ biz_dollars('spend_cents * 1.0 / new_customers') }} end as cac,
+    current_timestamp as _refreshed_at
 from joined
