@@ -5,24 +5,21 @@
     purchases = purchase events in those sessions = orders: the clickstream writes exactly
     one purchase event per order (any status, cancelled included) with the order's order_id,
     time, device and channel, and at most one per session; see tests/biz_funnel_purchases_equal_orders.sql.
-    Rates: each step over the step before; conversion_rate = purchasing sessions / sessions. -#}
-with events as (
-    select * from {{ ref('stg_clickstream__events') }}
-),
-
-sessions as (
+    Rates: each step over the step before; conversion_rate = purchasing sessions / sessions.
+    Built from int_clickstream_session_hours (sessions x hours, kept incrementally). -#}
+with sessions as (
     select
         session_id,
-        min(event_date) as session_date,
+        min(first_event_date) as session_date,
         min(device) as device,
         min(channel) as channel,
-        max(case when event_type = 'product_view' then 1 else 0 end) as has_product_view,
-        max(case when event_type = 'add_to_cart' then 1 else 0 end) as has_add_to_cart,
-        max(case when event_type = 'checkout_start' then 1 else 0 end) as has_checkout_start,
-        max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase,
-        sum(case when event_type = 'purchase' then 1 else 0 end) as purchase_events,
-        sum(case when event_type = 'purchase' then coalesce(revenue_cents, 0) else 0 end) as purchase_revenue_cents
-    from events
+        max(case when product_views > 0 then 1 else 0 end) as has_product_view,
+        max(case when add_to_carts > 0 then 1 else 0 end) as has_add_to_cart,
+        max(case when checkout_starts > 0 then 1 else 0 end) as has_checkout_start,
+        max(case when purchases > 0 then 1 else 0 end) as has_purchase,
+        sum(purchases) as purchase_events,
+        sum(purchase_revenue_cents) as purchase_revenue_cents
+    from {{ ref('int_clickstream_session_hours') }}
     group by session_id
 ),
 

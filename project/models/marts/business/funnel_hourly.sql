@@ -1,19 +1,15 @@
 {#- Activity by hour of day (0-23, UTC) over the whole clickstream: one row per hour.
     events: all events in that hour; sessions: distinct sessions with an event in that hour
     (a session spanning two hours counts in both); session_starts: sessions whose first
-    event is in that hour (these sum to all sessions); purchases: purchase events (= orders). -#}
-with events as (
-    select
-        session_id,
-        event_type,
-        event_at,
-        {{ biz_hour_utc('event_at') }} as hour_of_day
-    from {{ ref('stg_clickstream__events') }}
+    event is in that hour (these sum to all sessions); purchases: purchase events (= orders).
+    Built from int_clickstream_session_hours (one row per session and hour). -#}
+with session_hours as (
+    select * from {{ ref('int_clickstream_session_hours') }}
 ),
 
 session_starts as (
-    select session_id, min(event_at) as started_at
-    from events
+    select session_id, min(first_event_at) as started_at
+    from session_hours
     group by session_id
 ),
 
@@ -26,12 +22,12 @@ starts_per_hour as (
 per_hour as (
     select
         hour_of_day,
-        count(*) as events,
-        count(distinct session_id) as sessions,
-        sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
-        sum(case when event_type = 'purchase' then 1 else 0 end) as purchases
-    from events
+        sum(events) as events,
+        count(*) as sessions,
+        sum(product_views) as product_views,
+        sum(add_to_carts) as add_to_carts,
+        sum(purchases) as purchases
+    from session_hours
     group by hour_of_day
 )
 
