@@ -1,9 +1,12 @@
-{#- The newest row of each key of a raw table. Raw tables merge by key, but staging does
-    not rely on it: a manual load could leave two versions. Plain SQL (no QUALIFY) so the
-    project also runs on PostgreSQL. The result has an extra column, _version_rank.
-    In an incremental model (on an incremental run) it reads only the raw rows loaded
-    since the newest row the model holds: see loaded_since_last_run. -#}
+{#- The newest row of each key of a raw table. The loader keeps one row per key in raw (a
+    batch replaces the rows of its keys, and a batch's own duplicates keep the last), and
+    the unique test on each staging key checks it, so the rows are read as they are; with
+    --vars '{dedupe_raw: true}' (say, after loading raw by hand) each key is ranked by
+    `order_by` and only its newest row kept. Plain SQL (no QUALIFY) so the project also
+    runs on PostgreSQL. In an incremental model (on an incremental run) only the raw rows
+    loaded since the newest row the model holds are read: see loaded_since_last_run. -#}
 {% macro latest_by_key(relation, key, order_by) -%}
+    {%- if var('dedupe_raw', false) %}
     select * from (
         select
             raw_rows.*,
@@ -14,6 +17,13 @@
         {%- endif %}
     ) as ranked
     where _version_rank = 1
+    {%- else %}
+    select raw_rows.*
+    from {{ relation }} as raw_rows
+    {%- if is_incremental() %}
+    where {{ loaded_since_last_run('raw_rows._loaded_at') }}
+    {%- endif %}
+    {%- endif %}
 {%- endmacro %}
 
 {#- True for rows loaded (raw _loaded_at) after the newest row this incremental model
