@@ -12,7 +12,8 @@
 # Times are wall clock, process start included. A build that fails a node fails the script.
 # DATA=DIR keeps the two extracted warehouses in DIR and reuses them when there (the full
 # scale takes an hour to generate and extract); the project is always the current template.
-# PREPARE_ONLY=1 (with DATA) stops once the warehouses are kept.
+# PREPARE_ONLY=1 (with DATA) stops once the warehouses are kept. KEEP=1 (with DATA) keeps
+# the scratch folder (project, warehouses, run_results) for a look afterwards.
 #
 #   bench/project_bench.sh [BUILD_DIR]        SCALE=tiny REPEAT=3 bench/project_bench.sh
 set -euo pipefail
@@ -66,7 +67,11 @@ extract() {
 
 if [ -n "$data" ] && [ -f "$data/raw_only.duckdb" ] && [ -f "$data/raw_advanced.duckdb" ]; then
   work=$(mktemp -d /tmp/shoplytics-bench.XXXXXX)
-  trap 'rm -rf "$work"' EXIT
+  if [ -n "${KEEP:-}" ]; then
+    trap 'echo "kept $work" >&2' EXIT
+  else
+    trap 'rm -rf "$work"' EXIT
+  fi
   cp "$data/raw_only.duckdb" "$data/raw_advanced.duckdb" "$work/"
 else
   prepare

@@ -6,11 +6,32 @@
     one purchase event per order (any status, cancelled included) with the order's order_id,
     time, device and channel, and at most one per session; see tests/biz_funnel_purchases_equal_orders.sql.
     Rates: each step over the step before; conversion_rate = purchasing sessions / sessions.
-    Built from int_clickstream_session_hours (sessions x hours, kept incrementally). -#}
-with sessions as (
+    Built from int_clickstream_session_hours (sessions x hours, kept incrementally);
+    incremental (delete+insert by session_date): a run recomputes the dates of the sessions
+    rewritten there since its last run (_refreshed_at). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_date'
+) }}
+with
+{%- if is_incremental() %}
+last_run as (
+    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
+    from {{ this }}
+),
+
+affected_dates as (
+    select distinct session_date
+    from {{ ref('int_clickstream_session_hours') }}
+    where _refreshed_at > (select refreshed_at from last_run)
+),
+{%- endif %}
+
+sessions as (
     select
         session_id,
-        min(first_event_date) as session_date,
+        min(session_date) as session_date,
         min(device) as device,
         min(channel) as channel,
         max(case when product_views > 0 then 1 else 0 end) as has_product_view,
@@ -20,6 +41,9 @@ with sessions as (
         sum(purchases) as purchase_events,
         sum(purchase_revenue_cents) as purchase_revenue_cents
     from {{ ref('int_clickstream_session_hours') }}
+    {%- if is_incremental() %}
+    where session_date in (select session_date from affected_dates)
+    {%- endif %}
     group by session_id
 ),
 
@@ -54,5 +78,6 @@ select
     {{ biz_safe_divide('sessions_with_add_to_cart', 'sessions_with_product_view') }} as add_to_cart_rate,
     {{ biz_safe_divide('sessions_with_checkout_start', 'sessions_with_add_to_cart') }} as checkout_rate,
     {{ biz_safe_divide('sessions_with_purchase', 'sessions_with_checkout_start') }} as purchase_rate,
-    {{ biz_safe_divide('sessions_with_purchase', 'sessions') }} as conversion_rate
+    {{ biz_safe_divide('sessions_with_purchase', 'sessions') }} as conversion_rate,
+    current_timestamp as _refreshed_at
 from daily

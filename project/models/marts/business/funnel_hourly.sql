@@ -7,23 +7,12 @@ with session_hours as (
     select * from {{ ref('int_clickstream_session_hours') }}
 ),
 
-session_starts as (
-    select session_id, min(first_event_at) as started_at
-    from session_hours
-    group by session_id
-),
-
-starts_per_hour as (
-    select {{ biz_hour_utc('started_at') }} as hour_of_day, count(*) as session_starts
-    from session_starts
-    group by {{ biz_hour_utc('started_at') }}
-),
-
 per_hour as (
     select
         hour_of_day,
         sum(events) as events,
         count(*) as sessions,
+        sum(starts_session) as session_starts,
         sum(product_views) as product_views,
         sum(add_to_carts) as add_to_carts,
         sum(purchases) as purchases
@@ -35,10 +24,9 @@ select
     per_hour.hour_of_day,
     per_hour.events,
     per_hour.sessions,
-    coalesce(starts_per_hour.session_starts, 0) as session_starts,
+    per_hour.session_starts,
     per_hour.product_views,
     per_hour.add_to_carts,
     per_hour.purchases,
     {{ biz_safe_divide('per_hour.purchases', 'per_hour.sessions') }} as purchases_per_session
 from per_hour
-left join starts_per_hour on starts_per_hour.hour_of_day = per_hour.hour_of_day

@@ -41,17 +41,23 @@ changed_products as (
 -- Lines whose customer's history was rewritten since and whose version valid at order
 -- time is no longer the one stored (a rewritten history keeps the versions it did not
 -- change, keys included).
+rewritten_versions as (
+    -- a rewritten customer has all of its versions rewritten
+    select customer_id, customer_sk, valid_from, valid_to
+    from {{ ref('dim_customers') }}
+    where _refreshed_at > (select refreshed_at from last_run)
+),
+
 resegmented_orders as (
     select existing.order_id
     from {{ this }} as existing
-    left join {{ ref('dim_customers') }} as customers
-        on customers.customer_id = existing.customer_id
-       and customers.valid_from <= existing.ordered_at
-       and existing.ordered_at < {{ core_open_end('customers.valid_to') }}
-    where existing.customer_id in (
-            select customer_id from {{ ref('dim_customers') }}
-            where _refreshed_at > (select refreshed_at from last_run))
-      and existing.customer_sk is distinct from customers.customer_sk
+    inner join (select distinct customer_id from rewritten_versions) as rewritten
+        on rewritten.customer_id = existing.customer_id
+    left join rewritten_versions as versions
+        on versions.customer_id = existing.customer_id
+       and versions.valid_from <= existing.ordered_at
+       and existing.ordered_at < {{ core_open_end('versions.valid_to') }}
+    where existing.customer_sk is distinct from versions.customer_sk
 ),
 
 changed_order_ids as (
@@ -224,37 +230,82 @@ final as (
         on products.product_id = lines.product_id
        and products.valid_from <= changed_orders.ordered_at
        and changed_orders.ordered_at < {{ core_open_end('products.valid_to') }}
+),
+
+computed as (
+    select
+        order_item_id,
+        order_id,
+        order_number,
+        customer_id,
+        customer_sk,
+        product_id,
+        product_sk,
+        order_date,
+        ordered_at,
+        updated_at,
+        status,
+        channel,
+        device,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        coupon_code,
+        shipping_country,
+        currency,
+        quantity,
+        {{ core_cents_to_dollars('unit_price_cents') }} as unit_price,
+        {{ core_cents_to_dollars('gross_cents') }} as gross_revenue,
+        {{ core_cents_to_dollars('discount_cents') }} as discount,
+        {{ core_cents_to_dollars('net_cents') }} as net_revenue,
+        {{ core_cents_to_dollars('cost_cents') }} as cost,
+        {{ core_cents_to_dollars('net_cents - cost_cents') }} as margin,
+        {{ core_cents_to_dollars('shipping_allocated_cents') }} as shipping_allocated,
+        {{ core_cents_to_dollars('tax_allocated_cents') }} as tax_allocated,
+        {{ core_cents_to_dollars('refunded_cents') }} as refunded_amount
+    from final
 )
 
-select
-    order_item_id,
-    order_id,
-    order_number,
-    customer_id,
-    customer_sk,
-    product_id,
-    product_sk,
-    order_date,
-    ordered_at,
-    updated_at,
-    status,
-    channel,
-    device,
-    utm_source,
-    utm_medium,
-    utm_campaign,
-    coupon_code,
-    shipping_country,
-    currency,
-    quantity,
-    {{ core_cents_to_dollars('unit_price_cents') }} as unit_price,
-    {{ core_cents_to_dollars('gross_cents') }} as gross_revenue,
-    {{ core_cents_to_dollars('discount_cents') }} as discount,
-    {{ core_cents_to_dollars('net_cents') }} as net_revenue,
-    {{ core_cents_to_dollars('cost_cents') }} as cost,
-    {{ core_cents_to_dollars('net_cents - cost_cents') }} as margin,
-    {{ core_cents_to_dollars('shipping_allocated_cents') }} as shipping_allocated,
-    {{ core_cents_to_dollars('tax_allocated_cents') }} as tax_allocated,
-    {{ core_cents_to_dollars('refunded_cents') }} as refunded_amount,
-    current_timestamp as _refreshed_at
-from final
+select computed.*, current_timestamp as _refreshed_at
+from computed
+{%- if is_incremental() %}
+-- only the lines that differ from the stored ones: downstream models see what changed
+where order_item_id in (
+    select order_item_id from (
+        select * from computed
+        except
+        select
+        order_item_id,
+        order_id,
+        order_number,
+        customer_id,
+        customer_sk,
+        product_id,
+        product_sk,
+        order_date,
+        ordered_at,
+        updated_at,
+        status,
+        channel,
+        device,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        coupon_code,
+        shipping_country,
+        currency,
+        quantity,
+        unit_price,
+        gross_revenue,
+        discount,
+        net_revenue,
+        cost,
+        margin,
+        shipping_allocated,
+        tax_allocated,
+        refunded_amount
+        from {{ this }}
+        where order_item_id in (select order_item_id from computed)
+    ) as changed_lines
+)
+{%- endif %}

@@ -17,8 +17,8 @@
 --   that day; returning_customers: the day's other customers.
 -- Incremental (delete+insert by date_day): a run recomputes the days of the fact lines
 -- written since its last run (_refreshed_at), the days of the two earliest counted orders
--- of those lines' customers (where new_customers can move: a cancelled first order, a late
--- earlier one), and the days the table does not hold yet.
+-- of the customers whose first order day may have moved (a line of theirs cancelled, or
+-- their first order among those lines), and the days the table does not hold yet.
 
 with
 order_range as (
@@ -36,9 +36,29 @@ last_run as (
 ),
 
 rewritten as (
-    select customer_id, order_date
+    select customer_id, order_date, status
     from {{ ref('fact_orders') }}
     where _refreshed_at > (select refreshed_at from last_run)
+),
+
+-- Customers whose first counted order day may have moved: a line of theirs was cancelled,
+-- or their first order is among the rewritten lines (a new customer, a late earlier order).
+first_days as (
+    select customer_id, min(order_date) as first_day
+    from {{ ref('fact_orders') }}
+    where status <> 'cancelled'
+      and customer_id in (select customer_id from rewritten)
+    group by customer_id
+),
+
+reranked_customers as (
+    select customer_id from rewritten where status = 'cancelled'
+    union
+    select rewritten.customer_id
+    from rewritten
+    inner join first_days
+        on first_days.customer_id = rewritten.customer_id
+    where rewritten.order_date <= first_days.first_day
 ),
 
 first_two_days as (
@@ -52,7 +72,7 @@ first_two_days as (
             select distinct customer_id, order_date
             from {{ ref('fact_orders') }}
             where status <> 'cancelled'
-              and customer_id in (select customer_id from rewritten)
+              and customer_id in (select customer_id from reranked_customers)
         ) as customer_days
     ) as ranked
     where day_rank <= 2
