@@ -31,3 +31,21 @@
 {% macro loaded_since_last_run(column) -%}
     {{ column }} > (select coalesce(max(_loaded_at), {{ core_timestamp_min() }}) from {{ this }})
 {%- endmacro %}
+
+{#- In an incremental run of a model with _refreshed_at: when its last run ran (the newest
+    row's stamp), as a scalar subquery. Inputs loaded or rewritten after it are new. -#}
+{% macro last_run_at() -%}
+    (select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) from {{ this }})
+{%- endmacro %}
+
+{#- The customers with an order or a refund loaded since this model's last run. -#}
+{% macro customers_with_orders_loaded_since() -%}
+    select customer_id from {{ ref('stg_shop__orders') }}
+    where _loaded_at > {{ last_run_at() }}
+    union
+    select orders.customer_id
+    from {{ ref('stg_stripe__refunds') }} as refunds
+    inner join {{ ref('stg_shop__orders') }} as orders
+        on orders.order_id = refunds.order_id
+    where refunds._loaded_at > {{ last_run_at() }}
+{%- endmacro %}

@@ -11,15 +11,7 @@
 -- loaded since its last run (_refreshed_at), all of their events (a session can cross
 -- midnight and so two daily files).
 
-with
-{%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-{%- endif %}
-
-events as (
+with events as (
     select
         session_id,
         event_type,
@@ -33,7 +25,7 @@ events as (
     {%- if is_incremental() %}
     where session_id in (
         select session_id from {{ ref('stg_clickstream__events') }}
-        where _loaded_at > (select refreshed_at from last_run))
+        where _loaded_at > {{ last_run_at() }})
     {%- endif %}
 ),
 

@@ -10,21 +10,13 @@
 -- Incremental (delete+insert by customer_id): a run recomputes the customers whose orders
 -- were loaded since its last run (_refreshed_at).
 
-with
-{%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-{%- endif %}
-
-orders as (
+with orders as (
     select customer_id, {{ biz_month_start('order_date') }} as order_month, status, total_cents
     from {{ ref('stg_shop__orders') }}
     {%- if is_incremental() %}
     where customer_id in (
         select customer_id from {{ ref('stg_shop__orders') }}
-        where _loaded_at > (select refreshed_at from last_run))
+        where _loaded_at > {{ last_run_at() }})
     {%- endif %}
 )
 

@@ -12,20 +12,15 @@
 
 with
 {%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-
 changed_days as (
     select order_date from {{ ref('stg_shop__orders') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select orders.order_date
     from {{ ref('stg_shop__order_items') }} as items
     inner join {{ ref('stg_shop__orders') }} as orders
         on orders.order_id = items.order_id
-    where items._loaded_at > (select refreshed_at from last_run)
+    where items._loaded_at > {{ last_run_at() }}
 ),
 {%- endif %}
 

@@ -14,23 +14,11 @@
 ) }}
 with
 {%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-
 changed_customers as (
     select customer_id from {{ ref('stg_shop__customers') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
-    select customer_id from {{ ref('stg_shop__orders') }}
-    where _loaded_at > (select refreshed_at from last_run)
-    union
-    select orders.customer_id
-    from {{ ref('stg_stripe__refunds') }} as refunds
-    inner join {{ ref('stg_shop__orders') }} as orders
-        on orders.order_id = refunds.order_id
-    where refunds._loaded_at > (select refreshed_at from last_run)
+    {{ customers_with_orders_loaded_since() }}
 ),
 {%- endif %}
 

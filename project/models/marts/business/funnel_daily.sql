@@ -16,15 +16,10 @@
 ) }}
 with
 {%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-
 affected_dates as (
     select distinct session_date
     from {{ ref('int_clickstream_session_hours') }}
-    where _refreshed_at > (select refreshed_at from last_run)
+    where _refreshed_at > {{ last_run_at() }}
 ),
 {%- endif %}
 

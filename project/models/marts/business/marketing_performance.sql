@@ -22,15 +22,10 @@
 ) }}
 with
 {%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-
 changed_orders as (
     select customer_id, order_date
     from {{ ref('stg_shop__orders') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
 ),
 
 first_two_days as (
@@ -52,10 +47,10 @@ affected_days as (
     select order_date from first_two_days
     union
     select spend_date from {{ ref('stg_marketing__spend') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select performance_date from {{ ref('stg_marketing__performance') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
 ),
 {%- endif %}
 

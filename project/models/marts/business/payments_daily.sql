@@ -14,32 +14,27 @@
 ) }}
 with
 {%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-
 rewritten as (
     select order_id, reconciliation_date
     from {{ ref('payments_reconciliation') }}
-    where _refreshed_at > (select refreshed_at from last_run)
+    where _refreshed_at > {{ last_run_at() }}
 ),
 
 affected_days as (
     select reconciliation_date as activity_date from rewritten
     union
     select cast(created_at as date) from {{ ref('stg_stripe__charges') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
        or order_id in (select order_id from rewritten)
     union
     select cast(created_at as date) from {{ ref('stg_stripe__refunds') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select cast(created_at as date) from {{ ref('stg_stripe__disputes') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select cast(created_at as date) from {{ ref('stg_stripe__balance_transactions') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
 ),
 {%- endif %}
 

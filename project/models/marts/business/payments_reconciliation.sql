@@ -29,42 +29,37 @@
 ) }}
 with
 {%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-
 -- Charges touched since the last run: their own row, a refund, a dispute or a balance
 -- transaction of theirs loaded since.
 changed_charges as (
     select charge_id from {{ ref('stg_stripe__charges') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select charge_id from {{ ref('stg_stripe__refunds') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select charge_id from {{ ref('stg_stripe__disputes') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select source_id as charge_id from {{ ref('stg_stripe__balance_transactions') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select refunds.charge_id
     from {{ ref('stg_stripe__refunds') }} as refunds
     inner join {{ ref('stg_stripe__balance_transactions') }} as balance
         on balance.source_id = refunds.refund_id
-    where balance._loaded_at > (select refreshed_at from last_run)
+    where balance._loaded_at > {{ last_run_at() }}
     union
     select disputes.charge_id
     from {{ ref('stg_stripe__disputes') }} as disputes
     inner join {{ ref('stg_stripe__balance_transactions') }} as balance
         on balance.source_id = disputes.dispute_id
-    where balance._loaded_at > (select refreshed_at from last_run)
+    where balance._loaded_at > {{ last_run_at() }}
 ),
 
 changed_orders as (
     select order_id from {{ ref('stg_shop__orders') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
     select order_id from {{ ref('stg_stripe__charges') }}
     where charge_id in (select charge_id from changed_charges)

@@ -30,36 +30,24 @@
 
 with
 {%- if is_incremental() %}
-last_run as (
-    select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at
-    from {{ this }}
-),
-
 changed_customers as (
     select customer_id from {{ ref('customers_snapshot') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ last_run_at() }}
     union
-    select customer_id from {{ ref('stg_shop__orders') }}
-    where _loaded_at > (select refreshed_at from last_run)
-    union
-    select orders.customer_id
-    from {{ ref('stg_stripe__refunds') }} as refunds
-    inner join {{ ref('stg_shop__orders') }} as orders
-        on orders.order_id = refunds.order_id
-    where refunds._loaded_at > (select refreshed_at from last_run)
+    {{ customers_with_orders_loaded_since() }}
     union
     -- moments that became history between the last run and this one: an order placed or
     -- aged out of its 365 days, a refund issued (data can be stamped ahead of the clock)
     select customer_id from {{ ref('stg_shop__orders') }}
-    where (ordered_at > (select refreshed_at from last_run) and ordered_at <= current_timestamp)
-       or (ordered_at > (select {{ core_add_days('refreshed_at', -365) }} from last_run)
+    where (ordered_at > {{ last_run_at() }} and ordered_at <= current_timestamp)
+       or (ordered_at > {{ core_add_days(last_run_at(), -365) }}
            and ordered_at <= {{ core_add_days('current_timestamp', -365) }})
     union
     select orders.customer_id
     from {{ ref('stg_stripe__refunds') }} as refunds
     inner join {{ ref('stg_shop__orders') }} as orders
         on orders.order_id = refunds.order_id
-    where refunds.created_at > (select refreshed_at from last_run)
+    where refunds.created_at > {{ last_run_at() }}
       and refunds.created_at <= current_timestamp
 ),
 {%- endif %}

@@ -26,7 +26,7 @@ with
 {%- if is_incremental() %}
 last_run as (
     select
-        coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at,
+        {{ last_run_at() }} as refreshed_at,
         {{ core_add_days('max(updated_at)', '-' ~ var('fact_orders_lookback_days')) }} as lookback_from
     from {{ this }}
 ),
@@ -232,37 +232,23 @@ final as (
        and changed_orders.ordered_at < {{ core_open_end('products.valid_to') }}
 ),
 
+{%- set plain_columns = [
+    'order_item_id', 'order_id', 'order_number', 'customer_id', 'customer_sk', 'product_id',
+    'product_sk', 'order_date', 'ordered_at', 'updated_at', 'status', 'channel', 'device',
+    'utm_source', 'utm_medium', 'utm_campaign', 'coupon_code', 'shipping_country', 'currency',
+    'quantity'] %}
+{%- set money_columns = [
+    ('unit_price', 'unit_price_cents'), ('gross_revenue', 'gross_cents'),
+    ('discount', 'discount_cents'), ('net_revenue', 'net_cents'), ('cost', 'cost_cents'),
+    ('margin', 'net_cents - cost_cents'), ('shipping_allocated', 'shipping_allocated_cents'),
+    ('tax_allocated', 'tax_allocated_cents'), ('refunded_amount', 'refunded_cents')] %}
+
 computed as (
     select
-        order_item_id,
-        order_id,
-        order_number,
-        customer_id,
-        customer_sk,
-        product_id,
-        product_sk,
-        order_date,
-        ordered_at,
-        updated_at,
-        status,
-        channel,
-        device,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        coupon_code,
-        shipping_country,
-        currency,
-        quantity,
-        {{ core_cents_to_dollars('unit_price_cents') }} as unit_price,
-        {{ core_cents_to_dollars('gross_cents') }} as gross_revenue,
-        {{ core_cents_to_dollars('discount_cents') }} as discount,
-        {{ core_cents_to_dollars('net_cents') }} as net_revenue,
-        {{ core_cents_to_dollars('cost_cents') }} as cost,
-        {{ core_cents_to_dollars('net_cents - cost_cents') }} as margin,
-        {{ core_cents_to_dollars('shipping_allocated_cents') }} as shipping_allocated,
-        {{ core_cents_to_dollars('tax_allocated_cents') }} as tax_allocated,
-        {{ core_cents_to_dollars('refunded_cents') }} as refunded_amount
+        {{ plain_columns | join(', ') }}
+        {%- for name, cents in money_columns %},
+        {{ core_cents_to_dollars(cents) }} as {{ name }}
+        {%- endfor %}
     from final
 )
 
@@ -274,36 +260,8 @@ where order_item_id in (
     select order_item_id from (
         select * from computed
         except
-        select
-        order_item_id,
-        order_id,
-        order_number,
-        customer_id,
-        customer_sk,
-        product_id,
-        product_sk,
-        order_date,
-        ordered_at,
-        updated_at,
-        status,
-        channel,
-        device,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        coupon_code,
-        shipping_country,
-        currency,
-        quantity,
-        unit_price,
-        gross_revenue,
-        discount,
-        net_revenue,
-        cost,
-        margin,
-        shipping_allocated,
-        tax_allocated,
-        refunded_amount
+        select {{ plain_columns | join(', ') }}
+            {%- for name, cents in money_columns %}, {{ name }}{% endfor %}
         from {{ this }}
         where order_item_id in (select order_item_id from computed)
     ) as changed_lines

@@ -29,7 +29,7 @@ order_range as (
 
 last_run as (
     select
-        coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) as refreshed_at,
+        {{ last_run_at() }} as refreshed_at,
         min(date_day) as first_day,
         max(date_day) as last_day
     from {{ this }}
