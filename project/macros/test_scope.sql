@@ -8,7 +8,7 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where == '__written_by_the_last_run__' -%}
-        {%- if has_refreshed_at(relation) -%}
+        {%- if var('test_rows', 'last_run') == 'last_run' and has_refreshed_at(relation) -%}
             {{ written_by_the_last_run(relation) }} dbt_subquery
         {%- else -%}
             {{ relation }}
