@@ -119,8 +119,8 @@ std::string TestedRelation(const SqlAdapter& adapter, const Relation& model,
 
 std::string UniqueTestSql(const TestedFrom& from, std::string_view column) {
   std::string c(column);
-  return "select " + c + " as unique_field, count(*) as n_records\nfrom " + from.sql +
-         "\nwhere " + c + " is not null\ngroup by " + c + "\nhaving count(*) > 1";
+  return "select " + c + " as unique_field, count(*) as n_records\nfrom " + from.sql + "\nwhere " +
+         c + " is not null\ngroup by " + c + "\nhaving count(*) > 1";
 }
 
 std::string NotNullTestSql(const TestedFrom& from, std::string_view column) {
@@ -136,8 +136,8 @@ std::string AcceptedValuesTestSql(const SqlAdapter& adapter, const TestedFrom& f
     listed.push_back(quote ? adapter.QuoteLiteral(value) : value);
   }
   return "with all_values as (\n  select " + c + " as value_field, count(*) as n_records\n  from " +
-         from.sql + "\n  group by " + c + "\n)\nselect *\nfrom all_values\nwhere value_field not in (" +
-         Join(listed, ", ") + ")";
+         from.sql + "\n  group by " + c +
+         "\n)\nselect *\nfrom all_values\nwhere value_field not in (" + Join(listed, ", ") + ")";
 }
 
 std::string RelationshipsTestSql(const SqlAdapter& adapter, const TestedFrom& from,
@@ -149,30 +149,6 @@ std::string RelationshipsTestSql(const SqlAdapter& adapter, const TestedFrom& fr
          " as to_field\n  from " + adapter.QualifiedName(to.schema, to.identifier) +
          "\n)\nselect from_field\nfrom child\nleft join parent on child.from_field = "
          "parent.to_field\nwhere parent.to_field is null";
-}
-
-std::string UniqueTestSql(const SqlAdapter& adapter, const Relation& model, std::string_view column,
-                          std::string_view where) {
-  return UniqueTestSql(TestedFrom{TestedRelation(adapter, model, where)}, column);
-}
-
-std::string NotNullTestSql(const SqlAdapter& adapter, const Relation& model,
-                           std::string_view column, std::string_view where) {
-  return NotNullTestSql(TestedFrom{TestedRelation(adapter, model, where)}, column);
-}
-
-std::string AcceptedValuesTestSql(const SqlAdapter& adapter, const Relation& model,
-                                  std::string_view column, const std::vector<std::string>& values,
-                                  bool quote, std::string_view where) {
-  return AcceptedValuesTestSql(adapter, TestedFrom{TestedRelation(adapter, model, where)}, column,
-                               values, quote);
-}
-
-std::string RelationshipsTestSql(const SqlAdapter& adapter, const Relation& model,
-                                 std::string_view column, const Relation& to,
-                                 std::string_view field, std::string_view where) {
-  return RelationshipsTestSql(adapter, TestedFrom{TestedRelation(adapter, model, where)}, column,
-                              to, field);
 }
 
 Result<FreshnessPeriod> ParseFreshnessPeriod(std::string_view text) {

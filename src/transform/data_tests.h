@@ -92,29 +92,19 @@ std::string TestedRelation(const warehouse::SqlAdapter& adapter, const Relation&
 struct TestedFrom {
   std::string sql;
 };
+
+// dbt's generic tests, over `from`.
 std::string UniqueTestSql(const TestedFrom& from, std::string_view column);
 std::string NotNullTestSql(const TestedFrom& from, std::string_view column);
+// NULL values are not failures (dbt's NOT IN semantics).
 std::string AcceptedValuesTestSql(const warehouse::SqlAdapter& adapter, const TestedFrom& from,
                                   std::string_view column, const std::vector<std::string>& values,
-                                  bool quote);
+                                  bool quote = true);
+// Rows of `from` whose non-NULL `column` has no equal `field` in `to` (which is not
+// filtered).
 std::string RelationshipsTestSql(const warehouse::SqlAdapter& adapter, const TestedFrom& from,
                                  std::string_view column, const Relation& to,
                                  std::string_view field);
-
-// dbt's generic tests. `where` may be empty.
-std::string UniqueTestSql(const warehouse::SqlAdapter& adapter, const Relation& model,
-                          std::string_view column, std::string_view where = "");
-std::string NotNullTestSql(const warehouse::SqlAdapter& adapter, const Relation& model,
-                           std::string_view column, std::string_view where = "");
-// NULL values are not failures (dbt's NOT IN semantics).
-std::string AcceptedValuesTestSql(const warehouse::SqlAdapter& adapter, const Relation& model,
-                                  std::string_view column, const std::vector<std::string>& values,
-                                  bool quote = true, std::string_view where = "");
-// Rows of `model` whose non-NULL `column` has no equal `field` in `to`; `where` filters
-// only the model.
-std::string RelationshipsTestSql(const warehouse::SqlAdapter& adapter, const Relation& model,
-                                 std::string_view column, const Relation& to,
-                                 std::string_view field, std::string_view where = "");
 
 // --- Source freshness.
 

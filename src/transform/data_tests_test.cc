@@ -48,6 +48,11 @@ class DataTestTest : public ::testing::Test {
   Connection conn_;
   const Relation orders_{"analytics", "orders"};
   const Relation customers_{"analytics", "customers"};
+
+  // What a generic test over `model` reads, with dbt's `where` when given.
+  TestedFrom From(const Relation& model, std::string_view where = "") const {
+    return TestedFrom{TestedRelation(adapter_, model, where)};
+  }
 };
 
 TEST_F(DataTestTest, GenericTestsCountTheirFailingRowsAsDbt) {
@@ -57,26 +62,27 @@ TEST_F(DataTestTest, GenericTestsCountTheirFailingRowsAsDbt) {
     int64_t failures;
   };
   const std::vector<Case> cases = {
-      {"unique: order ids 2 and 5 repeat", UniqueTestSql(adapter_, orders_, "order_id"), 2},
-      {"unique on a clean column", UniqueTestSql(adapter_, customers_, "id"), 0},
-      {"not_null", NotNullTestSql(adapter_, orders_, "customer_id"), 1},
-      {"not_null with where", NotNullTestSql(adapter_, orders_, "customer_id", "order_id < 4"), 0},
+      {"unique: order ids 2 and 5 repeat", UniqueTestSql(From(orders_), "order_id"), 2},
+      {"unique on a clean column", UniqueTestSql(From(customers_), "id"), 0},
+      {"not_null", NotNullTestSql(From(orders_), "customer_id"), 1},
+      {"not_null with where", NotNullTestSql(From(orders_, "order_id < 4"), "customer_id"), 0},
       {"accepted_values: lost and returned",
-       AcceptedValuesTestSql(adapter_, orders_, "status", {"placed", "shipped"}), 2},
+       AcceptedValuesTestSql(adapter_, From(orders_), "status", {"placed", "shipped"}), 2},
       {"accepted_values, NULL is no failure",
-       AcceptedValuesTestSql(adapter_, orders_, "status",
+       AcceptedValuesTestSql(adapter_, From(orders_), "status",
                              {"placed", "shipped", "lost", "returned"}),
        0},
       {"accepted_values unquoted",
-       AcceptedValuesTestSql(adapter_, orders_, "order_id", {"1", "2", "3"}, false), 2},
+       AcceptedValuesTestSql(adapter_, From(orders_), "order_id", {"1", "2", "3"}, false), 2},
       {"accepted_values with where",
-       AcceptedValuesTestSql(adapter_, orders_, "status", {"placed", "shipped"}, true,
-                             "status <> 'lost'"),
+       AcceptedValuesTestSql(adapter_, From(orders_, "status <> 'lost'"), "status",
+                             {"placed", "shipped"}),
        1},
       {"relationships: customers 9, 8, 8",
-       RelationshipsTestSql(adapter_, orders_, "customer_id", customers_, "id"), 3},
+       RelationshipsTestSql(adapter_, From(orders_), "customer_id", customers_, "id"), 3},
       {"relationships with where",
-       RelationshipsTestSql(adapter_, orders_, "customer_id", customers_, "id", "order_id <> 5"),
+       RelationshipsTestSql(adapter_, From(orders_, "order_id <> 5"), "customer_id", customers_,
+                            "id"),
        1},
       {"singular", "select * from analytics.orders where order_id > 4", 2},
   };
@@ -84,11 +90,11 @@ TEST_F(DataTestTest, GenericTestsCountTheirFailingRowsAsDbt) {
 }
 
 TEST_F(DataTestTest, GeneratesDbtsSql) {
-  EXPECT_EQ(UniqueTestSql(adapter_, orders_, "order_id", "status = 'placed'"),
+  EXPECT_EQ(UniqueTestSql(From(orders_, "status = 'placed'"), "order_id"),
             "select order_id as unique_field, count(*) as n_records\n"
             "from (select * from \"analytics\".\"orders\" where status = 'placed') dbt_subquery\n"
             "where order_id is not null\ngroup by order_id\nhaving count(*) > 1");
-  EXPECT_EQ(AcceptedValuesTestSql(adapter_, orders_, "status", {"it's", "b"}),
+  EXPECT_EQ(AcceptedValuesTestSql(adapter_, From(orders_), "status", {"it's", "b"}),
             "with all_values as (\n  select status as value_field, count(*) as n_records\n"
             "  from \"analytics\".\"orders\"\n  group by status\n)\nselect *\nfrom all_values\n"
             "where value_field not in ('it''s', 'b')");
@@ -149,8 +155,8 @@ TEST_F(DataTestTest, StoreFailuresKeepsTheFailingRowsInTheAuditSchema) {
   TestConfig config;
   config.store_failures = true;
   DataTest test{"accepted_values_orders_status__placed__shipped",
-                AcceptedValuesTestSql(adapter_, orders_, "status", {"placed", "shipped"}), config,
-                "analytics"};
+                AcceptedValuesTestSql(adapter_, From(orders_), "status", {"placed", "shipped"}),
+                config, "analytics"};
   Result<DataTestResult> result = RunDataTest(adapter_, conn_, test);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->failures, 2);
