@@ -244,9 +244,9 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   ASSERT_NO_FATAL_FAILURE(Extract());
   ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental
   // The incremental build's tests checked the rows it wrote; every row passes them too.
-  auto all_rows = RunShoplytics("--json test --project-dir " + ShellQuote(project_) +
-                                    " --vars '{test_rows: all}'",
-                                scratch(), env_);
+  auto all_rows = RunShoplytics(
+      "--json test --project-dir " + ShellQuote(project_) + " --vars '{test_rows: all}'", scratch(),
+      env_);
   ASSERT_EQ(all_rows.exit_code, 0) << all_rows.err;
 
   // The full refresh runs in a copy of the whole project, warehouse included; it ranks raw
@@ -291,17 +291,18 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
               testing::DuckRows(*conn, "SELECT count(*) FROM " + refreshed))
         << relation;
     // _refreshed_at says when a row was written, which differs by design.
-    const bool stamped =
-        testing::DuckRows(*conn, "SELECT count(*) FROM information_schema.columns WHERE "
-                                 "table_catalog = 'warehouse' AND table_schema || '.' || "
-                                 "table_name = '" + relation + "' AND column_name = "
-                                 "'_refreshed_at'") == std::vector<std::string>{"1"};
+    const bool stamped = testing::DuckRows(*conn,
+                                           "SELECT count(*) FROM information_schema.columns WHERE "
+                                           "table_catalog = 'warehouse' AND table_schema || '.' || "
+                                           "table_name = '" +
+                                               relation +
+                                               "' AND column_name = "
+                                               "'_refreshed_at'") == std::vector<std::string>{"1"};
     const std::string columns = stamped ? "* EXCLUDE (_refreshed_at)" : "*";
     for (const auto& [a, b] :
          {std::pair{incremental, refreshed}, std::pair{refreshed, incremental}}) {
-      EXPECT_EQ(testing::DuckRows(*conn, "SELECT count(*) FROM (SELECT " + columns + " FROM " +
-                                             a + " EXCEPT ALL SELECT " + columns + " FROM " + b +
-                                             ")"),
+      EXPECT_EQ(testing::DuckRows(*conn, "SELECT count(*) FROM (SELECT " + columns + " FROM " + a +
+                                             " EXCEPT ALL SELECT " + columns + " FROM " + b + ")"),
                 std::vector<std::string>{"0"})
           << "rows of " << a << " missing from " << b;
     }

@@ -122,6 +122,14 @@ std::string ArgString(const CallArgs& args, size_t index, std::string_view name)
   return value != nullptr && value->is_string() ? value->as_string() : std::string();
 }
 
+// The locals of a macro the compiler calls directly (a generic test, get_where_subquery)
+// at run time: `execute` is true, as in a node's rendering.
+Dict ExecutingLocals() {
+  Dict locals;
+  locals.Set("execute", Value(true));
+  return locals;
+}
+
 // A relation as templates see it: prints as its quoted name, with dbt's attributes.
 Value RelationValue(std::string text, std::string database, std::string schema,
                     std::string identifier) {
@@ -488,28 +496,28 @@ Status Compiler::RegisterMacros() {
     ASSIGN_OR_RETURN(warehouse::RelationKind kind,
                      self->adapter_.GetRelationKind(*ctx->conn(), schema, identifier));
     if (kind == warehouse::RelationKind::kNone) return Value::None();
-    return RelationValue(self->adapter_.QualifiedName(schema, identifier), self->database_,
-                         schema, identifier);
+    return RelationValue(self->adapter_.QualifiedName(schema, identifier), self->database_, schema,
+                         identifier);
   };
   adapter.Set("get_relation",
-              Value::Function("adapter.get_relation",
-                              [get_relation](const CallArgs& args) -> Result<Value> {
-                                return get_relation("adapter.get_relation",
-                                                    ArgString(args, 1, "schema"),
-                                                    ArgString(args, 2, "identifier"));
-                              }));
-  env.SetGlobal("load_relation",
-                Value::Function("load_relation", [get_relation](const CallArgs& args) -> Result<Value> {
-                  const Value* relation = args.Get(0, "relation");
-                  if (relation == nullptr || !relation->is_dict()) {
-                    return InvalidArgumentError("load_relation(relation) takes a relation, e.g. this");
-                  }
-                  auto field = [&](const char* key) {
-                    const Value* value = relation->as_dict().Find(key);
-                    return value != nullptr && value->is_string() ? value->as_string() : std::string();
-                  };
-                  return get_relation("load_relation", field("schema"), field("identifier"));
-                }));
+              Value::Function(
+                  "adapter.get_relation", [get_relation](const CallArgs& args) -> Result<Value> {
+                    return get_relation("adapter.get_relation", ArgString(args, 1, "schema"),
+                                        ArgString(args, 2, "identifier"));
+                  }));
+  env.SetGlobal(
+      "load_relation",
+      Value::Function("load_relation", [get_relation](const CallArgs& args) -> Result<Value> {
+        const Value* relation = args.Get(0, "relation");
+        if (relation == nullptr || !relation->is_dict()) {
+          return InvalidArgumentError("load_relation(relation) takes a relation, e.g. this");
+        }
+        auto field = [&](const char* key) {
+          const Value* value = relation->as_dict().Find(key);
+          return value != nullptr && value->is_string() ? value->as_string() : std::string();
+        };
+        return get_relation("load_relation", field("schema"), field("identifier"));
+      }));
   env.SetGlobal("adapter", Value(std::move(adapter)));
 
   Dict exceptions;
@@ -901,9 +909,7 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
     args.positional.push_back(
         RelationValue(adapter_.QualifiedName(relation.schema, relation.identifier), database_,
                       relation.schema, relation.identifier));
-    Dict locals;
-    locals.Set("execute", Value(true));
-    ASSIGN_OR_RETURN(Value result, env_->Call("get_where_subquery", args, locals));
+    ASSIGN_OR_RETURN(Value result, env_->Call("get_where_subquery", args, ExecutingLocals()));
     from.sql = std::string(Trim(result.ToString()));
   }
   if (!overridden) {
@@ -961,9 +967,7 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
     }
     args.keyword.emplace_back(key, std::move(arg));
   }
-  Dict locals;
-  locals.Set("execute", Value(true));
-  ASSIGN_OR_RETURN(Value result, env_->Call(macro_name, args, locals));
+  ASSIGN_OR_RETURN(Value result, env_->Call(macro_name, args, ExecutingLocals()));
   // An argument such as `to: ref('an_ephemeral')` needs its CTE, as in a model.
   std::string sql = Substitute(result.ToString(), &ephemerals);
   return InjectEphemerals(std::move(sql), ephemerals, conn);

@@ -495,8 +495,7 @@ TEST_F(CompilerWarehouseTest, LoadRelationAndGetRelationFindWhatTheWarehouseHold
   EXPECT_EQ(CompileText(*compiler, "model.shop.present", &conn_),
             "\"analytics\".\"present\" analytics.present");
   EXPECT_EQ(CompileText(*compiler, "model.shop.absent", &conn_), "none");
-  EXPECT_EQ(CompileText(*compiler, "model.shop.other", &conn_),
-            "\"analytics\".\"present\"|True");
+  EXPECT_EQ(CompileText(*compiler, "model.shop.other", &conn_), "\"analytics\".\"present\"|True");
   EXPECT_TRUE(compiler->NeedsConnection("model.shop.absent"));
 }
 
@@ -861,7 +860,8 @@ TEST(CompilerGenericTests, ProjectGetWhereSubqueryFiltersEveryGenericTest) {
        "{{ column_name }} < {{ value }}{% endtest %}"},
       {"macros/where.sql",
        "{% macro get_where_subquery(relation) %}{% set where = config.get('where') %}"
-       "{% if where == '__latest__' and execute %}(select * from {{ relation }} where id = (select max(id) "
+       "{% if where == '__latest__' and execute %}(select * from {{ relation }} where id = (select "
+       "max(id) "
        "from {{ relation }})) dbt_subquery{% else %}{{ relation }}{% endif %}{% endmacro %}"}});
   std::unique_ptr<Compiler> compiler = project.CreateOrDie();
   ASSERT_NE(compiler, nullptr);
