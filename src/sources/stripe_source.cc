@@ -1,12 +1,15 @@
 #include "sources/stripe_source.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <limits>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "sources/internal/api_common.h"
 #include "sources/internal/json_staging.h"
@@ -102,7 +105,7 @@ struct StripeSettings {
   std::vector<const ObjectSpec*> objects;
   int64_t lookback_seconds = 3 * 86'400;
   int64_t page_size = 100;
-  int64_t pages_per_batch = 10;
+  int64_t pages_per_batch = 500;
 };
 
 Result<StripeSettings> ParseSettings(const SourceConfig& config) {
@@ -140,7 +143,7 @@ Result<StripeSettings> ParseSettings(const SourceConfig& config) {
   if (s.page_size < 1 || s.page_size > 100) {
     return node.Child("page_size").Error("must be between 1 and 100");
   }
-  ASSIGN_OR_RETURN(s.pages_per_batch, node.GetInt("pages_per_batch", 10));
+  ASSIGN_OR_RETURN(s.pages_per_batch, node.GetInt("pages_per_batch", 500));
   if (s.pages_per_batch < 1) return node.Child("pages_per_batch").Error("must be at least 1");
   return s;
 }
@@ -282,16 +285,41 @@ Result<std::vector<TableReport>> ExtractStripe(const SourceConfig& config,
                                                const ApiClientOptions& api) {
   ASSIGN_OR_RETURN(StripeSettings settings, ParseSettings(config));
   if (ctx.db == nullptr) return FailedPreconditionError("ExtractStripe: no warehouse given");
-  ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*ctx.db));
-  RawStore store(conn, ctx.lake_dir);
-  RETURN_IF_ERROR(store.EnsureSchemas());
-  ASSIGN_OR_RETURN(HttpClient http, HttpClient::Create());
-  std::vector<TableReport> reports;
-  for (const ObjectSpec* spec : settings.objects) {
-    TableReport report = ObjectPuller(settings, *spec, ctx, api, conn, store, http).Run();
-    // A refused key refuses every object: the source is unusable.
+  {
+    ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*ctx.db));
+    RETURN_IF_ERROR(RawStore(conn, ctx.lake_dir).EnsureSchemas());
+  }
+  // Objects are listed in parallel, each by one worker with its own warehouse connection
+  // and HTTP client; a worker takes the next object when done with one.
+  const size_t n = settings.objects.size();
+  std::vector<TableReport> reports(n);
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status setup;  // GUARDED_BY(mu): a worker that could not start
+  auto work = [&] {
+    Status st = [&]() -> Status {
+      ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*ctx.db));
+      RawStore store(conn, ctx.lake_dir);
+      ASSIGN_OR_RETURN(HttpClient http, HttpClient::Create());
+      for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
+        // Each slot is written by exactly one worker and read after join().
+        reports[i] = ObjectPuller(settings, *settings.objects[i], ctx, api, conn, store, http).Run();
+      }
+      return OkStatus();
+    }();
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (setup.ok()) setup = st;
+    }
+  };
+  const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(ctx.threads, 1)), 1, n);
+  std::vector<std::thread> workers;
+  for (size_t i = 0; i < threads; ++i) workers.emplace_back(work);
+  for (std::thread& t : workers) t.join();
+  RETURN_IF_ERROR(setup);
+  // A refused key refuses every object: the source is unusable.
+  for (const TableReport& report : reports) {
     if (report.error.code() == StatusCode::kPermissionDenied) return report.error;
-    reports.push_back(std::move(report));
   }
   return reports;
 }

@@ -8,7 +8,7 @@
 //     objects: [charges, refunds, disputes, balance_transactions]   # default: all four
 //     lookback: 3d          # re-read objects created this long before the cursor
 //     page_size: 100        # `limit` of each list call, 1..100
-//     pages_per_batch: 10   # pages staged before each commit
+//     pages_per_batch: 500  # pages staged before each commit
 //
 // Each object is listed newest first with limit=page_size, following starting_after until
 // has_more is false. Incremental runs ask only created[gte] = cursor - lookback, since an
@@ -16,7 +16,10 @@
 // the cursor is the largest `created` seen. Rows merge into raw by `id`, so an object seen
 // twice (a page that shifted, a re-read within the lookback) is stored once.
 //
-// Every pages_per_batch pages the staged rows are committed through RawStore; the cursor
+// The objects are listed in parallel (the run's --threads workers, one object each at a
+// time). Every pages_per_batch pages the staged rows are committed through RawStore (a
+// commit merges into raw by id, so it costs a pass over the raw table: small batches make
+// a first pull of millions of objects quadratic); the cursor
 // moves only with the last batch of a complete listing, because the listing runs from new
 // to old: a pull that stops halfway keeps the old cursor and the rerun reads the rest.
 //
