@@ -26,16 +26,31 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- The greatest value of the timestamp `column` in `relation`, as a SQL literal read when
+    the node runs, so that the warehouse can skip the row groups (loaded or written in
+    time order) that hold only older rows; the earliest timestamp when the relation holds
+    no row, and the subquery while parsing (dbt's run_query returns none then). -#}
+{% macro newest_stamp(relation, column) -%}
+    {%- set found = run_query("select cast(max(" ~ column ~ ") as varchar) from " ~ relation) if execute else none -%}
+    {%- if found is none -%}
+        (select coalesce(max({{ column }}), {{ core_timestamp_min() }}) from {{ relation }})
+    {%- elif found.rows[0][0] is none -%}
+        {{ core_timestamp_min() }}
+    {%- else -%}
+        cast('{{ found.rows[0][0] }}' as timestamp with time zone)
+    {%- endif -%}
+{%- endmacro %}
+
 {#- True for rows loaded (raw _loaded_at) after the newest row this incremental model
     holds: the rows a previous run has not seen. -#}
 {% macro loaded_since_last_run(column) -%}
-    {{ column }} > (select coalesce(max(_loaded_at), {{ core_timestamp_min() }}) from {{ this }})
+    {{ column }} > {{ newest_stamp(this, '_loaded_at') }}
 {%- endmacro %}
 
 {#- In an incremental run of a model with _refreshed_at: when its last run ran (the newest
-    row's stamp), as a scalar subquery. Inputs loaded or rewritten after it are new. -#}
+    row's stamp). Inputs loaded or rewritten after it are new. -#}
 {% macro last_run_at() -%}
-    (select coalesce(max(_refreshed_at), {{ core_timestamp_min() }}) from {{ this }})
+    {{ newest_stamp(this, '_refreshed_at') }}
 {%- endmacro %}
 
 {#- The customers with an order or a refund loaded since this model's last run. -#}

@@ -35,7 +35,7 @@
     changed. -#}
 {% macro written_by_the_last_run(relation) -%}
     {%- if var('test_rows', 'last_run') == 'last_run' -%}
-        (select * from {{ relation }} where _refreshed_at = (select max(_refreshed_at) from {{ relation }}))
+        (select * from {{ relation }} where _refreshed_at = {{ newest_stamp(relation, '_refreshed_at') }})
     {%- else -%}
         {{ relation }}
     {%- endif -%}

@@ -20,12 +20,13 @@
     incremental_strategy='delete+insert',
     unique_key='activity_date'
 ) }}
+{%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
 changed_orders as (
     select customer_id, order_date
     from {{ ref('stg_shop__orders') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
 ),
 
 first_two_days as (
@@ -47,10 +48,10 @@ affected_days as (
     select order_date from first_two_days
     union
     select spend_date from {{ ref('stg_marketing__spend') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select performance_date from {{ ref('stg_marketing__performance') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
 ),
 {%- endif %}
 

@@ -12,29 +12,30 @@
     incremental_strategy='delete+insert',
     unique_key='activity_date'
 ) }}
+{%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
 rewritten as (
     select order_id, reconciliation_date
     from {{ ref('payments_reconciliation') }}
-    where _refreshed_at > {{ last_run_at() }}
+    where _refreshed_at > {{ last_run }}
 ),
 
 affected_days as (
     select reconciliation_date as activity_date from rewritten
     union
     select cast(created_at as date) from {{ ref('stg_stripe__charges') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
        or order_id in (select order_id from rewritten)
     union
     select cast(created_at as date) from {{ ref('stg_stripe__refunds') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select cast(created_at as date) from {{ ref('stg_stripe__disputes') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select cast(created_at as date) from {{ ref('stg_stripe__balance_transactions') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
 ),
 {%- endif %}
 

@@ -27,39 +27,40 @@
     unique_key='reconciliation_key',
     post_hook="delete from {{ this }} where order_id is null and charge_id in (select charges.charge_id from {{ ref('stg_stripe__charges') }} as charges inner join {{ ref('stg_shop__orders') }} as orders on orders.order_id = charges.order_id where charges.charge_id in (select charge_id from {{ this }} where order_id is null))"
 ) }}
+{%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
 -- Charges touched since the last run: their own row, a refund, a dispute or a balance
 -- transaction of theirs loaded since.
 changed_charges as (
     select charge_id from {{ ref('stg_stripe__charges') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select charge_id from {{ ref('stg_stripe__refunds') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select charge_id from {{ ref('stg_stripe__disputes') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select source_id as charge_id from {{ ref('stg_stripe__balance_transactions') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select refunds.charge_id
     from {{ ref('stg_stripe__refunds') }} as refunds
     inner join {{ ref('stg_stripe__balance_transactions') }} as balance
         on balance.source_id = refunds.refund_id
-    where balance._loaded_at > {{ last_run_at() }}
+    where balance._loaded_at > {{ last_run }}
     union
     select disputes.charge_id
     from {{ ref('stg_stripe__disputes') }} as disputes
     inner join {{ ref('stg_stripe__balance_transactions') }} as balance
         on balance.source_id = disputes.dispute_id
-    where balance._loaded_at > {{ last_run_at() }}
+    where balance._loaded_at > {{ last_run }}
 ),
 
 changed_orders as (
     select order_id from {{ ref('stg_shop__orders') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select order_id from {{ ref('stg_stripe__charges') }}
     where charge_id in (select charge_id from changed_charges)

@@ -28,26 +28,27 @@
 -- The spend at each moment is one running sum over the customer's timeline of spend
 -- events and attribute versions (no range join), so the build is linear in the events.
 
+{%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
 changed_customers as (
     select customer_id from {{ ref('customers_snapshot') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     {{ customers_with_orders_loaded_since() }}
     union
     -- moments that became history between the last run and this one: an order placed or
     -- aged out of its 365 days, a refund issued (data can be stamped ahead of the clock)
     select customer_id from {{ ref('stg_shop__orders') }}
-    where (ordered_at > {{ last_run_at() }} and ordered_at <= current_timestamp)
-       or (ordered_at > {{ core_add_days(last_run_at(), -365) }}
+    where (ordered_at > {{ last_run }} and ordered_at <= current_timestamp)
+       or (ordered_at > {{ core_add_days(last_run, -365) }}
            and ordered_at <= {{ core_add_days('current_timestamp', -365) }})
     union
     select orders.customer_id
     from {{ ref('stg_stripe__refunds') }} as refunds
     inner join {{ ref('stg_shop__orders') }} as orders
         on orders.order_id = refunds.order_id
-    where refunds.created_at > {{ last_run_at() }}
+    where refunds.created_at > {{ last_run }}
       and refunds.created_at <= current_timestamp
 ),
 {%- endif %}

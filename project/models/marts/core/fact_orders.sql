@@ -22,20 +22,18 @@
 -- cancellation); a new products_snapshot version of one of its products. As a guard against late-stamped rows, orders whose updated_at is
 -- within var('fact_orders_lookback_days') days of the newest one loaded are re-read too.
 
+{%- if is_incremental() %}
+{#- Literals read when the run starts, so that the scans below skip older row groups. #}
+{%- set refreshed_at = last_run_at() %}
+{%- set lookback_from = core_add_days(newest_stamp(this, 'updated_at'), '-' ~ var('fact_orders_lookback_days')) %}
+{%- endif %}
 with
 {%- if is_incremental() %}
-last_run as (
-    select
-        {{ last_run_at() }} as refreshed_at,
-        {{ core_add_days('max(updated_at)', '-' ~ var('fact_orders_lookback_days')) }} as lookback_from
-    from {{ this }}
-),
-
 changed_products as (
     select product_id
     from {{ ref('products_snapshot') }}
-    where cast(dbt_valid_from as timestamp with time zone) > (select refreshed_at from last_run)
-       or cast(dbt_valid_to as timestamp with time zone) > (select refreshed_at from last_run)
+    where cast(dbt_valid_from as timestamp with time zone) > {{ refreshed_at }}
+       or cast(dbt_valid_to as timestamp with time zone) > {{ refreshed_at }}
 ),
 
 -- Lines whose customer's history was rewritten since and whose version valid at order
@@ -45,7 +43,7 @@ rewritten_versions as (
     -- a rewritten customer has all of its versions rewritten
     select customer_id, customer_sk, valid_from, valid_to
     from {{ ref('dim_customers') }}
-    where _refreshed_at > (select refreshed_at from last_run)
+    where _refreshed_at > {{ refreshed_at }}
 ),
 
 resegmented_orders as (
@@ -62,20 +60,24 @@ resegmented_orders as (
 
 changed_order_ids as (
     select order_id from {{ ref('stg_shop__orders') }}
-    where updated_at >= (select lookback_from from last_run)
+    where updated_at >= {{ lookback_from }}
     union
     select order_id from resegmented_orders
     union
     select order_id from {{ ref('stg_shop__orders') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ refreshed_at }}
     union
     select order_id from {{ ref('stg_shop__order_items') }}
-    where _loaded_at > (select refreshed_at from last_run)
-       or updated_at >= (select lookback_from from last_run)
-       or product_id in (select product_id from changed_products)
+    where _loaded_at > {{ refreshed_at }}
+    union
+    select order_id from {{ ref('stg_shop__order_items') }}
+    where updated_at >= {{ lookback_from }}
+    union
+    select order_id from {{ ref('stg_shop__order_items') }}
+    where product_id in (select product_id from changed_products)
     union
     select order_id from {{ ref('stg_stripe__refunds') }}
-    where _loaded_at > (select refreshed_at from last_run)
+    where _loaded_at > {{ refreshed_at }}
 ),
 {%- endif %}
 

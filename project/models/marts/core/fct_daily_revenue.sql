@@ -28,17 +28,14 @@ order_range as (
 {%- if is_incremental() %}
 
 last_run as (
-    select
-        {{ last_run_at() }} as refreshed_at,
-        min(date_day) as first_day,
-        max(date_day) as last_day
+    select min(date_day) as first_day, max(date_day) as last_day
     from {{ this }}
 ),
 
 rewritten as (
     select customer_id, order_date, status
     from {{ ref('fact_orders') }}
-    where _refreshed_at > (select refreshed_at from last_run)
+    where _refreshed_at > {{ last_run_at() }}
 ),
 
 -- Customers whose first counted order day may have moved: a line of theirs was cancelled,
