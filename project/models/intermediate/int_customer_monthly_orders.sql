@@ -6,7 +6,8 @@
 -- Orders per customer and calendar month (UTC) of their order date, the grain
 -- cohort_retention adds up. order_count and revenue_cents (total_cents) count the orders of
 -- every status except 'cancelled'; cancelled orders stay as rows (cancelled_orders) so that
--- a customer whose orders were all cancelled is still rewritten.
+-- a customer whose orders were all cancelled is still rewritten. cohort_month: the
+-- customer's first month with a non-cancelled order (NULL if none).
 -- Incremental (delete+insert by customer_id): a run recomputes the customers whose orders
 -- were loaded since its last run (_refreshed_at).
 
@@ -18,14 +19,26 @@ with orders as (
         select customer_id from {{ ref('stg_shop__orders') }}
         where _loaded_at > {{ last_run_at() }})
     {%- endif %}
+),
+
+monthly as (
+    select
+        customer_id,
+        order_month,
+        sum(case when status <> 'cancelled' then 1 else 0 end) as order_count,
+        sum(case when status <> 'cancelled' then total_cents else 0 end) as revenue_cents,
+        sum(case when status = 'cancelled' then 1 else 0 end) as cancelled_orders
+    from orders
+    group by customer_id, order_month
 )
 
 select
     customer_id,
     order_month,
-    sum(case when status <> 'cancelled' then 1 else 0 end) as order_count,
-    sum(case when status <> 'cancelled' then total_cents else 0 end) as revenue_cents,
-    sum(case when status = 'cancelled' then 1 else 0 end) as cancelled_orders,
+    -- every month of a customer is rewritten together, so the cohort stays consistent
+    min(case when order_count > 0 then order_month end) over (partition by customer_id) as cohort_month,
+    order_count,
+    revenue_cents,
+    cancelled_orders,
     current_timestamp as _refreshed_at
-from orders
-group by customer_id, order_month
+from monthly

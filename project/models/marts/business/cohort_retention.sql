@@ -3,46 +3,35 @@
     cohort month to the last month with orders, so months with no active customer show 0.
     active_customers: cohort members with at least one non-cancelled order in that month.
     revenue: those orders' totals (total_cents, before refunds), in dollars.
-    Built from int_customer_monthly_orders (one row per customer and month, kept
-    incrementally). -#}
-with orders as (
-    select customer_id, order_month, order_count, revenue_cents
+    Built from int_customer_monthly_orders (one row per customer and month with the
+    customer's cohort_month, kept incrementally): one pass over it. -#}
+with activity as (
+    select
+        cohort_month,
+        order_month as activity_month,
+        count(*) as active_customers,
+        sum(order_count) as order_count,
+        sum(revenue_cents) as revenue_cents
     from {{ ref('int_customer_monthly_orders') }}
     where order_count > 0
+    group by cohort_month, order_month
 ),
 
-first_month as (
-    select customer_id, min(order_month) as cohort_month
-    from orders
-    group by customer_id
-),
-
+-- every member is active in the cohort month itself
 cohorts as (
-    select cohort_month, count(*) as cohort_size
-    from first_month
-    group by cohort_month
+    select cohort_month, active_customers as cohort_size
+    from activity
+    where activity_month = cohort_month
 ),
 
 months as (
-    select distinct order_month as activity_month from orders
+    select distinct activity_month from activity
 ),
 
 grid as (
     select cohorts.cohort_month, cohorts.cohort_size, months.activity_month
     from cohorts
     inner join months on months.activity_month >= cohorts.cohort_month
-),
-
-activity as (
-    select
-        first_month.cohort_month,
-        orders.order_month as activity_month,
-        count(*) as active_customers,
-        sum(orders.order_count) as order_count,
-        sum(orders.revenue_cents) as revenue_cents
-    from orders
-    inner join first_month on first_month.customer_id = orders.customer_id
-    group by first_month.cohort_month, orders.order_month
 )
 
 select
