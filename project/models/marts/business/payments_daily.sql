@@ -26,7 +26,9 @@ affected_days as (
     union
     select cast(created_at as date) from {{ ref('stg_stripe__charges') }}
     where _loaded_at > {{ last_run }}
-       or order_id in (select order_id from rewritten)
+    union
+    select cast(created_at as date) from {{ ref('stg_stripe__charges') }}
+    where order_id in (select order_id from rewritten)
     union
     select cast(created_at as date) from {{ ref('stg_stripe__refunds') }}
     where _loaded_at > {{ last_run }}

@@ -75,11 +75,15 @@ orders as (
     {%- endif %}
 ),
 
+-- (each filter on its own in a union: a filter `a in (...) or b in (...)` would read every
+-- row of every column)
 charges as (
     select * from {{ ref('stg_stripe__charges') }}
     {%- if is_incremental() %}
     where order_id in (select order_id from changed_orders)
-       or charge_id in (select charge_id from changed_charges)
+    union
+    select * from {{ ref('stg_stripe__charges') }}
+    where charge_id in (select charge_id from changed_charges)
     {%- endif %}
 ),
 
@@ -101,9 +105,12 @@ balance as (
     select source_id, sum(fee_cents) as fee_cents, sum(net_cents) as net_cents
     from {{ ref('stg_stripe__balance_transactions') }}
     {%- if is_incremental() %}
-    where source_id in (select charge_id from charges)
-       or source_id in (select refund_id from refunds)
-       or source_id in (select dispute_id from disputes)
+    where source_id in (
+        select charge_id from charges
+        union all
+        select refund_id from refunds
+        union all
+        select dispute_id from disputes)
     {%- endif %}
     group by source_id
 ),

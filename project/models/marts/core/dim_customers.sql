@@ -40,9 +40,11 @@ changed_customers as (
     -- moments that became history between the last run and this one: an order placed or
     -- aged out of its 365 days, a refund issued (data can be stamped ahead of the clock)
     select customer_id from {{ ref('stg_shop__orders') }}
-    where (ordered_at > {{ last_run }} and ordered_at <= current_timestamp)
-       or (ordered_at > {{ core_add_days(last_run, -365) }}
-           and ordered_at <= {{ core_add_days('current_timestamp', -365) }})
+    where ordered_at > {{ last_run }} and ordered_at <= current_timestamp
+    union
+    select customer_id from {{ ref('stg_shop__orders') }}
+    where ordered_at > {{ core_add_days(last_run, -365) }}
+      and ordered_at <= {{ core_add_days('current_timestamp', -365) }}
     union
     select orders.customer_id
     from {{ ref('stg_stripe__refunds') }} as refunds
