@@ -38,11 +38,11 @@ per_hour as (
         min(device) as device,
         min(channel) as channel,
         count(*) as events,
-        sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
-        sum(case when event_type = 'checkout_start' then 1 else 0 end) as checkout_starts,
-        sum(case when event_type = 'purchase' then 1 else 0 end) as purchases,
-        sum(case when event_type = 'purchase' then coalesce(revenue_cents, 0) else 0 end) as purchase_revenue_cents
+        cast(sum(case when event_type = 'product_view' then 1 else 0 end) as bigint) as product_views,
+        cast(sum(case when event_type = 'add_to_cart' then 1 else 0 end) as bigint) as add_to_carts,
+        cast(sum(case when event_type = 'checkout_start' then 1 else 0 end) as bigint) as checkout_starts,
+        cast(sum(case when event_type = 'purchase' then 1 else 0 end) as bigint) as purchases,
+        cast(sum(case when event_type = 'purchase' then coalesce(revenue_cents, 0) else 0 end) as bigint) as purchase_revenue_cents
     from events
     group by session_id, hour_of_day
 )

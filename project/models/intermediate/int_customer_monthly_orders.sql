@@ -25,9 +25,9 @@ monthly as (
     select
         customer_id,
         order_month,
-        sum(case when status <> 'cancelled' then 1 else 0 end) as order_count,
-        sum(case when status <> 'cancelled' then total_cents else 0 end) as revenue_cents,
-        sum(case when status = 'cancelled' then 1 else 0 end) as cancelled_orders
+        cast(sum(case when status <> 'cancelled' then 1 else 0 end) as bigint) as order_count,
+        cast(sum(case when status <> 'cancelled' then total_cents else 0 end) as bigint) as revenue_cents,
+        cast(sum(case when status = 'cancelled' then 1 else 0 end) as bigint) as cancelled_orders
     from orders
     group by customer_id, order_month
 )

@@ -49,11 +49,11 @@ select
     product_id,
     order_date,
     count(distinct case when status <> 'cancelled' then order_id end) as order_count,
-    sum(case when status <> 'cancelled' then quantity else 0 end) as units_sold,
-    sum(case when status <> 'cancelled' then net_cents else 0 end) as revenue_cents,
-    sum(case when status = 'returned' then quantity else 0 end) as units_returned,
+    cast(sum(case when status <> 'cancelled' then quantity else 0 end) as bigint) as units_sold,
+    cast(sum(case when status <> 'cancelled' then net_cents else 0 end) as bigint) as revenue_cents,
+    cast(sum(case when status = 'returned' then quantity else 0 end) as bigint) as units_returned,
     count(distinct case when status = 'returned' then order_id end) as orders_returned,
-    sum(case when status = 'cancelled' then quantity else 0 end) as cancelled_units,
+    cast(sum(case when status = 'cancelled' then quantity else 0 end) as bigint) as cancelled_units,
     current_timestamp as _refreshed_at
 from lines
 group by product_id, order_date

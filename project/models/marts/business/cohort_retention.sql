@@ -10,8 +10,8 @@ with activity as (
         cohort_month,
         order_month as activity_month,
         count(*) as active_customers,
-        sum(order_count) as order_count,
-        sum(revenue_cents) as revenue_cents
+        cast(sum(order_count) as bigint) as order_count,
+        cast(sum(revenue_cents) as bigint) as revenue_cents
     from {{ ref('int_customer_monthly_orders') }}
     where order_count > 0
     group by cohort_month, order_month

@@ -33,8 +33,8 @@ sessions as (
         max(case when add_to_carts > 0 then 1 else 0 end) as has_add_to_cart,
         max(case when checkout_starts > 0 then 1 else 0 end) as has_checkout_start,
         max(case when purchases > 0 then 1 else 0 end) as has_purchase,
-        sum(purchases) as purchase_events,
-        sum(purchase_revenue_cents) as purchase_revenue_cents
+        cast(sum(purchases) as bigint) as purchase_events,
+        cast(sum(purchase_revenue_cents) as bigint) as purchase_revenue_cents
     from {{ ref('int_clickstream_session_hours') }}
     {%- if is_incremental() %}
     where session_date in (select session_date from affected_dates)
@@ -48,12 +48,12 @@ daily as (
         device,
         channel,
         count(*) as sessions,
-        sum(has_product_view) as sessions_with_product_view,
-        sum(has_add_to_cart) as sessions_with_add_to_cart,
-        sum(has_checkout_start) as sessions_with_checkout_start,
-        sum(has_purchase) as sessions_with_purchase,
-        sum(purchase_events) as purchases,
-        sum(purchase_revenue_cents) as purchase_revenue_cents
+        cast(sum(has_product_view) as bigint) as sessions_with_product_view,
+        cast(sum(has_add_to_cart) as bigint) as sessions_with_add_to_cart,
+        cast(sum(has_checkout_start) as bigint) as sessions_with_checkout_start,
+        cast(sum(has_purchase) as bigint) as sessions_with_purchase,
+        cast(sum(purchase_events) as bigint) as purchases,
+        cast(sum(purchase_revenue_cents) as bigint) as purchase_revenue_cents
     from sessions
     group by session_date, device, channel
 )

@@ -10,12 +10,12 @@ with session_hours as (
 per_hour as (
     select
         hour_of_day,
-        sum(events) as events,
+        cast(sum(events) as bigint) as events,
         count(*) as sessions,
-        sum(starts_session) as session_starts,
-        sum(product_views) as product_views,
-        sum(add_to_carts) as add_to_carts,
-        sum(purchases) as purchases
+        cast(sum(starts_session) as bigint) as session_starts,
+        cast(sum(product_views) as bigint) as product_views,
+        cast(sum(add_to_carts) as bigint) as add_to_carts,
+        cast(sum(purchases) as bigint) as purchases
     from session_hours
     group by hour_of_day
 )

@@ -51,12 +51,12 @@ recon as (
 order_days as (
     select
         reconciliation_date as activity_date,
-        sum(case when order_id is not null then 1 else 0 end) as orders,
+        cast(sum(case when order_id is not null then 1 else 0 end) as bigint) as orders,
         sum(case when order_id is not null then order_total else 0 end) as order_total,
-        sum(case when mismatch_category <> 'ok' then 1 else 0 end) as not_ok_rows,
-        sum(case when mismatch_category = 'missing_charge' then 1 else 0 end) as missing_charge_orders,
-        sum(case when mismatch_category = 'amount_mismatch' then 1 else 0 end) as amount_mismatch_orders,
-        sum(case when mismatch_category = 'charge_without_order' then 1 else 0 end) as charges_without_order
+        cast(sum(case when mismatch_category <> 'ok' then 1 else 0 end) as bigint) as not_ok_rows,
+        cast(sum(case when mismatch_category = 'missing_charge' then 1 else 0 end) as bigint) as missing_charge_orders,
+        cast(sum(case when mismatch_category = 'amount_mismatch' then 1 else 0 end) as bigint) as amount_mismatch_orders,
+        cast(sum(case when mismatch_category = 'charge_without_order' then 1 else 0 end) as bigint) as charges_without_order
     from recon
     group by reconciliation_date
 ),
@@ -64,9 +64,9 @@ order_days as (
 charge_days as (
     select
         cast(created_at as date) as activity_date,
-        sum(case when status = 'succeeded' then 1 else 0 end) as succeeded_charges,
-        sum(case when status = 'failed' then 1 else 0 end) as failed_charges,
-        sum(case when status = 'succeeded' then amount_captured_cents else 0 end) as captured_cents
+        cast(sum(case when status = 'succeeded' then 1 else 0 end) as bigint) as succeeded_charges,
+        cast(sum(case when status = 'failed' then 1 else 0 end) as bigint) as failed_charges,
+        cast(sum(case when status = 'succeeded' then amount_captured_cents else 0 end) as bigint) as captured_cents
     from {{ ref('stg_stripe__charges') }}
     {%- if is_incremental() %}
     where cast(created_at as date) in (select activity_date from affected_days)
@@ -78,7 +78,7 @@ refund_days as (
     select
         cast(created_at as date) as activity_date,
         count(*) as refunds,
-        sum(case when status = 'succeeded' then amount_cents else 0 end) as refunded_cents
+        cast(sum(case when status = 'succeeded' then amount_cents else 0 end) as bigint) as refunded_cents
     from {{ ref('stg_stripe__refunds') }}
     {%- if is_incremental() %}
     where cast(created_at as date) in (select activity_date from affected_days)
@@ -90,7 +90,7 @@ dispute_days as (
     select
         cast(created_at as date) as activity_date,
         count(*) as disputes,
-        sum(amount_cents) as disputed_cents
+        cast(sum(amount_cents) as bigint) as disputed_cents
     from {{ ref('stg_stripe__disputes') }}
     {%- if is_incremental() %}
     where cast(created_at as date) in (select activity_date from affected_days)
@@ -101,8 +101,8 @@ dispute_days as (
 balance_days as (
     select
         cast(created_at as date) as activity_date,
-        sum(fee_cents) as fee_cents,
-        sum(net_cents) as net_cents
+        cast(sum(fee_cents) as bigint) as fee_cents,
+        cast(sum(net_cents) as bigint) as net_cents
     from {{ ref('stg_stripe__balance_transactions') }}
     where type in ('charge', 'refund', 'adjustment')
     {%- if is_incremental() %}

@@ -131,9 +131,9 @@ charge_facts as (
 refund_facts as (
     select
         refunds.charge_id,
-        sum(case when refunds.status = 'succeeded' then refunds.amount_cents else 0 end) as refunded_cents,
-        sum(coalesce(balance.fee_cents, 0)) as fee_cents,
-        sum(coalesce(balance.net_cents, 0)) as net_cents
+        cast(sum(case when refunds.status = 'succeeded' then refunds.amount_cents else 0 end) as bigint) as refunded_cents,
+        cast(sum(coalesce(balance.fee_cents, 0)) as bigint) as fee_cents,
+        cast(sum(coalesce(balance.net_cents, 0)) as bigint) as net_cents
     from refunds
     left join balance on balance.source_id = refunds.refund_id
     group by refunds.charge_id
@@ -143,9 +143,9 @@ dispute_facts as (
     select
         disputes.charge_id,
         count(*) as dispute_count,
-        sum(disputes.amount_cents) as disputed_cents,
-        sum(coalesce(balance.fee_cents, 0)) as fee_cents,
-        sum(coalesce(balance.net_cents, 0)) as net_cents
+        cast(sum(disputes.amount_cents) as bigint) as disputed_cents,
+        cast(sum(coalesce(balance.fee_cents, 0)) as bigint) as fee_cents,
+        cast(sum(coalesce(balance.net_cents, 0)) as bigint) as net_cents
     from disputes
     left join balance on balance.source_id = disputes.dispute_id
     group by disputes.charge_id
@@ -172,14 +172,14 @@ per_order as (
     select
         order_id,
         count(*) as charge_count,
-        sum(case when status = 'succeeded' then 1 else 0 end) as succeeded_charges,
-        sum(case when status = 'failed' then 1 else 0 end) as failed_charges,
-        sum(captured_cents) as captured_cents,
-        sum(fee_cents) as fee_cents,
-        sum(net_cents) as net_cents,
-        sum(refunded_cents) as refunded_cents,
-        sum(dispute_count) as dispute_count,
-        sum(disputed_cents) as disputed_cents,
+        cast(sum(case when status = 'succeeded' then 1 else 0 end) as bigint) as succeeded_charges,
+        cast(sum(case when status = 'failed' then 1 else 0 end) as bigint) as failed_charges,
+        cast(sum(captured_cents) as bigint) as captured_cents,
+        cast(sum(fee_cents) as bigint) as fee_cents,
+        cast(sum(net_cents) as bigint) as net_cents,
+        cast(sum(refunded_cents) as bigint) as refunded_cents,
+        cast(sum(dispute_count) as bigint) as dispute_count,
+        cast(sum(disputed_cents) as bigint) as disputed_cents,
         min(charge_id) as first_charge_id
     from per_charge
     group by order_id

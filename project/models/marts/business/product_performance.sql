@@ -21,7 +21,7 @@ catalog as (
 ),
 
 stock as (
-    select product_id, sum(quantity_on_hand) as stock_on_hand
+    select product_id, cast(sum(quantity_on_hand) as bigint) as stock_on_hand
     from {{ ref('stg_shop__inventory') }}
     group by product_id
 ),
@@ -33,13 +33,13 @@ window_end as (
 sales as (
     select
         daily.product_id,
-        sum(daily.order_count) as order_count,
-        sum(daily.units_sold) as units_sold,
-        sum(daily.revenue_cents) as revenue_cents,
-        sum(daily.units_returned) as units_returned,
-        sum(daily.orders_returned) as orders_returned,
-        sum(case when daily.order_date > {{ biz_add_days('window_end.last_order_date', -90) }}
-                 then daily.units_sold else 0 end) as units_last_90d
+        cast(sum(daily.order_count) as bigint) as order_count,
+        cast(sum(daily.units_sold) as bigint) as units_sold,
+        cast(sum(daily.revenue_cents) as bigint) as revenue_cents,
+        cast(sum(daily.units_returned) as bigint) as units_returned,
+        cast(sum(daily.orders_returned) as bigint) as orders_returned,
+        cast(sum(case when daily.order_date > {{ biz_add_days('window_end.last_order_date', -90) }}
+                 then daily.units_sold else 0 end) as bigint) as units_last_90d
     from {{ ref('int_product_daily_sales') }} as daily
     cross join window_end
     group by daily.product_id
