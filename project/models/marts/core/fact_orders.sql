@@ -19,8 +19,10 @@
 -- run (_refreshed_at): the order, one of its lines or one of its refunds loaded since
 -- (staging _loaded_at); its customer's dim_customers history rewritten since with another
 -- version valid at order time (a rewrite can split or merge versions, e.g. after a late
--- cancellation); a new products_snapshot version of one of its products. As a guard against late-stamped rows, orders whose updated_at is
--- within var('fact_orders_lookback_days') days of the newest one loaded are re-read too.
+-- cancellation); a product of its lines with a new products_snapshot version, when the
+-- version valid at order time is no longer the one stored. As a guard against late-stamped
+-- rows, orders whose updated_at is within var('fact_orders_lookback_days') days of the
+-- newest one loaded are re-read too.
 
 {%- if is_incremental() %}
 {#- Literals read when the run starts, so that the scans below skip older row groups. #}
@@ -58,6 +60,20 @@ resegmented_orders as (
     where existing.customer_sk is distinct from versions.customer_sk
 ),
 
+-- Lines of a product with a new version whose stored version no longer holds at order
+-- time (a version's key is its product and start, so one that stayed keeps its key): not
+-- every line of the product, which would reach back through all of its history.
+repriced_orders as (
+    select existing.order_id
+    from {{ this }} as existing
+    left join {{ ref('dim_products') }} as versions
+        on versions.product_sk = existing.product_sk
+    where existing.product_id in (select product_id from changed_products)
+      and (versions.product_sk is null
+           or existing.ordered_at < versions.valid_from
+           or existing.ordered_at >= {{ core_open_end('versions.valid_to') }})
+),
+
 changed_order_ids as (
     select order_id from {{ ref('stg_shop__orders') }}
     where updated_at >= {{ lookback_from }}
@@ -73,8 +89,7 @@ changed_order_ids as (
     select order_id from {{ ref('stg_shop__order_items') }}
     where updated_at >= {{ lookback_from }}
     union
-    select order_id from {{ ref('stg_shop__order_items') }}
-    where product_id in (select product_id from changed_products)
+    select order_id from repriced_orders
     union
     select order_id from {{ ref('stg_stripe__refunds') }}
     where _loaded_at > {{ refreshed_at }}
