@@ -28,15 +28,17 @@
 {#- Literals read when the run starts, so that the scans below skip older row groups. #}
 {%- set refreshed_at = last_run_at() %}
 {%- set lookback_from = core_add_days(newest_stamp(this, 'updated_at'), '-' ~ var('fact_orders_lookback_days')) %}
+{#- The products with a snapshot version opened or closed since, as a list of ids (none on
+    most days): a constant list filters the fact's scan, a subquery would read all of it. #}
+{%- set products_snapshot = ref('products_snapshot') %}
+{%- set found = run_query(
+    "select string_agg(distinct cast(product_id as varchar), ', ') from " ~ products_snapshot
+    ~ " where cast(dbt_valid_from as timestamp with time zone) > " ~ refreshed_at
+    ~ " or cast(dbt_valid_to as timestamp with time zone) > " ~ refreshed_at) if execute else none %}
+{%- set changed_products = found.rows[0][0] if found is not none else none %}
 {%- endif %}
 with
 {%- if is_incremental() %}
-changed_products as (
-    select product_id
-    from {{ ref('products_snapshot') }}
-    where cast(dbt_valid_from as timestamp with time zone) > {{ refreshed_at }}
-       or cast(dbt_valid_to as timestamp with time zone) > {{ refreshed_at }}
-),
 
 -- Lines whose customer's history was rewritten since and whose version valid at order
 -- time is no longer the one stored (a rewritten history keeps the versions it did not
@@ -60,6 +62,8 @@ resegmented_orders as (
     where existing.customer_sk is distinct from versions.customer_sk
 ),
 
+{%- if changed_products %}
+
 -- Lines of a product with a new version whose stored version no longer holds at order
 -- time (a version's key is its product and start, so one that stayed keeps its key): not
 -- every line of the product, which would reach back through all of its history.
@@ -68,11 +72,12 @@ repriced_orders as (
     from {{ this }} as existing
     left join {{ ref('dim_products') }} as versions
         on versions.product_sk = existing.product_sk
-    where existing.product_id in (select product_id from changed_products)
+    where existing.product_id in ({{ changed_products }})
       and (versions.product_sk is null
            or existing.ordered_at < versions.valid_from
            or existing.ordered_at >= {{ core_open_end('versions.valid_to') }})
 ),
+{%- endif %}
 
 changed_order_ids as (
     select order_id from {{ ref('stg_shop__orders') }}
@@ -88,8 +93,10 @@ changed_order_ids as (
     union
     select order_id from {{ ref('stg_shop__order_items') }}
     where updated_at >= {{ lookback_from }}
+    {%- if changed_products %}
     union
     select order_id from repriced_orders
+    {%- endif %}
     union
     select order_id from {{ ref('stg_stripe__refunds') }}
     where _loaded_at > {{ refreshed_at }}
