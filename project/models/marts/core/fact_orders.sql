@@ -290,8 +290,4 @@ where order_item_id in (
         where order_item_id in (select order_item_id from computed)
     ) as changed_lines
 )
-{%- else %}
--- stored in line order, so that a scan for the recent lines an incremental run rewrites
--- skips the row groups of older ones (lines are numbered as orders come)
-order by order_item_id
 {%- endif %}
