@@ -11,7 +11,8 @@
 #   - peak RSS of both (/usr/bin/time -v).
 # Times are wall clock, process start included. A build that fails a node fails the script.
 # DATA=DIR keeps the two extracted warehouses in DIR and reuses them when there (the full
-# scale takes an hour to generate and extract); the project is always the current template.
+# scale takes about an hour to generate and extract); the project is always the current
+# template.
 # PREPARE_ONLY=1 (with DATA) stops once the warehouses are kept. KEEP=1 (with DATA) keeps
 # the scratch folder (project, warehouses, run_results) for a look afterwards.
 #
