@@ -53,14 +53,15 @@
     {{ newest_stamp(this, '_refreshed_at') }}
 {%- endmacro %}
 
-{#- The customers with an order or a refund loaded since this model's last run. -#}
-{% macro customers_with_orders_loaded_since() -%}
+{#- The customers with an order or a refund loaded since `last_run` (the model's
+    last_run_at(), read once by the caller). -#}
+{% macro customers_with_orders_loaded_since(last_run) -%}
     select customer_id from {{ ref('stg_shop__orders') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select orders.customer_id
     from {{ ref('stg_stripe__refunds') }} as refunds
     inner join {{ ref('stg_shop__orders') }} as orders
         on orders.order_id = refunds.order_id
-    where refunds._loaded_at > {{ last_run_at() }}
+    where refunds._loaded_at > {{ last_run }}
 {%- endmacro %}

@@ -10,17 +10,18 @@
 -- Incremental (delete+insert by order_date): a run recomputes the days of the orders and
 -- lines loaded since its last run (_refreshed_at).
 
+{%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
 changed_days as (
     select order_date from {{ ref('stg_shop__orders') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
     select orders.order_date
     from {{ ref('stg_shop__order_items') }} as items
     inner join {{ ref('stg_shop__orders') }} as orders
         on orders.order_id = items.order_id
-    where items._loaded_at > {{ last_run_at() }}
+    where items._loaded_at > {{ last_run }}
 ),
 {%- endif %}
 

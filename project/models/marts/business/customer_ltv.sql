@@ -12,13 +12,14 @@
     unique_key='customer_id',
     post_hook="delete from {{ this }} where customer_id not in (select customer_id from {{ ref('stg_shop__customers') }})"
 ) }}
+{%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
 changed_customers as (
     select customer_id from {{ ref('stg_shop__customers') }}
-    where _loaded_at > {{ last_run_at() }}
+    where _loaded_at > {{ last_run }}
     union
-    {{ customers_with_orders_loaded_since() }}
+    {{ customers_with_orders_loaded_since(last_run) }}
 ),
 {%- endif %}
 

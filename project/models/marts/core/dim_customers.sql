@@ -35,7 +35,7 @@ changed_customers as (
     select customer_id from {{ ref('customers_snapshot') }}
     where _loaded_at > {{ last_run }}
     union
-    {{ customers_with_orders_loaded_since() }}
+    {{ customers_with_orders_loaded_since(last_run) }}
     union
     -- moments that became history between the last run and this one: an order placed or
     -- aged out of its 365 days, a refund issued (data can be stamped ahead of the clock)
