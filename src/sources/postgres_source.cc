@@ -1,19 +1,18 @@
 #include "sources/postgres_source.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "pg/connection.h"
+#include "sources/internal/parallel.h"
 #include "sources/internal/pg_binary_copy.h"
 #include "warehouse/adapter.h"
 #include "warehouse/chunk_appender.h"
@@ -930,53 +929,29 @@ std::string TodayUtc() {
   return text;
 }
 
-class Run {
- public:
-  Run(const RunInfo& info, const std::vector<TablePlan>& plans, std::string snapshot)
-      : info_(info), plans_(plans), snapshot_(std::move(snapshot)), reports_(plans.size()) {}
-
-  Result<std::vector<TableReport>> Go(int threads) {
-    std::vector<std::thread> workers;
-    for (int i = 0; i < threads; ++i) workers.emplace_back([this] { Work(); });
-    for (std::thread& t : workers) t.join();
-    if (!status_.ok()) return status_;
-    return std::move(reports_);
-  }
-
- private:
-  void Work() {
-    Status status = WorkOrFail();
-    if (!status.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (status_.ok()) status_ = status;
-    }
-  }
-
-  Status WorkOrFail() {
-    ASSIGN_OR_RETURN(pg::Connection pg, OpenSource(*info_.source));
-    RETURN_IF_ERROR(pg.Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
-                               "SET TRANSACTION SNAPSHOT " +
-                               pg.QuoteLiteral(snapshot_))
-                        .WithContext("source " + info_.source->name + ": importing snapshot"));
-    ASSIGN_OR_RETURN(warehouse::Connection duck, warehouse::Connection::Open(*info_.ctx->db));
-    RawStore store(duck, info_.ctx->lake_dir);
-    while (true) {
-      const size_t i = next_.fetch_add(1);
-      if (i >= plans_.size()) break;
-      // Each slot is written by exactly one worker and read after join().
-      reports_[i] = TableExtractor(info_, plans_[i], pg, duck, store).Run();
-    }
-    return pg.Execute("COMMIT");
-  }
-
-  const RunInfo& info_;
-  const std::vector<TablePlan>& plans_;
-  const std::string snapshot_;
-  std::vector<TableReport> reports_;
-  std::atomic<size_t> next_{0};
-  std::mutex mu_;
-  Status status_;  // GUARDED_BY(mu_): the first worker failure
-};
+// The tables of a run, loaded by `threads` workers that share the coordinator's exported
+// snapshot: each worker imports it, then takes the next table until none is left.
+Result<std::vector<TableReport>> LoadTables(const RunInfo& info,
+                                            const std::vector<TablePlan>& plans,
+                                            const std::string& snapshot, int threads) {
+  std::vector<TableReport> reports(plans.size());
+  RETURN_IF_ERROR(internal::RunWorkers(
+      plans.size(), threads, [&](const std::function<std::optional<size_t>()>& next) -> Status {
+        ASSIGN_OR_RETURN(pg::Connection pg, OpenSource(*info.source));
+        RETURN_IF_ERROR(pg.Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+                                   "SET TRANSACTION SNAPSHOT " +
+                                   pg.QuoteLiteral(snapshot))
+                            .WithContext("source " + info.source->name + ": importing snapshot"));
+        ASSIGN_OR_RETURN(warehouse::Connection duck, warehouse::Connection::Open(*info.ctx->db));
+        RawStore store(duck, info.ctx->lake_dir);
+        while (std::optional<size_t> i = next()) {
+          // Each slot is written by exactly one worker and read after the workers end.
+          reports[*i] = TableExtractor(info, plans[*i], pg, duck, store).Run();
+        }
+        return pg.Execute("COMMIT");
+      }));
+  return reports;
+}
 
 }  // namespace
 
@@ -994,10 +969,10 @@ Result<std::vector<TableReport>> ExtractPostgres(const SourceConfig& config,
     RETURN_IF_ERROR(store.EnsureSchemas());
   }
   RunInfo info{&source, &ctx, TodayUtc()};
-  int threads = source.threads > 0 ? source.threads : ctx.threads;
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(plans.size())));
-  Run run(info, plans, std::string(snapshot.Get(0, 0)));
-  ASSIGN_OR_RETURN(std::vector<TableReport> reports, run.Go(threads));
+  // RunWorkers starts no more workers than there are tables.
+  const int threads = source.threads > 0 ? source.threads : ctx.threads;
+  ASSIGN_OR_RETURN(std::vector<TableReport> reports,
+                   LoadTables(info, plans, std::string(snapshot.Get(0, 0)), threads));
   // The exported snapshot must live until every worker has imported it: end it last.
   coordinator.Execute("COMMIT").IgnoreError();
   return reports;

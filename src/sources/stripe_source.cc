@@ -1,18 +1,17 @@
 #include "sources/stripe_source.h"
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <limits>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "sources/internal/api_common.h"
 #include "sources/internal/json_staging.h"
+#include "sources/internal/parallel.h"
 #include "sources/raw_store.h"
 #include "warehouse/connection.h"
 
@@ -291,32 +290,20 @@ Result<std::vector<TableReport>> ExtractStripe(const SourceConfig& config,
   }
   // Objects are listed in parallel, each by one worker with its own warehouse connection
   // and HTTP client; a worker takes the next object when done with one.
-  const size_t n = settings.objects.size();
-  std::vector<TableReport> reports(n);
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  Status setup;  // GUARDED_BY(mu): a worker that could not start
-  auto work = [&] {
-    Status st = [&]() -> Status {
-      ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*ctx.db));
-      RawStore store(conn, ctx.lake_dir);
-      ASSIGN_OR_RETURN(HttpClient http, HttpClient::Create());
-      for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
-        // Each slot is written by exactly one worker and read after join().
-        reports[i] = ObjectPuller(settings, *settings.objects[i], ctx, api, conn, store, http).Run();
-      }
-      return OkStatus();
-    }();
-    if (!st.ok()) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (setup.ok()) setup = st;
-    }
-  };
-  const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(ctx.threads, 1)), 1, n);
-  std::vector<std::thread> workers;
-  for (size_t i = 0; i < threads; ++i) workers.emplace_back(work);
-  for (std::thread& t : workers) t.join();
-  RETURN_IF_ERROR(setup);
+  std::vector<TableReport> reports(settings.objects.size());
+  RETURN_IF_ERROR(internal::RunWorkers(
+      settings.objects.size(), ctx.threads,
+      [&](const std::function<std::optional<size_t>()>& next) -> Status {
+        ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(*ctx.db));
+        RawStore store(conn, ctx.lake_dir);
+        ASSIGN_OR_RETURN(HttpClient http, HttpClient::Create());
+        while (std::optional<size_t> i = next()) {
+          // Each slot is written by exactly one worker and read after the workers end.
+          reports[*i] =
+              ObjectPuller(settings, *settings.objects[*i], ctx, api, conn, store, http).Run();
+        }
+        return OkStatus();
+      }));
   // A refused key refuses every object: the source is unusable.
   for (const TableReport& report : reports) {
     if (report.error.code() == StatusCode::kPermissionDenied) return report.error;
