@@ -64,12 +64,29 @@ snapshot_versions as (
         marketing_opt_in,
         is_deleted,
         created_at,
+        first_name,
+        last_name,
+        acquisition_channel,
         cast(dbt_valid_from as timestamp with time zone) as snapshot_from,
-        row_number() over (partition by customer_id order by dbt_valid_from) as snapshot_version
+        row_number() over by_version as snapshot_version,
+        count(*) over (by_version rows between unbounded preceding and unbounded following)
+            as snapshot_versions,
+        -- 1 when a tracked attribute differs from the previous snapshot row's (a change
+        -- of an untracked column, a name say, starts no version)
+        case
+            when lag(dbt_valid_from) over by_version is null then 1
+            when lag(email) over by_version is distinct from email
+              or lag(country) over by_version is distinct from country
+              or lag(city) over by_version is distinct from city
+              or lag(marketing_opt_in) over by_version is distinct from marketing_opt_in
+              or lag(is_deleted) over by_version is distinct from is_deleted
+            then 1 else 0
+        end as starts_attribute_group
     from {{ ref('customers_snapshot') }}
     {%- if is_incremental() %}
     where customer_id in (select customer_id from changed_customers)
     {%- endif %}
+    window by_version as (partition by customer_id order by dbt_valid_from)
 ),
 
 counted_orders as (
@@ -103,25 +120,22 @@ refunds_per_order as (
     group by order_id
 ),
 
+-- Moments after the build time are not history yet.
 spend_events as (
     select customer_id, ordered_at as event_at, total_cents as delta_cents
     from counted_orders
+    where ordered_at <= current_timestamp
     union all
     select customer_id, refunded_at as event_at, -amount_cents as delta_cents
     from order_refunds
+    where refunded_at <= current_timestamp
     union all
     select counted_orders.customer_id, counted_orders.aged_out_at as event_at,
         -(counted_orders.total_cents - coalesce(refunds_per_order.refunded_cents, 0)) as delta_cents
     from counted_orders
     left join refunds_per_order
         on refunds_per_order.order_id = counted_orders.order_id
-),
-
-spend_moments as (
-    select customer_id, event_at, sum(delta_cents) as delta_cents
-    from spend_events
-    where event_at <= current_timestamp
-    group by customer_id, event_at
+    where counted_orders.aged_out_at <= current_timestamp
 ),
 
 customer_start as (
@@ -135,12 +149,17 @@ customer_start as (
     group by customer_id
 ),
 
+-- A customer's first spend event is an order (a refund is clamped to its order's time,
+-- an age-out comes a year later).
 first_events as (
-    select customer_id, min(event_at) as first_event_at
-    from spend_moments
+    select customer_id, min(ordered_at) as first_event_at
+    from counted_orders
+    where ordered_at <= current_timestamp
     group by customer_id
 ),
 
+-- The snapshot rows with their start and attribute group: the running count of rows that
+-- changed a tracked attribute, so rows with one group share the tracked attributes.
 attribute_versions as (
     select
         snapshot_versions.customer_id,
@@ -150,6 +169,10 @@ attribute_versions as (
         snapshot_versions.city,
         snapshot_versions.marketing_opt_in,
         snapshot_versions.is_deleted,
+        snapshot_versions.starts_attribute_group,
+        sum(snapshot_versions.starts_attribute_group) over (
+            partition by snapshot_versions.customer_id order by snapshot_versions.snapshot_version
+            rows between unbounded preceding and current row) as attribute_group,
         case
             when snapshot_versions.snapshot_version > 1 then snapshot_versions.snapshot_from
             when first_events.first_event_at < customer_start.started_at then first_events.first_event_at
@@ -163,51 +186,42 @@ attribute_versions as (
 ),
 
 -- Every moment something changed: a spend event (delta) or the start of an attribute
--- version (its number). The first attribute version starts no later than the first event.
-timeline as (
-    select customer_id, changed_at, sum(delta_cents) as delta_cents,
-        max(snapshot_version) as snapshot_version
-    from (
-        select customer_id, event_at as changed_at, delta_cents, 0 as snapshot_version
-        from spend_moments
-        union all
-        select customer_id, attribute_from as changed_at, 0 as delta_cents, snapshot_version
-        from attribute_versions
-    ) as points
-    group by customer_id, changed_at
-),
-
+-- version (its group). The first attribute version starts no later than the first event.
+-- The window's default frame (range: up to the current moment, its peers included) gives
+-- every point of one moment the same state, so the points need no grouping.
 running as (
     select
         customer_id,
         changed_at,
-        sum(delta_cents) over w as spend_cents,
-        max(snapshot_version) over w as snapshot_version
-    from timeline
-    window w as (partition by customer_id order by changed_at
-                 rows between unbounded preceding and current row)
+        sum(delta_cents) over by_moment as spend_cents,
+        max(attribute_group) over by_moment as attribute_group
+    from (
+        select customer_id, event_at as changed_at, delta_cents, 0 as attribute_group
+        from spend_events
+        union all
+        select customer_id, attribute_from as changed_at, 0 as delta_cents, attribute_group
+        from attribute_versions
+    ) as points
+    window by_moment as (partition by customer_id order by changed_at)
 ),
 
+-- The state at each point, narrow (the attribute values join once versions are known);
+-- points before a customer's first snapshot row (none, but for customers missing from the
+-- snapshot) are left out.
 states as (
     select
-        running.customer_id,
-        running.changed_at,
-        attribute_versions.email,
-        attribute_versions.country,
-        attribute_versions.city,
-        attribute_versions.marketing_opt_in,
-        attribute_versions.is_deleted,
-        running.spend_cents,
+        customer_id,
+        changed_at,
+        cast(spend_cents as bigint) as spend_cents,
+        attribute_group,
         case
-            when running.spend_cents >= {{ var('segment_platinum_cents') }} then 'Platinum'
-            when running.spend_cents >= {{ var('segment_gold_cents') }} then 'Gold'
-            when running.spend_cents >= {{ var('segment_silver_cents') }} then 'Silver'
-            else 'Bronze'
-        end as segment
+            when spend_cents >= {{ var('segment_platinum_cents') }} then 4
+            when spend_cents >= {{ var('segment_gold_cents') }} then 3
+            when spend_cents >= {{ var('segment_silver_cents') }} then 2
+            else 1
+        end as segment_rank
     from running
-    inner join attribute_versions
-        on attribute_versions.customer_id = running.customer_id
-       and attribute_versions.snapshot_version = running.snapshot_version
+    where attribute_group > 0
 ),
 
 flagged as (
@@ -215,19 +229,15 @@ flagged as (
         states.*,
         case
             when lag(changed_at) over w is null then 1
-            when lag(email) over w is distinct from email
-              or lag(country) over w is distinct from country
-              or lag(city) over w is distinct from city
-              or lag(marketing_opt_in) over w is distinct from marketing_opt_in
-              or lag(is_deleted) over w is distinct from is_deleted
-              or lag(segment) over w <> segment
+            when lag(attribute_group) over w <> attribute_group
+              or lag(segment_rank) over w <> segment_rank
             then 1 else 0
         end as starts_version
     from states
     window w as (partition by customer_id order by changed_at)
 ),
 
-versions as (
+started as (
     select
         flagged.*,
         lead(changed_at) over (partition by customer_id order by changed_at) as valid_to
@@ -235,20 +245,36 @@ versions as (
     where starts_version = 1
 ),
 
+versions as (
+    select
+        started.customer_id,
+        started.changed_at,
+        started.valid_to,
+        started.spend_cents,
+        case started.segment_rank
+            when 4 then 'Platinum' when 3 then 'Gold' when 2 then 'Silver' else 'Bronze'
+        end as segment,
+        attributes.email,
+        attributes.country,
+        attributes.city,
+        attributes.marketing_opt_in,
+        attributes.is_deleted
+    from started
+    inner join (
+        select customer_id, attribute_group, email, country, city, marketing_opt_in, is_deleted
+        from attribute_versions
+        where starts_attribute_group = 1
+    ) as attributes
+        on attributes.customer_id = started.customer_id
+       and attributes.attribute_group = started.attribute_group
+),
+
 -- Attributes kept as of the newest snapshot row: a customer deleted at the source (and so
 -- gone from staging) keeps its history here.
 customers as (
     select customer_id, first_name, last_name, acquisition_channel, created_at
-    from (
-        select
-            customer_id, first_name, last_name, acquisition_channel, created_at,
-            row_number() over (partition by customer_id order by dbt_valid_from desc) as newest
-        from {{ ref('customers_snapshot') }}
-        {%- if is_incremental() %}
-        where customer_id in (select customer_id from changed_customers)
-        {%- endif %}
-    ) as ranked
-    where newest = 1
+    from snapshot_versions
+    where snapshot_version = snapshot_versions
 )
 
 select

@@ -9,8 +9,10 @@
 --   cost = quantity * the product version's unit cost; margin = net_revenue - cost
 --   shipping_allocated, tax_allocated, refunded_amount: the order's shipping, tax and
 --     succeeded Stripe refunds spread over its lines by each line's share of the order's
---     net (equal shares if the order's net is 0); floor of each share, and the cents left
---     over go to the line with the largest net, so the lines add up to the order exactly.
+--     net (equal shares if the order's net is 0), with cumulative rounding in line order
+--     (largest net first, then order_item_id): a line gets floor(amount * weight so far /
+--     order weight) minus the same before it (macros/core_money.sql), within a cent of
+--     its exact share, and the lines add up to the order exactly.
 -- customer_sk / product_sk: the dimension version valid at ordered_at
 --   (valid_from <= ordered_at < valid_to, or valid_to NULL).
 -- updated_at: the latest of the order's, its lines' and its refunds' change times.
@@ -135,125 +137,93 @@ refunds as (
     group by order_id
 ),
 
-item_changes as (
-    select order_id, max(updated_at) as items_updated_at
+-- One window pass over the lines alone (their order's columns join afterwards, so the
+-- sort carries 9 narrow columns): the order's totals over the whole partition, and running
+-- totals in allocation order (largest net first, then order_item_id).
+lines as (
+    select
+        items.*,
+        cast(sum(net_cents) over order_lines as bigint) as order_net_cents,
+        count(*) over order_lines as order_line_count,
+        max(updated_at) over order_lines as items_updated_at,
+        cast(sum(net_cents) over lines_so_far as bigint) as running_net_cents,
+        row_number() over lines_so_far as line_rank
     from items
-    group by order_id
+    window
+        order_lines as (partition by order_id order by net_cents desc, order_item_id
+                        rows between unbounded preceding and unbounded following),
+        lines_so_far as (partition by order_id order by net_cents desc, order_item_id
+                         rows between unbounded preceding and current row)
+),
+
+-- Each line's weight and the running weight up to and including it: its net when the
+-- order's net is positive, else 1 (equal shares).
+weighted as (
+    select
+        lines.*,
+        case when order_net_cents > 0 then order_net_cents else order_line_count end as order_weight,
+        case when order_net_cents > 0 then running_net_cents else line_rank end as running_weight,
+        case when order_net_cents > 0 then running_net_cents - net_cents else line_rank - 1 end
+            as preceding_weight
+    from lines
 ),
 
 order_state as (
     select
         orders.*,
         coalesce(refunds.refunded_cents, 0) as refunded_cents,
-        greatest(
-            orders.updated_at,
-            coalesce(item_changes.items_updated_at, orders.updated_at),
-            coalesce(refunds.last_refunded_at, orders.updated_at)
-        ) as record_updated_at
+        coalesce(refunds.last_refunded_at, orders.updated_at) as last_refunded_at
     from orders
-    left join item_changes
-        on item_changes.order_id = orders.order_id
     left join refunds
         on refunds.order_id = orders.order_id
 ),
 
-changed_orders as (
-    select * from order_state
-),
-
-lines as (
-    select
-        items.*,
-        sum(items.net_cents) over (partition by items.order_id) as order_net_cents,
-        row_number() over (
-            partition by items.order_id order by items.net_cents desc, items.order_item_id
-        ) as line_rank
-    from items
-    inner join changed_orders
-        on changed_orders.order_id = items.order_id
-),
-
-weighted as (
-    select
-        lines.*,
-        case when lines.order_net_cents > 0 then lines.net_cents else 1 end as weight,
-        sum(case when lines.order_net_cents > 0 then lines.net_cents else 1 end)
-            over (partition by lines.order_id) as order_weight
-    from lines
-),
-
-shares as (
-    select
-        weighted.*,
-        changed_orders.shipping_cents as order_shipping_cents,
-        changed_orders.tax_cents as order_tax_cents,
-        changed_orders.refunded_cents as order_refunded_cents,
-        cast(floor(cast(changed_orders.shipping_cents as double precision) * weighted.weight / weighted.order_weight) as bigint) as shipping_floor_cents,
-        cast(floor(cast(changed_orders.tax_cents as double precision) * weighted.weight / weighted.order_weight) as bigint) as tax_floor_cents,
-        cast(floor(cast(changed_orders.refunded_cents as double precision) * weighted.weight / weighted.order_weight) as bigint) as refund_floor_cents
-    from weighted
-    inner join changed_orders
-        on changed_orders.order_id = weighted.order_id
-),
-
-allocated as (
-    select
-        shares.order_item_id,
-        shipping_floor_cents + case when line_rank = 1
-            then order_shipping_cents - sum(shipping_floor_cents) over (partition by order_id) else 0 end
-            as shipping_allocated_cents,
-        tax_floor_cents + case when line_rank = 1
-            then order_tax_cents - sum(tax_floor_cents) over (partition by order_id) else 0 end
-            as tax_allocated_cents,
-        refund_floor_cents + case when line_rank = 1
-            then order_refunded_cents - sum(refund_floor_cents) over (partition by order_id) else 0 end
-            as refunded_cents
-    from shares
-),
-
 final as (
     select
-        lines.order_item_id,
-        lines.order_id,
-        changed_orders.order_number,
-        changed_orders.customer_id,
+        weighted.order_item_id,
+        weighted.order_id,
+        order_state.order_number,
+        order_state.customer_id,
         customers.customer_sk,
-        lines.product_id,
+        weighted.product_id,
         products.product_sk,
-        changed_orders.order_date,
-        changed_orders.ordered_at,
-        changed_orders.record_updated_at as updated_at,
-        changed_orders.status,
-        changed_orders.channel,
-        changed_orders.device,
-        changed_orders.utm_source,
-        changed_orders.utm_medium,
-        changed_orders.utm_campaign,
-        changed_orders.coupon_code,
-        changed_orders.shipping_country,
-        changed_orders.currency,
-        lines.quantity,
-        lines.unit_price_cents,
-        lines.gross_cents,
-        lines.discount_cents,
-        lines.net_cents,
-        lines.quantity * cast(round(products.cost * 100) as bigint) as cost_cents,
-        allocated.shipping_allocated_cents,
-        allocated.tax_allocated_cents,
-        allocated.refunded_cents
-    from lines
-    inner join changed_orders
-        on changed_orders.order_id = lines.order_id
-    inner join allocated
-        on allocated.order_item_id = lines.order_item_id
+        order_state.order_date,
+        order_state.ordered_at,
+        greatest(order_state.updated_at, coalesce(weighted.items_updated_at, order_state.updated_at),
+                 order_state.last_refunded_at)
+            as updated_at,
+        order_state.status,
+        order_state.channel,
+        order_state.device,
+        order_state.utm_source,
+        order_state.utm_medium,
+        order_state.utm_campaign,
+        order_state.coupon_code,
+        order_state.shipping_country,
+        order_state.currency,
+        weighted.quantity,
+        weighted.unit_price_cents,
+        weighted.gross_cents,
+        weighted.discount_cents,
+        weighted.net_cents,
+        weighted.quantity * cast(round(products.cost * 100) as bigint) as cost_cents,
+        {%- for name, amount in [('shipping_allocated_cents', 'order_state.shipping_cents'),
+                                 ('tax_allocated_cents', 'order_state.tax_cents'),
+                                 ('refunded_cents', 'order_state.refunded_cents')] %}
+        {{ core_allocate_cents(amount, 'weighted.running_weight', 'weighted.preceding_weight', 'weighted.order_weight') }}
+            as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from weighted
+    inner join order_state
+        on order_state.order_id = weighted.order_id
     left join {{ ref('dim_customers') }} as customers
-        on customers.customer_id = changed_orders.customer_id
-       and customers.valid_from <= changed_orders.ordered_at
-       and changed_orders.ordered_at < {{ core_open_end('customers.valid_to') }}
+        on customers.customer_id = order_state.customer_id
+       and customers.valid_from <= order_state.ordered_at
+       and order_state.ordered_at < {{ core_open_end('customers.valid_to') }}
     left join {{ ref('dim_products') }} as products
-        on products.product_id = lines.product_id
-       and products.valid_from <= changed_orders.ordered_at
-       and changed_orders.ordered_at < {{ core_open_end('products.valid_to') }}
+        on products.product_id = weighted.product_id
+       and products.valid_from <= order_state.ordered_at
+       and order_state.ordered_at < {{ core_open_end('products.valid_to') }}
 ),
 
 {%- set plain_columns = [
