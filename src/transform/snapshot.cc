@@ -39,7 +39,8 @@ Status CheckConfig(const SnapshotConfig& config) {
   return OkStatus();
 }
 
-// The SQL of one run. Aliases: `src` is the staged query, `snap` the current versions.
+// The SQL of one run. Aliases: `src` is the staged query (on the first run the query
+// itself), `snap` the current versions.
 class SnapshotSql {
  public:
   SnapshotSql(const SqlAdapter& adapter, const SnapshotConfig& config,
@@ -236,6 +237,25 @@ Result<SnapshotResult> Run(const SqlAdapter& adapter, Connection& conn,
       adapter.QualifiedName(relation.schema, relation.identifier + kChangesSuffix);
 
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
+  SnapshotResult result;
+  ASSIGN_OR_RETURN(RelationKind kind,
+                   adapter.GetRelationKind(conn, relation.schema, relation.identifier));
+  if (kind == RelationKind::kNone) {
+    // The first run writes every row once: the versions straight from the query, whose
+    // keys are then checked in the new table (a duplicate rolls the table back).
+    result.first_run = true;
+    std::string query = "(" + snapshot.compiled_sql + "\n)";
+    ASSIGN_OR_RETURN(std::vector<ColumnInfo> columns,
+                     adapter.GetQueryColumns(conn, "SELECT * FROM " + query + " AS src"));
+    RETURN_IF_ERROR(CheckColumns(config, columns));
+    SnapshotSql sql(adapter, config, columns, target, query, now);
+    RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(target, sql.FirstRun())));
+    RETURN_IF_ERROR(CheckKeysUnique(adapter, conn, config, target));
+    ASSIGN_OR_RETURN(QueryResult count, conn.Query("SELECT count(*) FROM " + target));
+    ASSIGN_OR_RETURN(result.rows_inserted, count.GetInt64(0, 0));
+    RETURN_IF_ERROR(txn.Commit());
+    return result;
+  }
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, staged)));
   RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(staged, snapshot.compiled_sql)));
   ASSIGN_OR_RETURN(std::vector<ColumnInfo> columns,
@@ -243,19 +263,6 @@ Result<SnapshotResult> Run(const SqlAdapter& adapter, Connection& conn,
   RETURN_IF_ERROR(CheckColumns(config, columns));
   RETURN_IF_ERROR(CheckKeysUnique(adapter, conn, config, staged));
   SnapshotSql sql(adapter, config, columns, target, staged, now);
-
-  SnapshotResult result;
-  ASSIGN_OR_RETURN(RelationKind kind,
-                   adapter.GetRelationKind(conn, relation.schema, relation.identifier));
-  if (kind == RelationKind::kNone) {
-    result.first_run = true;
-    RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(target, sql.FirstRun())));
-    RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, staged)));
-    ASSIGN_OR_RETURN(QueryResult count, conn.Query("SELECT count(*) FROM " + target));
-    ASSIGN_OR_RETURN(result.rows_inserted, count.GetInt64(0, 0));
-    RETURN_IF_ERROR(txn.Commit());
-    return result;
-  }
   RETURN_IF_ERROR(AddMissingColumns(adapter, conn, target, sql, columns));
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, changes)));
   RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(changes, sql.Changes())));

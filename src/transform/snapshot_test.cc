@@ -313,5 +313,25 @@ TEST_F(SnapshotTest, BadConfigsAndDuplicateKeysAreNamedAndChangeNothing) {
             (Rows{"0"}));
 }
 
+// The first run writes the versions straight from the query and checks the keys in the
+// new table: a duplicate leaves no table behind, and the next run is a first run again.
+TEST_F(SnapshotTest, DuplicateKeysOnTheFirstRunLeaveNoTable) {
+  CompiledSnapshot snapshot = Snapshot(SnapshotStrategy::kTimestamp, HardDeletes::kIgnore);
+  Exec("INSERT INTO raw.customers VALUES (2, 'dup', TIMESTAMP '2024-01-01 11:00:00')");
+  Result<SnapshotResult> duplicate = RunSnapshot(adapter_, conn_, snapshot, Noon(1));
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.status().message(),
+            "snapshot customers_snapshot (snapshots.customers_snapshot): unique_key (id) is not "
+            "unique in the snapshot query: 2 appears 2 times");
+  EXPECT_EQ(Query("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE "
+                  "'customers_snapshot%'"),
+            (Rows{"0"}));
+
+  Exec("DELETE FROM raw.customers WHERE name = 'dup'");
+  SnapshotResult result = Run(snapshot, 1);
+  EXPECT_TRUE(result.first_run);
+  EXPECT_EQ(Versions(), (Rows{"1|a|01 10:00|current", "2|b|01 10:00|current"}));
+}
+
 }  // namespace
 }  // namespace shoplytics::transform
