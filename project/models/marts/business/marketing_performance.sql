@@ -12,9 +12,11 @@
     and falls on that day. CAC = spend / new_customers; ROAS = attributed revenue / spend
     (attributed revenue = the orders' total_cents before refunds). Both NULL when the
     denominator is 0.
+    A customer's first order comes from int_customer_first_orders.
     Incremental (delete+insert by activity_date): a run recomputes the days of the spend,
-    performance rows and orders loaded since its last run (_refreshed_at), and the days of
-    the first two orders of those orders' customers (where new_customers can move). -#}
+    performance rows and orders loaded since its last run (_refreshed_at), and the days
+    whose count of first orders per campaign no longer matches their new_customers (a
+    customer's first order moved in or out). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -22,39 +24,6 @@
 ) }}
 {%- set last_run = last_run_at() if is_incremental() else none %}
 with
-{%- if is_incremental() %}
-changed_orders as (
-    select customer_id, order_date
-    from {{ ref('stg_shop__orders') }}
-    where _loaded_at > {{ last_run }}
-),
-
-first_two_days as (
-    select order_date
-    from (
-        select
-            order_date,
-            row_number() over (partition by customer_id order by ordered_at, order_id) as order_rank
-        from {{ ref('stg_shop__orders') }}
-        where status <> 'cancelled'
-          and customer_id in (select customer_id from changed_orders)
-    ) as ranked
-    where order_rank <= 2
-),
-
-affected_days as (
-    select order_date as activity_date from changed_orders
-    union
-    select order_date from first_two_days
-    union
-    select spend_date from {{ ref('stg_marketing__spend') }}
-    where _loaded_at > {{ last_run }}
-    union
-    select performance_date from {{ ref('stg_marketing__performance') }}
-    where _loaded_at > {{ last_run }}
-),
-{%- endif %}
-
 all_spend as (
     select spend_date as activity_date, campaign_id, campaign_name, channel, spend_cents
     from {{ ref('stg_marketing__spend') }}
@@ -66,6 +35,54 @@ all_performance as (
         impressions, clicks, conversions, conversion_value_cents
     from {{ ref('stg_marketing__performance') }}
 ),
+
+campaigns as (
+    select campaign_id, min(campaign_name) as campaign_name, min(channel) as channel
+    from (
+        select campaign_id, campaign_name, channel from all_spend
+        union all
+        select campaign_id, campaign_name, channel from all_performance
+    ) as all_campaigns
+    group by campaign_id
+),
+
+{%- if is_incremental() %}
+-- Days whose count of first orders per campaign (int_customer_first_orders) differs from
+-- the stored new_customers: a customer's first order moved in or out of them.
+first_order_keys as (
+    select
+        first_orders.first_order_date as activity_date,
+        campaigns.campaign_id,
+        count(*) as new_customers
+    from {{ ref('int_customer_first_orders') }} as first_orders
+    inner join campaigns
+        on first_orders.first_utm_campaign = campaigns.campaign_name
+        or first_orders.first_utm_campaign = campaigns.campaign_id
+    group by first_orders.first_order_date, campaigns.campaign_id
+),
+
+moved_days as (
+    select coalesce(first_order_keys.activity_date, stored.activity_date) as activity_date
+    from first_order_keys
+    full outer join (select activity_date, campaign_id, new_customers from {{ this }}) as stored
+        on stored.activity_date = first_order_keys.activity_date
+       and stored.campaign_id = first_order_keys.campaign_id
+    where coalesce(first_order_keys.new_customers, 0) <> coalesce(stored.new_customers, 0)
+),
+
+affected_days as (
+    select order_date as activity_date from {{ ref('stg_shop__orders') }}
+    where _loaded_at > {{ last_run }}
+    union
+    select activity_date from moved_days
+    union
+    select spend_date from {{ ref('stg_marketing__spend') }}
+    where _loaded_at > {{ last_run }}
+    union
+    select performance_date from {{ ref('stg_marketing__performance') }}
+    where _loaded_at > {{ last_run }}
+),
+{%- endif %}
 
 spend as (
     select * from all_spend
@@ -81,16 +98,6 @@ performance as (
     {%- endif %}
 ),
 
-campaigns as (
-    select campaign_id, min(campaign_name) as campaign_name, min(channel) as channel
-    from (
-        select campaign_id, campaign_name, channel from all_spend
-        union all
-        select campaign_id, campaign_name, channel from all_performance
-    ) as all_campaigns
-    group by campaign_id
-),
-
 orders as (
     select order_id, customer_id, ordered_at, order_date, total_cents, utm_campaign
     from {{ ref('stg_shop__orders') }}
@@ -101,18 +108,11 @@ orders as (
 ),
 
 first_orders as (
-    select order_id
-    from (
-        select
-            order_id,
-            row_number() over (partition by customer_id order by ordered_at, order_id) as order_rank
-        from {{ ref('stg_shop__orders') }}
-        where status <> 'cancelled'
-        {%- if is_incremental() %}
-          and customer_id in (select customer_id from orders)
-        {%- endif %}
-    ) as ranked
-    where order_rank = 1
+    select first_order_id as order_id
+    from {{ ref('int_customer_first_orders') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from orders)
+    {%- endif %}
 ),
 
 attributed as (

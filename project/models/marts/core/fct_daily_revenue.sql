@@ -13,12 +13,13 @@
 --   gross = sum of quantity * unit price; discounts = line discounts; net = gross - discounts
 --   (merchandise only: no shipping, no tax); aov = net / orders, rounded to the cent,
 --   NULL on days without orders.
---   new_customers: customers whose first counted order (in the warehouse's history) is on
---   that day; returning_customers: the day's other customers.
+--   new_customers: the day's customers whose first counted order (in the warehouse's
+--   history: int_customer_first_orders) is on that day; returning_customers: the day's
+--   other customers.
 -- Incremental (delete+insert by date_day): a run recomputes the days of the fact lines
--- written since its last run (_refreshed_at), the days of the two earliest counted orders
--- of the customers whose first order day may have moved (a line of theirs cancelled, or
--- their first order among those lines), and the days the table does not hold yet.
+-- written since its last run (_refreshed_at), the days whose count of first orders no
+-- longer matches their new_customers (a customer's first order moved in or out), and the
+-- days the table does not hold yet.
 
 with
 order_range as (
@@ -32,53 +33,29 @@ last_run as (
     from {{ this }}
 ),
 
-rewritten as (
-    select customer_id, order_date, status
-    from {{ ref('fact_orders') }}
-    where _refreshed_at > {{ last_run_at() }}
+-- Days whose count of first orders (int_customer_first_orders) differs from the stored
+-- new_customers: a customer's first order moved in or out of them (a new customer, a
+-- cancelled first order, a late earlier order).
+first_order_days as (
+    select first_order_date as date_day, count(*) as first_orders
+    from {{ ref('int_customer_first_orders') }}
+    group by first_order_date
 ),
 
--- Customers whose first counted order day may have moved: a line of theirs was cancelled,
--- or their first order is among the rewritten lines (a new customer, a late earlier order).
-first_days as (
-    select customer_id, min(order_date) as first_day
-    from {{ ref('fact_orders') }}
-    where status <> 'cancelled'
-      and customer_id in (select customer_id from rewritten)
-    group by customer_id
-),
-
-reranked_customers as (
-    select customer_id from rewritten where status = 'cancelled'
-    union
-    select rewritten.customer_id
-    from rewritten
-    inner join first_days
-        on first_days.customer_id = rewritten.customer_id
-    where rewritten.order_date <= first_days.first_day
-),
-
-first_two_days as (
-    select customer_id, order_date
-    from (
-        select
-            customer_id,
-            order_date,
-            row_number() over (partition by customer_id order by order_date) as day_rank
-        from (
-            select distinct customer_id, order_date
-            from {{ ref('fact_orders') }}
-            where status <> 'cancelled'
-              and customer_id in (select customer_id from reranked_customers)
-        ) as customer_days
-    ) as ranked
-    where day_rank <= 2
+moved_days as (
+    select coalesce(first_order_days.date_day, stored.date_day) as date_day
+    from first_order_days
+    full outer join (select date_day, new_customers from {{ this }}) as stored
+        on stored.date_day = first_order_days.date_day
+    where coalesce(first_order_days.first_orders, 0) <> coalesce(stored.new_customers, 0)
 ),
 
 affected_days as (
-    select order_date as date_day from rewritten
+    select distinct order_date as date_day
+    from {{ ref('fact_orders') }}
+    where _refreshed_at > {{ last_run_at() }}
     union
-    select order_date as date_day from first_two_days
+    select date_day from moved_days
     union
     select date_day
     from {{ ref('dim_date') }}
@@ -99,13 +76,11 @@ counted_lines as (
 ),
 
 first_orders as (
-    select customer_id, min(order_date) as first_order_date
-    from {{ ref('fact_orders') }}
-    where status <> 'cancelled'
+    select customer_id, first_order_date
+    from {{ ref('int_customer_first_orders') }}
     {%- if is_incremental() %}
-      and customer_id in (select customer_id from counted_lines)
+    where customer_id in (select customer_id from counted_lines)
     {%- endif %}
-    group by customer_id
 ),
 
 daily as (
@@ -121,7 +96,7 @@ daily as (
         sum(counted_lines.net_revenue) as net,
         sum(counted_lines.refunded_amount) as refunds
     from counted_lines
-    inner join first_orders
+    left join first_orders
         on first_orders.customer_id = counted_lines.customer_id
     group by counted_lines.order_date
 ),
