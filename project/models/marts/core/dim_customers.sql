@@ -278,7 +278,7 @@ customers as (
 )
 
 select
-    md5(cast(versions.customer_id as varchar) || '|' || cast(versions.changed_at as varchar)) as customer_sk,
+    {{ core_surrogate_key('versions.customer_id', 'versions.changed_at') }} as customer_sk,
     versions.customer_id,
     versions.email,
     customers.first_name,

@@ -92,7 +92,7 @@ catalog as (
 )
 
 select
-    md5(cast(versions.product_id as varchar) || '|' || cast(versions.valid_from as varchar)) as product_sk,
+    {{ core_surrogate_key('versions.product_id', 'versions.valid_from') }} as product_sk,
     versions.product_id,
     products.sku,
     products.product_name,
