@@ -132,8 +132,13 @@ class SnapshotSql {
   std::string Changes() const {
     std::string u = UpdatedAt("src");
     std::string first_key = adapter_.QuoteIdentifier(config_.unique_key[0]);
-    std::string sql = "WITH snap AS (SELECT * FROM " + target_ +
-                      " WHERE dbt_valid_to IS NULL)\n"
+    // Ignoring hard deletes, only the current versions of the staged keys can change: a
+    // semi-join keeps the rest of a large snapshot out of the joins below.
+    std::string current = "SELECT * FROM " + target_ + " AS snap WHERE dbt_valid_to IS NULL";
+    if (config_.hard_deletes == HardDeletes::kIgnore) {
+      current += " AND EXISTS (SELECT 1 FROM " + staged_ + " AS src WHERE " + KeysMatch() + ")";
+    }
+    std::string sql = "WITH snap AS (" + current + ")\n"
                       "SELECT 'insert' AS dbt_change_type, " +
                       Columns("src") + ", " +
                       Meta(u, u, "nullif(" + u + ", " + u + ")", ScdId("src", u), "'False'") +
