@@ -23,10 +23,10 @@
 {#- True when the relation has an _refreshed_at column (false while parsing). -#}
 {% macro has_refreshed_at(relation) -%}
     {%- if not execute -%}{{ return(false) }}{%- endif -%}
-    {%- set found = run_query(
-        "select count(*) from information_schema.columns where table_schema = '" ~ relation.schema
-        ~ "' and table_name = '" ~ relation.identifier ~ "' and column_name = '_refreshed_at'") -%}
-    {{ return(found.rows[0][0] | int > 0) }}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- if column.name | lower == '_refreshed_at' -%}{{ return(true) }}{%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
 {%- endmacro %}
 
 {#- The rows of `relation` (a model with _refreshed_at) that its last run wrote, as a

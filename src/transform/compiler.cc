@@ -505,6 +505,47 @@ Status Compiler::RegisterMacros() {
                     return get_relation("adapter.get_relation", ArgString(args, 1, "schema"),
                                         ArgString(args, 2, "identifier"));
                   }));
+  // adapter.get_columns_in_relation(relation): its columns, each with name, column, dtype
+  // and data_type, found by binding `select *` (no row is read, and no catalog view is
+  // scanned as information_schema would be); an empty list while parsing or when the
+  // warehouse holds no such relation, as in dbt.
+  adapter.Set(
+      "get_columns_in_relation",
+      Value::Function(
+          "adapter.get_columns_in_relation", [self](const CallArgs& args) -> Result<Value> {
+            ASSIGN_OR_RETURN(Context * ctx, Context::Current("adapter.get_columns_in_relation"));
+            ctx->MarkSensitive();
+            const Value* relation = args.Get(0, "relation");
+            if (relation == nullptr || !relation->is_dict()) {
+              return InvalidArgumentError(
+                  "adapter.get_columns_in_relation(relation) takes a relation, e.g. this");
+            }
+            if (!ctx->execute() || ctx->conn() == nullptr) return Value(List{});
+            auto field = [&](const char* key) {
+              const Value* value = relation->as_dict().Find(key);
+              return value != nullptr && value->is_string() ? value->as_string() : std::string();
+            };
+            const std::string schema = field("schema");
+            const std::string identifier = field("identifier");
+            Result<std::vector<warehouse::ColumnInfo>> columns = self->adapter_.GetQueryColumns(
+                *ctx->conn(), "SELECT * FROM " + self->adapter_.QualifiedName(schema, identifier));
+            if (!columns.ok()) {
+              ASSIGN_OR_RETURN(warehouse::RelationKind kind,
+                               self->adapter_.GetRelationKind(*ctx->conn(), schema, identifier));
+              if (kind == warehouse::RelationKind::kNone) return Value(List{});
+              return columns.status();
+            }
+            List out;
+            for (const warehouse::ColumnInfo& column : *columns) {
+              Dict item;
+              item.Set("name", Value(column.name));
+              item.Set("column", Value(column.name));
+              item.Set("dtype", Value(column.type));
+              item.Set("data_type", Value(column.type));
+              out.push_back(Value(std::move(item)));
+            }
+            return Value(std::move(out));
+          }));
   env.SetGlobal(
       "load_relation",
       Value::Function("load_relation", [get_relation](const CallArgs& args) -> Result<Value> {

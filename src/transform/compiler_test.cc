@@ -499,6 +499,21 @@ TEST_F(CompilerWarehouseTest, LoadRelationAndGetRelationFindWhatTheWarehouseHold
   EXPECT_TRUE(compiler->NeedsConnection("model.shop.absent"));
 }
 
+TEST_F(CompilerWarehouseTest, GetColumnsInRelationListsTheColumnsOrNoneForAMissingRelation) {
+  Exec("create schema analytics; create table analytics.present (id bigint, name varchar)");
+  TestProject project(Files{
+      {"models/present.sql",
+       "{% for c in adapter.get_columns_in_relation(this) %}{{ c.name }} {{ c.dtype }};"
+       "{% endfor %}"},
+      {"models/absent.sql",
+       "{{ adapter.get_columns_in_relation(this) | length }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.present", &conn_), "id BIGINT;name VARCHAR;");
+  EXPECT_EQ(CompileText(*compiler, "model.shop.absent", &conn_), "0");
+  EXPECT_TRUE(compiler->NeedsConnection("model.shop.absent"));
+}
+
 TEST_F(CompilerWarehouseTest, IsIncrementalFalseWhenTheRelationIsAView) {
   Exec("create schema analytics; create view analytics.inc as select 1 as id");
   TestProject project(Files{{"models/inc.sql", std::string(kIncremental)}});
