@@ -130,6 +130,12 @@ Dict ExecutingLocals() {
   return locals;
 }
 
+// A string field of a relation value (a dict), or "" when it has none.
+std::string RelationField(const Value& relation, const char* key) {
+  const Value* value = relation.as_dict().Find(key);
+  return value != nullptr && value->is_string() ? value->as_string() : std::string();
+}
+
 // A relation as templates see it: prints as its quoted name, with dbt's attributes.
 Value RelationValue(std::string text, std::string database, std::string schema,
                     std::string identifier) {
@@ -521,12 +527,8 @@ Status Compiler::RegisterMacros() {
                   "adapter.get_columns_in_relation(relation) takes a relation, e.g. this");
             }
             if (!ctx->execute() || ctx->conn() == nullptr) return Value(List{});
-            auto field = [&](const char* key) {
-              const Value* value = relation->as_dict().Find(key);
-              return value != nullptr && value->is_string() ? value->as_string() : std::string();
-            };
-            const std::string schema = field("schema");
-            const std::string identifier = field("identifier");
+            const std::string schema = RelationField(*relation, "schema");
+            const std::string identifier = RelationField(*relation, "identifier");
             Result<std::vector<warehouse::ColumnInfo>> columns = self->adapter_.GetQueryColumns(
                 *ctx->conn(), "SELECT * FROM " + self->adapter_.QualifiedName(schema, identifier));
             if (!columns.ok()) {
@@ -553,11 +555,8 @@ Status Compiler::RegisterMacros() {
         if (relation == nullptr || !relation->is_dict()) {
           return InvalidArgumentError("load_relation(relation) takes a relation, e.g. this");
         }
-        auto field = [&](const char* key) {
-          const Value* value = relation->as_dict().Find(key);
-          return value != nullptr && value->is_string() ? value->as_string() : std::string();
-        };
-        return get_relation("load_relation", field("schema"), field("identifier"));
+        return get_relation("load_relation", RelationField(*relation, "schema"),
+                            RelationField(*relation, "identifier"));
       }));
   env.SetGlobal("adapter", Value(std::move(adapter)));
 
