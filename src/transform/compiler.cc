@@ -529,13 +529,14 @@ Status Compiler::RegisterMacros() {
             if (!ctx->execute() || ctx->conn() == nullptr) return Value(List{});
             const std::string schema = RelationField(*relation, "schema");
             const std::string identifier = RelationField(*relation, "identifier");
-            Result<std::vector<warehouse::ColumnInfo>> columns = self->adapter_.GetQueryColumns(
-                *ctx->conn(), "SELECT * FROM " + self->adapter_.QualifiedName(schema, identifier));
+            const std::string name = self->adapter_.QualifiedName(schema, identifier);
+            Result<std::vector<warehouse::ColumnInfo>> columns =
+                self->adapter_.GetQueryColumns(*ctx->conn(), "SELECT * FROM " + name);
             if (!columns.ok()) {
               ASSIGN_OR_RETURN(warehouse::RelationKind kind,
                                self->adapter_.GetRelationKind(*ctx->conn(), schema, identifier));
               if (kind == warehouse::RelationKind::kNone) return Value(List{});
-              return columns.status();
+              return columns.status().WithContext("adapter.get_columns_in_relation(" + name + ")");
             }
             List out;
             for (const warehouse::ColumnInfo& column : *columns) {

@@ -499,7 +499,7 @@ TEST_F(CompilerWarehouseTest, LoadRelationAndGetRelationFindWhatTheWarehouseHold
   EXPECT_TRUE(compiler->NeedsConnection("model.shop.absent"));
 }
 
-TEST_F(CompilerWarehouseTest, GetColumnsInRelationListsTheColumnsOrNoneForAMissingRelation) {
+TEST_F(CompilerWarehouseTest, GetColumnsInRelationListsTheColumnsOrNothingForAMissingRelation) {
   Exec("create schema analytics; create table analytics.present (id bigint, name varchar)");
   TestProject project(Files{
       {"models/present.sql",
@@ -512,6 +512,19 @@ TEST_F(CompilerWarehouseTest, GetColumnsInRelationListsTheColumnsOrNoneForAMissi
   EXPECT_EQ(CompileText(*compiler, "model.shop.present", &conn_), "id BIGINT;name VARCHAR;");
   EXPECT_EQ(CompileText(*compiler, "model.shop.absent", &conn_), "0");
   EXPECT_TRUE(compiler->NeedsConnection("model.shop.absent"));
+}
+
+TEST_F(CompilerWarehouseTest, GetColumnsInRelationNamesARelationThatExistsButCannotBeRead) {
+  Exec("create schema analytics; create table analytics.gone (x integer); "
+       "create view analytics.broken as select * from analytics.gone; drop table analytics.gone");
+  TestProject project(
+      Files{{"models/broken.sql", "{{ adapter.get_columns_in_relation(this) | length }}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  const std::string text = CompileText(*compiler, "model.shop.broken", &conn_);
+  EXPECT_NE(text.find("adapter.get_columns_in_relation(\"analytics\".\"broken\")"),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(CompilerWarehouseTest, IsIncrementalFalseWhenTheRelationIsAView) {

@@ -134,8 +134,8 @@ class SnapshotSql {
     std::string first_key = adapter_.QuoteIdentifier(config_.unique_key[0]);
     // Ignoring hard deletes, only the current versions of the staged keys can change: a
     // filter keeps the rest of a large snapshot out of the joins below. A single key is
-    // filtered with IN, which DuckDB applies in the scan (16x faster than EXISTS for the
-    // orders snapshot at full scale).
+    // filtered with IN, which DuckDB applies in the scan (the orders snapshot's changes at
+    // full scale: 7.6 s unfiltered, 11.7 s with EXISTS, 0.47 s with IN).
     std::string current = "SELECT * FROM " + target_ + " AS snap WHERE dbt_valid_to IS NULL";
     if (config_.hard_deletes == HardDeletes::kIgnore) {
       if (config_.unique_key.size() == 1) {

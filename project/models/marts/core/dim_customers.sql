@@ -70,7 +70,7 @@ snapshot_versions as (
         cast(dbt_valid_from as timestamp with time zone) as snapshot_from,
         row_number() over by_version as snapshot_version,
         count(*) over (by_version rows between unbounded preceding and unbounded following)
-            as snapshot_versions,
+            as version_count,
         -- 1 when a tracked attribute differs from the previous snapshot row's (a change
         -- of an untracked column, a name say, starts no version)
         case
@@ -274,7 +274,7 @@ versions as (
 customers as (
     select customer_id, first_name, last_name, acquisition_channel, created_at
     from snapshot_versions
-    where snapshot_version = snapshot_versions
+    where snapshot_version = version_count
 )
 
 select
