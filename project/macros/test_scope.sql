@@ -8,8 +8,9 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where == '__written_by_the_last_run__' -%}
-        {%- if var('test_rows', 'last_run') == 'last_run' and has_refreshed_at(relation) -%}
-            {{ written_by_the_last_run(relation) }} dbt_subquery
+        {%- set written = last_run_condition(relation) | trim -%}
+        {%- if written -%}
+            (select * from {{ relation }} where {{ written }}) dbt_subquery
         {%- else -%}
             {{ relation }}
         {%- endif -%}
@@ -20,23 +21,60 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- True when the relation has an _refreshed_at column (false while parsing). -#}
-{% macro has_refreshed_at(relation) -%}
-    {%- if not execute -%}{{ return(false) }}{%- endif -%}
-    {%- for column in adapter.get_columns_in_relation(relation) -%}
-        {%- if column.name | lower == '_refreshed_at' -%}{{ return(true) }}{%- endif -%}
-    {%- endfor -%}
-    {{ return(false) }}
-{%- endmacro %}
-
-{#- The rows of `relation` (a model with _refreshed_at) that its last run wrote, as a
-    parenthesised subquery to alias, or the relation itself with --vars '{test_rows: all}'.
-    Singular tests read their mart through it, so that an incremental build checks what it
-    changed. -#}
+{#- The rows of `relation` that its last run wrote, as a parenthesised subquery to alias,
+    or the relation itself when that is every row (or with --vars '{test_rows: all}').
+    Singular tests read their model through it, so that an incremental build checks what
+    it changed. -#}
 {% macro written_by_the_last_run(relation) -%}
-    {%- if var('test_rows', 'last_run') == 'last_run' -%}
-        (select * from {{ relation }} where _refreshed_at = {{ newest_stamp(relation, '_refreshed_at') }})
+    {%- set written = last_run_condition(relation) | trim -%}
+    {%- if written -%}
+        (select * from {{ relation }} where {{ written }})
     {%- else -%}
         {{ relation }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The condition that selects the rows of `relation` its last run wrote, or '' for every
+    row: in a model with _refreshed_at, the rows stamped by its newest run; in a staging
+    view (no rows of its own), the raw rows loaded since the view's build before the last
+    one (record_view_build); else, and with --vars '{test_rows: all}', every row. Empty
+    while parsing. -#}
+{% macro last_run_condition(relation) -%}
+    {%- if execute and var('test_rows', 'last_run') == 'last_run' -%}
+        {%- set names = [] -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do names.append(column.name | lower) -%}
+        {%- endfor -%}
+        {%- if '_refreshed_at' in names -%}
+            _refreshed_at = {{ newest_stamp(relation, '_refreshed_at') }}
+        {%- elif '_loaded_at' in names -%}
+            {%- set built = previous_view_build(relation) -%}
+            {%- if built -%}
+                _loaded_at > cast('{{ built }}' as timestamp with time zone)
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Staging views' post-hook: records when the view was built, keeping its last two builds
+    in meta.view_builds (models/meta/view_builds.sql, which every staging model depends
+    on). A view holds no rows of its own (no _refreshed_at), so its tests
+    check the raw rows loaded since its build before this one, the rows the marts read
+    as new in this run: a daily build does not test years of raw rows again. -#}
+{% macro record_view_build() -%}
+    {%- set name = this.schema ~ '.' ~ this.identifier -%}
+    delete from meta.view_builds
+    where view_name = '{{ name }}'
+      and built_at < (select max(built_at) from meta.view_builds where view_name = '{{ name }}');
+    insert into meta.view_builds (view_name, built_at) values ('{{ name }}', current_timestamp)
+{%- endmacro %}
+
+{#- When the view `relation` was built before its last build, as text; none on its first
+    build, or when it is not a logged view. -#}
+{% macro previous_view_build(relation) -%}
+    {%- set logged = run_query("select count(*) from information_schema.tables where table_schema = 'meta' and table_name = 'view_builds'") -%}
+    {%- if logged.rows[0][0] == 0 -%}{{ return(none) }}{%- endif -%}
+    {%- set name = relation.schema ~ '.' ~ relation.identifier -%}
+    {%- set found = run_query("select cast(min(built_at) as varchar), count(*) from meta.view_builds where view_name = '" ~ name ~ "'") -%}
+    {{ return(found.rows[0][0] if found.rows[0][1] >= 2 else none) }}
 {%- endmacro %}

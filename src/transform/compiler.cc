@@ -136,6 +136,41 @@ std::string RelationField(const Value& relation, const char* key) {
   return value != nullptr && value->is_string() ? value->as_string() : std::string();
 }
 
+// A cell of run_query's table typed as dbt's agate table types it: integers as ints,
+// floating and decimal numbers as floats, booleans as bools, anything else as its text
+// (dates and timestamps too: cast in the SQL to compare them).
+Result<Value> CellValue(warehouse::QueryResult& result, uint64_t col, uint64_t row) {
+  switch (result.column_type(col)) {
+    case DUCKDB_TYPE_BOOLEAN: {
+      ASSIGN_OR_RETURN(std::string text, result.GetString(col, row));
+      return Value(text == "true");
+    }
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT: {
+      Result<int64_t> number = result.GetInt64(col, row);
+      if (number.ok()) return Value(*number);
+      break;  // beyond 64 bits: its text
+    }
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_DECIMAL: {
+      ASSIGN_OR_RETURN(double number, result.GetDouble(col, row));
+      return Value(number);
+    }
+    default:
+      break;
+  }
+  ASSIGN_OR_RETURN(std::string text, result.GetString(col, row));
+  return Value(std::move(text));
+}
+
 // A relation as templates see it: prints as its quoted name, with dbt's attributes.
 Value RelationValue(std::string text, std::string database, std::string schema,
                     std::string identifier) {
@@ -413,6 +448,7 @@ Status Compiler::RegisterMacros() {
                   const std::string sql = ArgString(args, 0, "sql");
                   ASSIGN_OR_RETURN(warehouse::QueryResult result, ctx->conn()->Query(sql));
                   // A table: .columns (names), .rows (lists), and iteration over rows.
+                  // Cells are typed as dbt's agate table types them (CellValue).
                   List columns;
                   for (uint64_t c = 0; c < result.column_count(); ++c) {
                     columns.push_back(Value(result.column_name(c)));
@@ -426,8 +462,8 @@ Status Compiler::RegisterMacros() {
                         row.push_back(Value::None());
                         continue;
                       }
-                      ASSIGN_OR_RETURN(std::string text, result.GetString(c, r));
-                      row.push_back(Value(std::move(text)));
+                      ASSIGN_OR_RETURN(Value cell, CellValue(result, c, r));
+                      row.push_back(std::move(cell));
                     }
                     rows.push_back(Value(std::move(row)));
                   }

@@ -935,6 +935,22 @@ TEST_F(CompilerWarehouseTest, EphemeralUsingThisAndANestedRunQueryMacro) {
       << no_conn;
 }
 
+// run_query's cells are typed as dbt's agate table types them, so that a macro can
+// compare a count with a number.
+TEST_F(CompilerWarehouseTest, RunQueryCellsAreTypedLikeAgate) {
+  TestProject project(
+      Files{{"models/m.sql",
+        "{% if execute %}{% set r = run_query(\"select 3 as n, 2.5 as d, true as b, 'x' as s, "
+        "null as z, date '2026-01-02' as t\") %}"
+        "{{ r.rows[0][0] >= 2 }} {{ r.rows[0][0] + 1 }} {{ r.rows[0][1] * 2 }} "
+        "{{ r.rows[0][2] is sameas true }} {{ r.rows[0][3] ~ '!' }} {{ r.rows[0][4] is none }} "
+        "{{ r.rows[0][5] }}{% endif %}"}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m", &conn_),
+            "True 4 5.0 True x! True 2026-01-02");
+}
+
 TEST(CompilerGenericTests, CustomTestArgumentRefToEphemeralInjectsItsCte) {
   TestProject project(
       Files{{"models/e.sql", std::string(kEphemeral)},

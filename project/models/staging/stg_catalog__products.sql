@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('view_builds') }}
 with source as (
     {{ latest_by_key(source('catalog', 'products'), 'id', '_loaded_at') }}
 )

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('view_builds') }}
 with source as (
     {{ latest_by_key(source('marketing', 'performance'), 'date, campaign_id', '_loaded_at') }}
 )

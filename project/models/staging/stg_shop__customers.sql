@@ -1,12 +1,8 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
-    unique_key='customer_id',
-    post_hook="delete from {{ this }} where customer_id not in (select customer_id from {{ source('shop', 'customers') }})"
-) }}
--- A table, merged by key from the raw rows loaded since its newest row (_loaded_at); the
--- customers deleted at the source (gone from raw) are deleted here too. _refreshed_at: when
--- the run that wrote the row ran.
+-- depends_on: {{ ref('view_builds') }}
+-- A view over raw, which the loader keeps at one row per key: names and types. The
+-- marts' incremental runs find what changed by _loaded_at; its tests check the rows
+-- loaded since the view's previous build (macros/test_scope.sql).
+-- A customer erased at the source is gone from raw, and so from here.
 with source as (
     {{ latest_by_key(source('shop', 'customers'), 'customer_id', 'updated_at') }}
 )
@@ -24,6 +20,5 @@ select
     updated_at,
     deleted_at,
     deleted_at is not null as is_deleted,
-    _loaded_at,
-    current_timestamp as _refreshed_at
+    _loaded_at
 from source

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('view_builds') }}
 with source as (
     {{ latest_by_key(source('shop', 'products'), 'product_id', 'updated_at') }}
 )

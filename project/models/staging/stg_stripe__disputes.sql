@@ -1,7 +1,7 @@
-{{ config(materialized='incremental', incremental_strategy='merge', unique_key='dispute_id') }}
--- A table, merged by key from the raw rows loaded since its newest row (_loaded_at):
--- the marts' incremental runs find what changed by _loaded_at. _refreshed_at: when the
--- run that wrote the row ran.
+-- depends_on: {{ ref('view_builds') }}
+-- A view over raw, which the loader keeps at one row per key: names and types. The
+-- marts' incremental runs find what changed by _loaded_at; its tests check the rows
+-- loaded since the view's previous build (macros/test_scope.sql).
 with source as (
     {{ latest_by_key(source('stripe', 'disputes'), 'id', '_loaded_at') }}
 )
@@ -16,6 +16,5 @@ select
     reason,
     evidence_due_by,
     created as created_at,
-    _loaded_at,
-    current_timestamp as _refreshed_at
+    _loaded_at
 from source
