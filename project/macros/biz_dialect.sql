@@ -53,3 +53,18 @@
 {% macro biz_dollars(cents_expr) -%}
     {{ cents_to_dollars('(' ~ cents_expr ~ ')') }}
 {%- endmacro %}
+
+{#- The least of an ASCII text column (ids) over a group. DuckDB's min on VARCHAR is several
+    times slower than on the same bytes as a BLOB (measured: a third of
+    payments_reconciliation's build), and for ASCII text the byte order is the text order. -#}
+{% macro biz_min_ascii(column) -%}
+    {{ return(adapter.dispatch('biz_min_ascii')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__biz_min_ascii(column) -%}
+    cast(min(cast({{ column }} as blob)) as varchar)
+{%- endmacro %}
+
+{% macro default__biz_min_ascii(column) -%}
+    min({{ column }})
+{%- endmacro %}

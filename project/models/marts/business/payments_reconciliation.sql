@@ -185,7 +185,7 @@ per_order as (
         cast(sum(refunded_cents) as bigint) as refunded_cents,
         cast(sum(dispute_count) as bigint) as dispute_count,
         cast(sum(disputed_cents) as bigint) as disputed_cents,
-        min(charge_id) as first_charge_id
+        {{ biz_min_ascii('charge_id') }} as first_charge_id
     from per_charge
     group by order_id
 ),
