@@ -13,10 +13,10 @@
     (attributed revenue = the orders' total_cents before refunds). Both NULL when the
     denominator is 0.
     A customer's first order comes from int_customer_first_orders.
-    Incremental (delete+insert by activity_date): a run recomputes the days of the spend,
-    performance rows and orders loaded since its last run (_refreshed_at), and the days
-    whose count of first orders per campaign no longer matches their new_customers (a
-    customer's first order moved in or out). -#}
+    Incremental (delete+insert by activity_date): a run recomputes the days of the orders
+    loaded since its last run (_refreshed_at), the days whose spend or performance differs
+    from the stored row, and the days whose count of first orders per campaign no longer
+    matches their new_customers (a customer's first order moved in or out). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -70,17 +70,54 @@ moved_days as (
     where coalesce(first_order_keys.new_customers, 0) <> coalesce(stored.new_customers, 0)
 ),
 
+-- Days whose spend or performance (or a campaign's name or channel) differs from what is
+-- stored. Compared by value, not by load time: a marketing export is a file loaded again
+-- whole when a day is added, so every row of it is new by _loaded_at (the tables are
+-- small; the orders of all their days are not).
+incoming as (
+    select
+        coalesce(spend.activity_date, performance.activity_date) as activity_date,
+        coalesce(spend.campaign_id, performance.campaign_id) as campaign_id,
+        coalesce(spend.spend_cents, 0) as spend_cents,
+        coalesce(performance.impressions, 0) as impressions,
+        coalesce(performance.clicks, 0) as clicks,
+        coalesce(performance.conversions, 0) as conversions,
+        coalesce(performance.conversion_value_cents, 0) as conversion_value_cents
+    from all_spend as spend
+    full outer join all_performance as performance
+        on performance.activity_date = spend.activity_date
+       and performance.campaign_id = spend.campaign_id
+),
+
+changed_input_days as (
+    select coalesce(incoming.activity_date, stored.activity_date) as activity_date
+    from incoming
+    full outer join (
+        select activity_date, campaign_id, channel, campaign_name, spend, impressions, clicks,
+               platform_conversions, platform_conversion_value
+        from {{ this }}
+    ) as stored
+        on stored.activity_date = incoming.activity_date
+       and stored.campaign_id = incoming.campaign_id
+    left join campaigns
+        on campaigns.campaign_id = coalesce(incoming.campaign_id, stored.campaign_id)
+    where stored.activity_date is null
+       or {{ biz_dollars('coalesce(incoming.spend_cents, 0)') }} <> stored.spend
+       or coalesce(incoming.impressions, 0) <> stored.impressions
+       or coalesce(incoming.clicks, 0) <> stored.clicks
+       or coalesce(incoming.conversions, 0) <> stored.platform_conversions
+       or {{ biz_dollars('coalesce(incoming.conversion_value_cents, 0)') }} <> stored.platform_conversion_value
+       or campaigns.channel is distinct from stored.channel
+       or campaigns.campaign_name is distinct from stored.campaign_name
+),
+
 affected_days as (
     select order_date as activity_date from {{ ref('stg_shop__orders') }}
     where _loaded_at > {{ last_run }}
     union
     select activity_date from moved_days
     union
-    select spend_date from {{ ref('stg_marketing__spend') }}
-    where _loaded_at > {{ last_run }}
-    union
-    select performance_date from {{ ref('stg_marketing__performance') }}
-    where _loaded_at > {{ last_run }}
+    select activity_date from changed_input_days
 ),
 {%- endif %}
 
