@@ -88,29 +88,6 @@ TEST_F(RawStoreTest, MergesBatchesByKeyAndMovesTheCursorWithThem) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM read_parquet('" + second.lake_file.string() + "')"), "3");
 }
 
-// A row equal to raw's row of its key (NULLs equal) stays as it was loaded, batch and
-// load time, so the models that read what was loaded since do not redo it; a changed row
-// replaces its key's. The lake keeps the batch as it came.
-TEST_F(RawStoreTest, RowsEqualToRawKeepTheirLoadAndChangedRowsReplaceTheirs) {
-  Stage("(1, 'ann', 10), (2, 'bob', NULL), (3, 'cy', 12)");
-  BatchResult first = Commit();
-  Stage("(1, 'ann', 10), (2, 'bob', NULL), (3, 'cyd', 13), (4, 'dee', 14)");
-  BatchResult second = Commit();
-  EXPECT_EQ(second.rows, 4);
-  EXPECT_EQ(second.unchanged, 2);
-  EXPECT_EQ(second.inserted, 1);
-  EXPECT_EQ(Scalar("SELECT string_agg(id || ':' || name || ':' || (_batch_id = '" +
-                   first.batch_id + "'), ' ' ORDER BY id) FROM raw.shop_customers"),
-            "1:ann:true 2:bob:true 3:cyd:false 4:dee:false");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM read_parquet('" + second.lake_file.string() + "')"), "4");
-
-  // A batch that holds a key twice is merged whole (the last row of a key wins).
-  Stage("(1, 'ann', 10), (1, 'ann', 10)");
-  BatchResult twice = Commit();
-  EXPECT_EQ(twice.unchanged, 0);
-  EXPECT_EQ(Scalar("SELECT _batch_id FROM raw.shop_customers WHERE id = 1"), twice.batch_id);
-}
-
 TEST_F(RawStoreTest, AddsNewColumnsAndRefusesIncompatibleTypeChanges) {
   Stage("(1, 'ann', 10)");
   Commit();

@@ -102,33 +102,6 @@ Result<int64_t> Count(warehouse::Connection& conn, const std::string& sql) {
   return r.GetInt64(0, 0);
 }
 
-// Inside CommitBatch's transaction, before the merge: deletes from the staging table the
-// rows equal, column by column, to the raw row of their key, so that raw keeps those rows
-// as they are, _loaded_at and _batch_id included. Sources hand back unchanged rows all the
-// time (Stripe objects listed again, a catalog read whole, a cursor's overlap), and every
-// model that reads what was loaded since its last run would otherwise redo their work.
-// Only when raw has no column the batch lacks (a column the source dropped is NULLed by
-// a reload). Returns the rows dropped.
-Result<int64_t> DropUnchangedRows(warehouse::Connection& conn, const BatchInfo& batch,
-                                  const std::vector<Column>& staged, const std::string& key_match) {
-  ASSIGN_OR_RETURN(std::vector<Column> existing, Columns(conn, "raw", batch.ref.RawName()));
-  std::vector<std::string> same;
-  for (const Column& e : existing) {
-    if (e.name == "_batch_id" || e.name == "_loaded_at") continue;
-    const bool staged_too = std::any_of(staged.begin(), staged.end(),
-                                        [&](const Column& c) { return c.name == e.name; });
-    if (!staged_too) return 0;
-  }
-  for (const Column& c : staged) {
-    same.push_back("r." + Q(c.name) + " IS NOT DISTINCT FROM s." + Q(c.name));
-  }
-  ASSIGN_OR_RETURN(warehouse::QueryResult dropped,
-                   conn.Query("DELETE FROM " + batch.staging + " s WHERE EXISTS (SELECT 1 FROM " +
-                               kSql.QualifiedName("raw", batch.ref.RawName()) + " r WHERE " +
-                               key_match + " AND " + Join(same, " AND ") + ")"));
-  return static_cast<int64_t>(dropped.rows_changed());
-}
-
 }  // namespace
 
 RawStore::RawStore(warehouse::Connection& conn, fs::path lake_dir)
@@ -242,18 +215,6 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
     key_match = Join(eq, " AND ");
     std::vector<std::string> keys;
     for (const std::string& k : batch.key) keys.push_back(Q(k));
-    // A batch may hold a key twice (a source page that shifted): the last one wins. Only
-    // then is the window needed.
-    int64_t distinct_keys = result.rows;
-    if (!batch.unique_keys) {
-      ASSIGN_OR_RETURN(distinct_keys,
-                       Count(conn_, "SELECT count(*) FROM (SELECT DISTINCT " + Join(keys, ", ") +
-                                        " FROM " + staging + ")"));
-    }
-    if (!batch.append_only && !replay && batch.source_file.empty() &&
-        distinct_keys == result.rows) {
-      ASSIGN_OR_RETURN(result.unchanged, DropUnchangedRows(conn_, batch, staged, key_match));
-    }
     // Rows new to raw = rows inserted - rows they replaced (keys are unique in raw), so no
     // anti-join over raw is needed.
     uint64_t replaced_rows = 0;
@@ -262,6 +223,14 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
                        conn_.Query("DELETE FROM " + raw + " r USING " + staging + " s WHERE " +
                                    key_match));
       replaced_rows = replaced.rows_changed();
+    }
+    // A batch may hold a key twice (a source page that shifted): the last one wins. Only
+    // then is the window needed.
+    int64_t distinct_keys = result.rows;
+    if (!batch.unique_keys) {
+      ASSIGN_OR_RETURN(distinct_keys,
+                       Count(conn_, "SELECT count(*) FROM (SELECT DISTINCT " + Join(keys, ", ") +
+                                        " FROM " + staging + ")"));
     }
     const std::string dedupe = distinct_keys == result.rows
                                    ? ""

@@ -81,7 +81,6 @@ struct BatchInfo {
 struct BatchResult {
   int64_t rows = 0;           // rows in the batch
   int64_t inserted = 0;       // rows new to raw
-  int64_t unchanged = 0;      // rows equal to raw's row of their key, left as they were
   int64_t deleted = 0;        // hard deletes applied
   std::string batch_id;       // also the Parquet file's name
   std::filesystem::path lake_file;

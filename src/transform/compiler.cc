@@ -140,32 +140,17 @@ std::string RelationField(const Value& relation, const char* key) {
 // floating and decimal numbers as floats, booleans as bools, anything else as its text
 // (dates and timestamps too: cast in the SQL to compare them).
 Result<Value> CellValue(warehouse::QueryResult& result, uint64_t col, uint64_t row) {
-  switch (result.column_type(col)) {
-    case DUCKDB_TYPE_BOOLEAN: {
-      ASSIGN_OR_RETURN(std::string text, result.GetString(col, row));
-      return Value(text == "true");
-    }
-    case DUCKDB_TYPE_TINYINT:
-    case DUCKDB_TYPE_SMALLINT:
-    case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UTINYINT:
-    case DUCKDB_TYPE_USMALLINT:
-    case DUCKDB_TYPE_UINTEGER:
-    case DUCKDB_TYPE_UBIGINT:
-    case DUCKDB_TYPE_HUGEINT: {
-      Result<int64_t> number = result.GetInt64(col, row);
-      if (number.ok()) return Value(*number);
-      break;  // beyond 64 bits: its text
-    }
-    case DUCKDB_TYPE_FLOAT:
-    case DUCKDB_TYPE_DOUBLE:
-    case DUCKDB_TYPE_DECIMAL: {
-      ASSIGN_OR_RETURN(double number, result.GetDouble(col, row));
-      return Value(number);
-    }
-    default:
-      break;
+  const duckdb_type type = result.column_type(col);
+  if (type == DUCKDB_TYPE_BOOLEAN) {
+    ASSIGN_OR_RETURN(std::string text, result.GetString(col, row));
+    return Value(text == "true");
+  }
+  if (warehouse::IsIntegralType(type)) {
+    Result<int64_t> number = result.GetInt64(col, row);
+    if (number.ok()) return Value(*number);  // else beyond 64 bits: its text
+  } else if (warehouse::IsNumericType(type)) {
+    ASSIGN_OR_RETURN(double number, result.GetDouble(col, row));
+    return Value(number);
   }
   ASSIGN_OR_RETURN(std::string text, result.GetString(col, row));
   return Value(std::move(text));

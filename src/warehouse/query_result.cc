@@ -61,6 +61,29 @@ Result<int64_t> ReadInteger(duckdb_type type, const void* data, uint64_t row) {
 
 }  // namespace
 
+bool IsIntegralType(duckdb_type type) {
+  switch (type) {
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsNumericType(duckdb_type type) {
+  return IsIntegralType(type) || type == DUCKDB_TYPE_FLOAT || type == DUCKDB_TYPE_DOUBLE ||
+         type == DUCKDB_TYPE_DECIMAL;
+}
+
 using internal::TypeName;
 
 // ---- DataChunk ----

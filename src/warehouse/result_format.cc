@@ -8,27 +8,6 @@ namespace shoplytics::warehouse {
 
 namespace {
 
-bool IsNumeric(duckdb_type type) {
-  switch (type) {
-    case DUCKDB_TYPE_TINYINT:
-    case DUCKDB_TYPE_SMALLINT:
-    case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UTINYINT:
-    case DUCKDB_TYPE_USMALLINT:
-    case DUCKDB_TYPE_UINTEGER:
-    case DUCKDB_TYPE_UBIGINT:
-    case DUCKDB_TYPE_HUGEINT:
-    case DUCKDB_TYPE_UHUGEINT:
-    case DUCKDB_TYPE_FLOAT:
-    case DUCKDB_TYPE_DOUBLE:
-    case DUCKDB_TYPE_DECIMAL:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Display width: UTF-8 code points (continuation bytes do not count).
 size_t Width(std::string_view text) {
   return static_cast<size_t>(
@@ -66,7 +45,7 @@ Status WriteTable(QueryResult& result, std::ostream& out) {
   std::vector<bool> right(columns);
   for (uint64_t col = 0; col < columns; ++col) {
     widths[col] = Width(result.column_name(col));
-    right[col] = IsNumeric(result.column_type(col));
+    right[col] = IsNumericType(result.column_type(col));
     for (const auto& row : rows)
       widths[col] = std::max(widths[col], Width(row[col].value_or("NULL")));
   }
@@ -130,7 +109,7 @@ Result<nlohmann::ordered_json> JsonValue(QueryResult& result, uint64_t col, uint
       break;
   }
   ASSIGN_OR_RETURN(std::string text, result.GetString(col, row));
-  if (IsNumeric(result.column_type(col))) {
+  if (IsNumericType(result.column_type(col))) {
     // DuckDB's exact text of integers and decimals, parsed as a JSON number; integers that
     // fit 64 bits stay exact.
     auto number = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
