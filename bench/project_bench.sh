@@ -8,7 +8,9 @@
 #   - the full build: `shoplytics build` from raw_only: goal <= 90 s;
 #   - the incremental build: `shoplytics build` over the warehouse the full build left,
 #     with the raw tables of raw_advanced: goal <= 5% of the full build;
-#   - peak RSS of both (/usr/bin/time -v).
+#   - peak RSS of both (/usr/bin/time -v);
+#   - the baseline: DuckDB copying the largest raw table (CREATE TABLE AS), once, with both
+#     builds' ratios to it (the machine's speed, measured in the same run).
 # Times are wall clock, process start included. A build that fails a node fails the script.
 # DATA=DIR keeps the two extracted warehouses in DIR and reuses them when there (the full
 # scale takes about an hour to generate and extract); the project is always the current
@@ -128,6 +130,15 @@ full_s=$(printf '%s\n' "${secs[@]}" | median)
 full_rss=$(printf '%s\n' "${rss[@]}" | median)
 full_nodes=$nodes
 
+# The baseline, measured in this run on this machine: DuckDB copying the largest raw table
+# (the order lines) into a new table, the floor of writing one table of that size here.
+base_rows=$("$bin" --project "$project" query --format csv \
+  "SELECT count(*) FROM raw.shop_order_items" | tail -1)
+base_start=$(date +%s.%N)
+"$bin" --project "$project" query --write "CREATE TABLE main.bench_baseline AS
+  SELECT * FROM raw.shop_order_items; DROP TABLE main.bench_baseline" >/dev/null
+base_s=$(echo "$(date +%s.%N) - $base_start" | bc -l)
+
 # The warehouse the last full build left, with the raw tables (and the extraction's
 # bookkeeping) of the advanced day. The rows the advance loaded are stamped as loaded now,
 # after the full build, as they would be in a daily run.
@@ -159,13 +170,17 @@ inc_s=$(printf '%s\n' "${secs[@]}" | median)
 inc_rss=$(printf '%s\n' "${rss[@]}" | median)
 
 awk -v scale="$scale" -v rows="$rows" -v nodes="$full_nodes" -v full="$full_s" \
-    -v full_rss="$full_rss" -v inc="$inc_s" -v inc_rss="$inc_rss" 'BEGIN {
+    -v full_rss="$full_rss" -v inc="$inc_s" -v inc_rss="$inc_rss" -v base="$base_s" \
+    -v base_rows="$base_rows" 'BEGIN {
   printf "build of the default project (--scale %s, %d raw rows, %d nodes; medians)\n", scale,
          rows, nodes
   printf "  full build: %.2f s (goal: <= 90 s), peak RSS %.0f MB\n", full, full_rss / 1024
   printf "  incremental build after generate --advance 1: %.2f s, peak RSS %.0f MB\n", inc,
          inc_rss / 1024
   printf "  incremental / full: %.1f%% (goal: <= 5%%)\n", 100 * inc / full
+  printf "  baseline: DuckDB copies raw.shop_order_items (%d rows) in %.2f s: the full build\n",
+         base_rows, base
+  printf "    takes %.1f times that, the incremental build %.1f times\n", full / base, inc / base
 }'
 breakdown full
 breakdown incremental

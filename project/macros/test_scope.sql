@@ -58,9 +58,9 @@
 
 {#- Staging views' post-hook: records when the view was built, keeping its last two builds
     in meta.view_builds (models/meta/view_builds.sql, which every staging model depends
-    on). A view holds no rows of its own (no _refreshed_at), so its tests
-    check the raw rows loaded since its build before this one, the rows the marts read
-    as new in this run: a daily build does not test years of raw rows again. -#}
+    on). A view holds no rows of its own (no _refreshed_at), so its tests check the raw
+    rows loaded since its build before this one, the rows the marts read as new in this
+    run: a daily build does not test years of raw rows again. -#}
 {% macro record_view_build() -%}
     {%- set name = this.schema ~ '.' ~ this.identifier -%}
     delete from meta.view_builds
