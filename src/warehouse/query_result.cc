@@ -11,21 +11,11 @@ namespace shoplytics::warehouse {
 
 namespace {
 
+// The types DuckDB's value API reads as an int64 itself: BOOLEAN and the integers up to
+// 64 bits.
 bool IsIntegerType(duckdb_type type) {
-  switch (type) {
-    case DUCKDB_TYPE_BOOLEAN:
-    case DUCKDB_TYPE_TINYINT:
-    case DUCKDB_TYPE_SMALLINT:
-    case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UTINYINT:
-    case DUCKDB_TYPE_USMALLINT:
-    case DUCKDB_TYPE_UINTEGER:
-    case DUCKDB_TYPE_UBIGINT:
-      return true;
-    default:
-      return false;
-  }
+  return type == DUCKDB_TYPE_BOOLEAN ||
+         (IsIntegralType(type) && type != DUCKDB_TYPE_HUGEINT && type != DUCKDB_TYPE_UHUGEINT);
 }
 
 // Integer value `row` of a vector whose physical type is an integer.
