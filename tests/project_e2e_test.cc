@@ -243,6 +243,15 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   ASSERT_EQ(advanced.exit_code, 0) << advanced.err;
   ASSERT_NO_FATAL_FAILURE(Extract());
   ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental
+  // It tested a staging view's newly loaded rows only (see below).
+  std::string compiled_test;
+  std::error_code walk;
+  for (const auto& entry : fs::recursive_directory_iterator(project_ + "/target/compiled", walk)) {
+    if (entry.path().filename() == "unique_stg_shop__orders_order_id.sql") {
+      compiled_test = ReadFile(entry.path()).value_or("");
+    }
+  }
+  EXPECT_NE(compiled_test.find("where _loaded_at > cast('"), std::string::npos) << compiled_test;
   // The incremental build's tests checked the rows it wrote; every row passes them too.
   auto all_rows = RunShoplytics(
       "--json test --project-dir " + ShellQuote(project_) + " --vars '{test_rows: all}'", scratch(),
@@ -260,6 +269,17 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   // The incremental build also picked up the new days.
   EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__orders"),
             SourceRows("SELECT count(*) FROM shop.orders"));
+
+  // A staging view's tests checked the raw rows loaded since its build before the last
+  // (meta.view_builds keeps its two builds): the second extract's rows, some but not all.
+  EXPECT_EQ(WarehouseRows("SELECT count(*) FROM meta.view_builds "
+                          "WHERE view_name = 'staging.stg_shop__orders'"),
+            std::vector<std::string>{"2"});
+  const std::vector<std::string> scoped = WarehouseRows(
+      "SELECT count(*) > 0 AND count(*) < (SELECT count(*) FROM staging.stg_shop__orders) "
+      "FROM staging.stg_shop__orders WHERE _loaded_at > (SELECT min(built_at) FROM "
+      "meta.view_builds WHERE view_name = 'staging.stg_shop__orders')");
+  EXPECT_EQ(scoped, std::vector<std::string>{"true"});
   ExpectDailyRevenueMatchesTheSource();
 
   warehouse::DatabaseOptions options;

@@ -23,12 +23,12 @@
 
 namespace shoplytics::warehouse {
 
-// One chunk (up to duckdb_vector_size() rows) fetched from a QueryResult.
 // DuckDB's integer types, HUGEINT and UHUGEINT included (BOOLEAN not); and those with the
 // floating-point and DECIMAL types.
 bool IsIntegralType(duckdb_type type);
 bool IsNumericType(duckdb_type type);
 
+// One chunk (up to duckdb_vector_size() rows) fetched from a QueryResult.
 class DataChunk {
  public:
   DataChunk() = default;                        // empty: size() == 0
