@@ -25,7 +25,7 @@ select
     utm_campaign,
     shipping_country,
     created_at as ordered_at,
-    cast(created_at as date) as order_date,
+    {{ core_utc_date('created_at') }} as order_date,
     updated_at,
     paid_at,
     shipped_at,

@@ -24,19 +24,19 @@ rewritten as (
 affected_days as (
     select reconciliation_date as activity_date from rewritten
     union
-    select cast(created_at as date) from {{ ref('stg_stripe__charges') }}
+    select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__charges') }}
     where _loaded_at > {{ last_run }}
     union
-    select cast(created_at as date) from {{ ref('stg_stripe__charges') }}
+    select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__charges') }}
     where order_id in (select order_id from rewritten)
     union
-    select cast(created_at as date) from {{ ref('stg_stripe__refunds') }}
+    select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__refunds') }}
     where _loaded_at > {{ last_run }}
     union
-    select cast(created_at as date) from {{ ref('stg_stripe__disputes') }}
+    select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__disputes') }}
     where _loaded_at > {{ last_run }}
     union
-    select cast(created_at as date) from {{ ref('stg_stripe__balance_transactions') }}
+    select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__balance_transactions') }}
     where _loaded_at > {{ last_run }}
 ),
 {%- endif %}
@@ -63,52 +63,52 @@ order_days as (
 
 charge_days as (
     select
-        cast(created_at as date) as activity_date,
+        {{ core_utc_date('created_at') }} as activity_date,
         cast(sum(case when status = 'succeeded' then 1 else 0 end) as bigint) as succeeded_charges,
         cast(sum(case when status = 'failed' then 1 else 0 end) as bigint) as failed_charges,
         cast(sum(case when status = 'succeeded' then amount_captured_cents else 0 end) as bigint) as captured_cents
     from {{ ref('stg_stripe__charges') }}
     {%- if is_incremental() %}
-    where cast(created_at as date) in (select activity_date from affected_days)
+    where {{ core_utc_date('created_at') }} in (select activity_date from affected_days)
     {%- endif %}
-    group by cast(created_at as date)
+    group by {{ core_utc_date('created_at') }}
 ),
 
 refund_days as (
     select
-        cast(created_at as date) as activity_date,
+        {{ core_utc_date('created_at') }} as activity_date,
         count(*) as refunds,
         cast(sum(case when status = 'succeeded' then amount_cents else 0 end) as bigint) as refunded_cents
     from {{ ref('stg_stripe__refunds') }}
     {%- if is_incremental() %}
-    where cast(created_at as date) in (select activity_date from affected_days)
+    where {{ core_utc_date('created_at') }} in (select activity_date from affected_days)
     {%- endif %}
-    group by cast(created_at as date)
+    group by {{ core_utc_date('created_at') }}
 ),
 
 dispute_days as (
     select
-        cast(created_at as date) as activity_date,
+        {{ core_utc_date('created_at') }} as activity_date,
         count(*) as disputes,
         cast(sum(amount_cents) as bigint) as disputed_cents
     from {{ ref('stg_stripe__disputes') }}
     {%- if is_incremental() %}
-    where cast(created_at as date) in (select activity_date from affected_days)
+    where {{ core_utc_date('created_at') }} in (select activity_date from affected_days)
     {%- endif %}
-    group by cast(created_at as date)
+    group by {{ core_utc_date('created_at') }}
 ),
 
 balance_days as (
     select
-        cast(created_at as date) as activity_date,
+        {{ core_utc_date('created_at') }} as activity_date,
         cast(sum(fee_cents) as bigint) as fee_cents,
         cast(sum(net_cents) as bigint) as net_cents
     from {{ ref('stg_stripe__balance_transactions') }}
     where type in ('charge', 'refund', 'adjustment')
     {%- if is_incremental() %}
-      and cast(created_at as date) in (select activity_date from affected_days)
+      and {{ core_utc_date('created_at') }} in (select activity_date from affected_days)
     {%- endif %}
-    group by cast(created_at as date)
+    group by {{ core_utc_date('created_at') }}
 ),
 
 days as (

@@ -222,7 +222,7 @@ orphan_rows as (
         cast(null as varchar(40)) as order_number,
         cast(null as bigint) as customer_id,
         cast(null as varchar(40)) as order_status,
-        cast(per_charge.created_at as date) as reconciliation_date,
+        {{ core_utc_date('per_charge.created_at') }} as reconciliation_date,
         cast(0 as bigint) as order_total_cents,
         1 as charge_count,
         case when per_charge.status = 'succeeded' then 1 else 0 end as succeeded_charges,

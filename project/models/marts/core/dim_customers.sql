@@ -91,7 +91,7 @@ snapshot_versions as (
 
 counted_orders as (
     select order_id, customer_id, ordered_at, total_cents,
-        {{ core_add_days('ordered_at', 365) }} as aged_out_at
+        {{ core_shift_days('ordered_at', 365) }} as aged_out_at
     from {{ ref('stg_shop__orders') }}
     where status <> 'cancelled'
     {%- if is_incremental() %}
