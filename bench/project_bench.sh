@@ -16,7 +16,8 @@
 # scale takes about an hour to generate and extract); the project is always the current
 # template.
 # PREPARE_ONLY=1 (with DATA) stops once the warehouses are kept. KEEP=1 (with DATA) keeps
-# the scratch folder (project, warehouses, run_results) for a look afterwards.
+# the scratch folder (project, warehouses, run_results, and built_and_advanced.duckdb, the
+# warehouse the incremental build starts from) for a look afterwards.
 #
 #   bench/project_bench.sh [BUILD_DIR]        SCALE=tiny REPEAT=3 bench/project_bench.sh
 set -euo pipefail
@@ -158,8 +159,10 @@ for t in $tables; do
      CREATE OR REPLACE TABLE $t AS SELECT * FROM advanced.$t$stamp" >/dev/null
 done
 # A copy to restore before each repeat (at full scale the warehouse is ~20 GB: one run
-# needs none).
-[ "$repeat" -eq 1 ] || cp "$warehouse" "$work/built_and_advanced.duckdb"
+# needs none, unless KEEP asks for it, to rerun the incremental build afterwards).
+if [ "$repeat" -gt 1 ] || [ -n "${KEEP:-}" ]; then
+  cp "$warehouse" "$work/built_and_advanced.duckdb"
+fi
 secs=() rss=()
 for i in $(seq 1 "$repeat"); do
   [ "$repeat" -eq 1 ] || cp "$work/built_and_advanced.duckdb" "$warehouse"
