@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/logging.h"
+
 namespace shoplytics::warehouse {
 namespace {
 
@@ -172,6 +174,33 @@ TEST_F(WarehouseConnection, MovedFromWrappersAreEmptyAndSafe) {
   PreparedStatement p2 = std::move(*p);
   EXPECT_EQ(p->parameter_count(), 0u);  // NOLINT(bugprone-use-after-move)
   EXPECT_EQ(p2.parameter_count(), 1u);
+}
+
+// --log-level debug: one line per statement, with its time and outcome, on one line.
+TEST_F(WarehouseConnection, DebugLogTimesEveryStatement) {
+  std::vector<std::string> lines;
+  LoggerOptions options;
+  options.level = LogLevel::kDebug;
+  options.format = LogFormat::kJson;
+  options.sink = [&lines](std::string_view line) { lines.emplace_back(line); };
+  SetGlobalLogger(options);
+  EXPECT_TRUE(conn_.Execute("SELECT count(*)\n  FROM orders").ok());
+  EXPECT_FALSE(conn_.Execute("SELECT nope FROM orders").ok());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("\"msg\":\"sql\""), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"seconds\":"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"ok\":true"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"statement\":\"SELECT count(*) FROM orders\""), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find("\"ok\":false"), std::string::npos) << lines[1];
+
+  // Nothing at the default level.
+  lines.clear();
+  options.level = LogLevel::kInfo;
+  SetGlobalLogger(options);
+  EXPECT_TRUE(conn_.Execute("SELECT 1").ok());
+  InitLogging(LogLevel::kInfo, LogFormat::kText);
+  EXPECT_TRUE(lines.empty());
 }
 
 }  // namespace
