@@ -551,6 +551,24 @@ json BuildRunResults(const std::vector<NodeResult>& results, double elapsed_seco
           {"args", invocation.args.is_object() ? invocation.args : json::object()}};
 }
 
+std::map<std::string, double> ReadNodeSeconds(const std::filesystem::path& path) {
+  std::map<std::string, double> seconds;
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) return seconds;
+  json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || !parsed["results"].is_array()) return seconds;
+  for (const json& result : parsed["results"]) {
+    if (!result.is_object()) continue;
+    auto id = result.find("unique_id");
+    auto time = result.find("execution_time");
+    if (id == result.end() || !id->is_string() || time == result.end() || !time->is_number()) {
+      continue;
+    }
+    seconds[id->get<std::string>()] = time->get<double>();
+  }
+  return seconds;
+}
+
 Status WriteJsonFile(const std::filesystem::path& path, const nlohmann::json& json) {
   if (path.has_parent_path()) {
     std::error_code error;

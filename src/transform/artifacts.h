@@ -85,6 +85,11 @@ void SetCompiledFields(const Project& project, const Node& node, const std::stri
 nlohmann::json BuildRunResults(const std::vector<NodeResult>& results, double elapsed_seconds,
                                const InvocationInfo& invocation);
 
+// Each node's execution_time in the run_results.json at `path` (a previous run's), by
+// unique_id: what the executor schedules the next run by. Empty when the file is
+// missing or not run_results (the estimates are only a hint).
+std::map<std::string, double> ReadNodeSeconds(const std::filesystem::path& path);
+
 // Writes `json` compactly (as dbt does) to `path`, creating its parent directories.
 // Atomic (WriteFileAtomically in common/files.h): a reader sees the old file or the new
 // one, never half of one. Strings that are not valid UTF-8 are written with U+FFFD in

@@ -273,6 +273,29 @@ TEST_F(ArtifactsTest, ParentAndChildMapsCoverEveryNodeWithSortedLists) {
   EXPECT_EQ(children["model.shop.orders"], json::array({unique_test_id_}));
 }
 
+// The executor's estimates come from the last run_results.json; a file that is missing
+// or not run_results gives none (the build goes on).
+TEST_F(ArtifactsTest, ReadNodeSecondsReadsTheTimesRunResultsWrote) {
+  NodeResult model;
+  model.unique_id = "model.shop.orders";
+  model.status = RunStatus::kSuccess;
+  model.execution_time = 2.5;
+  NodeResult test;
+  test.unique_id = unique_test_id_;
+  test.status = RunStatus::kPass;
+  test.execution_time = 0.125;
+  const std::filesystem::path path = dir_.path() / "target" / "run_results.json";
+  ASSERT_TRUE(WriteJsonFile(path, BuildRunResults({model, test}, 3, invocation_)).ok());
+  EXPECT_EQ(ReadNodeSeconds(path),
+            (std::map<std::string, double>{{"model.shop.orders", 2.5}, {unique_test_id_, 0.125}}));
+
+  EXPECT_TRUE(ReadNodeSeconds(dir_.path() / "target" / "missing.json").empty());
+  Write("target/truncated.json", "{\"results\": [{\"unique_id\": \"model.shop.orders\", ");
+  EXPECT_TRUE(ReadNodeSeconds(dir_.path() / "target" / "truncated.json").empty());
+  Write("target/other.json", "[1, 2]");
+  EXPECT_TRUE(ReadNodeSeconds(dir_.path() / "target" / "other.json").empty());
+}
+
 TEST_F(ArtifactsTest, RunResultsHaveDbtShapeAndStatuses) {
   NodeResult model;
   model.unique_id = "model.shop.orders";

@@ -11,8 +11,33 @@
 namespace shoplytics::transform {
 namespace {
 
+// Each node's expected time to the end of the graph, by position in `order`: its own
+// expected seconds plus the most of its children's. With no estimates every node counts
+// 1; a node without one counts the mean of the others.
+std::vector<double> PathsToEnd(const Graph& graph, const std::vector<std::string>& order,
+                               const std::map<std::string, int>& position,
+                               const std::map<std::string, double>& expected) {
+  double fallback = 1;
+  if (!expected.empty()) {
+    double sum = 0;
+    for (const auto& [id, seconds] : expected) sum += std::max(seconds, 0.0);
+    fallback = sum / static_cast<double>(expected.size());
+  }
+  std::vector<double> path(order.size(), 0);
+  for (size_t i = order.size(); i-- > 0;) {
+    auto it = expected.find(order[i]);
+    double longest_child = 0;
+    for (const std::string& child : graph.Children(order[i])) {
+      longest_child = std::max(longest_child, path[position.at(child)]);
+    }
+    path[i] = (it == expected.end() ? fallback : std::max(it->second, 0.0)) + longest_child;
+  }
+  return path;
+}
+
 // The shared state of one ExecuteGraph call. Nodes are named by their position in the
-// topological order, so that a std::set of positions yields the preferred ready node.
+// topological order; ready_ orders them by priority (the longest expected path to the end
+// first, with more than one thread), then by position.
 class Scheduler {
  public:
   Scheduler(const Graph& graph, const ExecutorOptions& options,
@@ -23,8 +48,13 @@ class Scheduler {
         run_(run),
         on_event_(on_event),
         order_(graph.TopologicalOrder()),
-        nodes_(order_.size()) {
+        nodes_(order_.size()),
+        ready_(ReadyOrder{&priority_}) {
     for (size_t i = 0; i < order_.size(); ++i) position_[order_[i]] = static_cast<int>(i);
+    priority_.assign(order_.size(), 0);
+    if (options.threads > 1) {
+      priority_ = PathsToEnd(graph, order_, position_, options.expected_seconds);
+    }
     for (size_t i = 0; i < order_.size(); ++i) {
       nodes_[i].pending_parents = static_cast<int>(graph.Parents(order_[i]).size());
       if (nodes_[i].pending_parents == 0) ready_.insert(static_cast<int>(i));
@@ -42,6 +72,14 @@ class Scheduler {
 
  private:
   enum class State { kPending, kRunning, kDone };
+  // Higher priority first, then the earlier position.
+  struct ReadyOrder {
+    const std::vector<double>* priority;
+    bool operator()(int a, int b) const {
+      if ((*priority)[a] != (*priority)[b]) return (*priority)[a] > (*priority)[b];
+      return a < b;
+    }
+  };
   struct NodeState {
     State state = State::kPending;
     int pending_parents = 0;
@@ -155,8 +193,10 @@ class Scheduler {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<NodeState> nodes_;     // GUARDED_BY(mu_), by position
-  std::set<int> ready_;              // GUARDED_BY(mu_): pending nodes whose parents finished
+  std::vector<double> priority_;  // by position, read-only after construction
+  std::vector<NodeState> nodes_;  // GUARDED_BY(mu_), by position
+  // GUARDED_BY(mu_): pending nodes whose parents finished.
+  std::set<int, ReadyOrder> ready_;
   std::vector<NodeResult> results_;  // GUARDED_BY(mu_)
   size_t done_ = 0;                  // GUARDED_BY(mu_): finished or skipped nodes
   int next_index_ = 0;               // GUARDED_BY(mu_)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,13 @@ struct ExecutorOptions {
   int threads = 1;
   // After the first failure, start no new node. Nodes already running finish.
   bool fail_fast = false;
+  // How long each node is expected to take, in seconds (say, from the previous run's
+  // run_results.json); a node not listed counts as the mean of those listed. With more
+  // than one thread, the ready node with the longest expected path to the end of the
+  // graph (its own time plus its slowest chain of descendants) starts first, so that
+  // the critical path never waits behind nodes that could run later. With no estimates,
+  // every node counts 1: the longest chain of nodes first.
+  std::map<std::string, double> expected_seconds = {};
 };
 
 // A node starting or finishing, for progress output ("1 of 12 START sql table model
@@ -40,8 +48,9 @@ struct NodeEvent {
 
 // Runs `run(unique_id, thread_index)` once for every node of `graph`, each after all
 // its parents finished, on up to options.threads threads (thread_index 0..threads-1;
-// thread 0 is the calling thread). Among ready nodes the earliest in
-// Graph::TopologicalOrder starts first.
+// thread 0 is the calling thread). With one thread, nodes run in Graph::TopologicalOrder;
+// with more, among ready nodes the one with the longest expected path to the end of the
+// graph starts first (ExecutorOptions::expected_seconds), ties in topological order.
 //
 // Nodes that do not run get a NodeResult with status kSkipped and are reported with a
 // kFinish event only: descendants of a failed node with message "skipped: upstream

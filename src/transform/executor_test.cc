@@ -157,6 +157,54 @@ TEST(ExecutorTest, RunsIndependentNodesInParallel) {
   EXPECT_NE(results[0].thread_index, results[1].thread_index);
 }
 
+// The first two nodes two threads start, in the order they start: each node waits until
+// two have started, so both come from the nodes ready at the outset.
+std::vector<std::string> FirstTwoStarted(const Graph& graph,
+                                         const std::map<std::string, double>& expected) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int started = 0;  // GUARDED_BY(mu)
+  std::vector<std::string> order;
+  ExecutorOptions options{.threads = 2};
+  options.expected_seconds = expected;
+  ExecuteGraph(
+      graph, options,
+      [&](const std::string& id, int) {
+        std::unique_lock lock(mu);
+        ++started;
+        cv.notify_all();
+        cv.wait_for(lock, std::chrono::seconds(5), [&] { return started >= 2; });
+        return Succeed(id);
+      },
+      [&](const NodeEvent& event) {
+        if (event.kind == NodeEvent::kStart) order.push_back(event.unique_id);
+      });
+  order.resize(std::min<size_t>(order.size(), 2));
+  return order;
+}
+
+TEST(ExecutorTest, WithThreadsTheLongestExpectedPathToTheEndStartsFirst) {
+  // a and b end the graph; chain_head leads to a slow chain_tail.
+  const Graph graph = BuildGraph({{"model.shop.a", {}},
+                                  {"model.shop.b", {}},
+                                  {"model.shop.chain_head", {}},
+                                  {"model.shop.chain_tail", {"model.shop.chain_head"}}});
+  // No estimates: the longest chain of nodes first, then topological order.
+  EXPECT_THAT(FirstTwoStarted(graph, {}), ElementsAre("model.shop.chain_head", "model.shop.a"));
+  // The last run's times: chain_head's 0.5 s opens 10 s of work, b alone takes 20 s.
+  EXPECT_THAT(FirstTwoStarted(graph, {{"model.shop.a", 1},
+                                      {"model.shop.b", 20},
+                                      {"model.shop.chain_head", 0.5},
+                                      {"model.shop.chain_tail", 10}}),
+              ElementsAre("model.shop.b", "model.shop.chain_head"));
+  // A node the last run did not have counts the mean of the others (here 7): the chain
+  // (0.5 + 7) goes before a (1).
+  EXPECT_THAT(FirstTwoStarted(graph, {{"model.shop.a", 1},
+                                      {"model.shop.b", 20},
+                                      {"model.shop.chain_head", 0.5}}),
+              ElementsAre("model.shop.b", "model.shop.chain_head"));
+}
+
 TEST(ExecutorTest, FailureSkipsEveryDescendantButNotSiblings) {
   const Graph graph = Diamond();
   std::vector<std::string> ran;

@@ -987,6 +987,8 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   ExecutorOptions executor;
   executor.threads = target.threads;
   executor.fail_fast = options.fail_fast;
+  // The last run's node times, so that the slowest chain starts first.
+  executor.expected_seconds = ReadNodeSeconds(target_dir / "run_results.json");
   std::mutex print_mu;
   out.results = ExecuteGraph(
       plan, executor,
