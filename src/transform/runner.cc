@@ -987,8 +987,20 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   ExecutorOptions executor;
   executor.threads = target.threads;
   executor.fail_fast = options.fail_fast;
-  // The last run's node times, so that the slowest chain starts first.
+  // The last run's node times, so that the slowest chain starts first; without them, a
+  // guess by kind: tables, incremental models, snapshots and seeds write data, views and
+  // tests mostly read a little.
   executor.expected_seconds = ReadNodeSeconds(target_dir / "run_results.json");
+  if (executor.expected_seconds.empty()) {
+    for (const std::string& id : plan.nodes()) {
+      const Node* found = loaded.Find(id);
+      const bool light = found == nullptr || found->resource_type == ResourceType::kTest ||
+                         found->resource_type == ResourceType::kSource ||
+                         found->config.materialized() == "view" ||
+                         found->config.materialized() == "ephemeral";
+      executor.expected_seconds[id] = light ? 0.1 : 1;
+    }
+  }
   std::mutex print_mu;
   out.results = ExecuteGraph(
       plan, executor,
