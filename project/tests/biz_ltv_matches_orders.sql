@@ -9,14 +9,23 @@ with ltv as (
 
 {%- set scoped = var('test_rows', 'last_run') == 'last_run' %}
 
+-- The counted orders of those customers: filtered before the join, since a filter on the
+-- customers alone would not reach the scan of the orders.
+counted_orders as (
+    select order_id, customer_id, total_cents
+    from {{ ref('stg_shop__orders') }}
+    where status <> 'cancelled'
+    {%- if scoped %}
+      and customer_id in (select customer_id from ltv)
+    {%- endif %}
+),
+
 refunds as (
     select order_id, sum(amount_cents) as refunded_cents
     from {{ ref('stg_stripe__refunds') }}
     where status = 'succeeded'
     {%- if scoped %}
-      and order_id in (
-          select order_id from {{ ref('stg_shop__orders') }}
-          where customer_id in (select customer_id from ltv))
+      and order_id in (select order_id from counted_orders)
     {%- endif %}
     group by order_id
 ),
@@ -27,9 +36,8 @@ expected as (
         count(orders.order_id) as order_count,
         coalesce(sum(orders.total_cents), 0) - coalesce(sum(refunds.refunded_cents), 0) as ltv_cents
     from {{ ref('stg_shop__customers') }} as customers
-    left join {{ ref('stg_shop__orders') }} as orders
+    left join counted_orders as orders
         on orders.customer_id = customers.customer_id
-        and orders.status <> 'cancelled'
     left join refunds on refunds.order_id = orders.order_id
     {%- if scoped %}
     where customers.customer_id in (select customer_id from ltv)
