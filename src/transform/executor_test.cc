@@ -197,12 +197,12 @@ TEST(ExecutorTest, WithThreadsTheLongestExpectedPathToTheEndStartsFirst) {
                                       {"model.shop.chain_head", 0.5},
                                       {"model.shop.chain_tail", 10}}),
               ElementsAre("model.shop.b", "model.shop.chain_head"));
-  // A node the last run did not have counts the mean of the others (here 7): the chain
+  // A node the last run did not have counts the mean of the others (about 7): the chain
   // (0.5 + 7) goes before a (1).
-  EXPECT_THAT(FirstTwoStarted(graph, {{"model.shop.a", 1},
-                                      {"model.shop.b", 20},
-                                      {"model.shop.chain_head", 0.5}}),
-              ElementsAre("model.shop.b", "model.shop.chain_head"));
+  EXPECT_THAT(
+      FirstTwoStarted(graph,
+                      {{"model.shop.a", 1}, {"model.shop.b", 20}, {"model.shop.chain_head", 0.5}}),
+      ElementsAre("model.shop.b", "model.shop.chain_head"));
 }
 
 TEST(ExecutorTest, FailureSkipsEveryDescendantButNotSiblings) {

@@ -64,7 +64,8 @@ Result<QueryResult> Connection::Query(std::string_view sql) {
   duckdb_result result;
   // --log-level debug times every statement, like dbt's debug log: where a build's time goes.
   const bool timed = GlobalLogger().Enabled(LogLevel::kDebug);
-  const auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+  const auto started =
+      timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   const bool failed = duckdb_query(conn_, text.c_str(), &result) == DuckDBError;
   if (timed) {
     const double seconds =
