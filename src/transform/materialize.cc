@@ -242,13 +242,9 @@ Result<int64_t> ApplyIncremental(const SqlAdapter& adapter, Connection& conn,
   }
   const Relation& relation = model.relation;
   std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
-  // The run's rows are staged in a temporary table, as dbt-duckdb does: they are read twice
-  // (delete, insert) but never written to the database file, where a persistent table
-  // would be written, copied into the target and freed in the same checkpoint.
-  std::string temp = adapter.TempTableName(TempName(relation));
+  std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
-  RETURN_IF_ERROR(
-      conn.Execute(adapter.CreateTempTableAsSql(TempName(relation), model.compiled_sql)));
+  RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, model.compiled_sql)));
   ASSIGN_OR_RETURN(WrittenColumns written, ReconcileSchema(adapter, conn, model, target, temp));
   ASSIGN_OR_RETURN(int64_t rows,
                    ApplyStrategy(adapter, conn, strategy, model.config, target, temp, written));

@@ -105,15 +105,6 @@ std::string DuckDbAdapter::CreateTableAsSql(std::string_view target,
   return "CREATE TABLE " + std::string(target) + " AS " + std::string(select_sql);
 }
 
-std::string DuckDbAdapter::TempTableName(std::string_view table) const {
-  return "temp.main." + QuoteIdentifier(table);
-}
-
-std::string DuckDbAdapter::CreateTempTableAsSql(std::string_view table,
-                                                std::string_view select_sql) const {
-  return "CREATE TEMP TABLE " + QuoteIdentifier(table) + " AS " + std::string(select_sql);
-}
-
 std::string DuckDbAdapter::CreateViewSql(std::string_view target,
                                          std::string_view select_sql) const {
   return "CREATE OR REPLACE VIEW " + std::string(target) + " AS " + std::string(select_sql);

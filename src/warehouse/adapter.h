@@ -62,12 +62,6 @@ class SqlAdapter {
   // (QualifiedName); column names are unquoted and quoted here; `select_sql` is trusted SQL.
   virtual std::string CreateTableAsSql(std::string_view target,
                                        std::string_view select_sql) const = 0;
-  // A connection's own temporary table: its qualified name, and CREATE ... AS. It lives
-  // until the connection closes (or is dropped), is never written to the database file,
-  // and other connections do not see it: where an incremental run stages its rows.
-  virtual std::string TempTableName(std::string_view table) const = 0;
-  virtual std::string CreateTempTableAsSql(std::string_view table,
-                                           std::string_view select_sql) const = 0;
   // Creates or replaces a view (a table of that name must be dropped first).
   virtual std::string CreateViewSql(std::string_view target, std::string_view select_sql) const = 0;
   // Drops the relation if it exists; kind must not be kNone.
@@ -127,9 +121,6 @@ class DuckDbAdapter : public SqlAdapter {
   Result<std::vector<ColumnInfo>> GetQueryColumns(Connection& conn,
                                                   std::string_view select_sql) const override;
   std::string CreateTableAsSql(std::string_view target, std::string_view select_sql) const override;
-  std::string TempTableName(std::string_view table) const override;
-  std::string CreateTempTableAsSql(std::string_view table,
-                                   std::string_view select_sql) const override;
   std::string CreateViewSql(std::string_view target, std::string_view select_sql) const override;
   std::string DropRelationSql(RelationKind kind, std::string_view target) const override;
   std::string RenameTableSql(std::string_view target, std::string_view new_name) const override;

@@ -61,26 +61,6 @@ TEST_F(WarehouseAdapter, NastyNamesRoundTripThroughDuckDb) {
   }
 }
 
-// An incremental run stages its rows in a temporary table: this connection's own, never
-// in a schema of the database, dropped by name.
-TEST_F(WarehouseAdapter, TempTableIsTheConnectionsOwn) {
-  ASSERT_TRUE(conn_.Execute("CREATE SCHEMA marts").ok());
-  ASSERT_TRUE(conn_
-                  .Execute(adapter_.CreateTempTableAsSql("orders__tmp",
-                                                         "SELECT 1 AS id UNION ALL SELECT 2"))
-                  .ok());
-  const std::string name = adapter_.TempTableName("orders__tmp");
-  EXPECT_EQ(name, "temp.main.\"orders__tmp\"");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM " + name), 2);
-  EXPECT_EQ(Scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'orders__tmp' "
-                   "AND NOT temporary"),
-            0);
-  Connection other = std::move(Connection::Open(db_).value());
-  EXPECT_FALSE(other.Query("SELECT count(*) FROM " + name).ok());
-  ASSERT_TRUE(conn_.Execute(adapter_.DropRelationSql(RelationKind::kTable, name)).ok());
-  EXPECT_FALSE(conn_.Query("SELECT count(*) FROM " + name).ok());
-}
-
 TEST_F(WarehouseAdapter, PublishCreatesThenReplacesTheTable) {
   ASSERT_TRUE(adapter_.CreateSchemaIfNotExists(conn_, "marts").ok());
   ASSERT_TRUE(adapter_.PublishTable(conn_, "marts", "daily", "SELECT 1 AS v").ok());
