@@ -987,11 +987,14 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   ExecutorOptions executor;
   executor.threads = target.threads;
   executor.fail_fast = options.fail_fast;
-  // The last run's node times, so that the slowest chain starts first; without them, a
-  // guess by kind: tables, incremental models, snapshots and seeds write data, views and
-  // tests mostly read a little.
-  executor.expected_seconds = ReadNodeSeconds(target_dir / "run_results.json");
-  if (executor.expected_seconds.empty()) {
+  // With more than one thread, the last run's node times, so that the slowest chain starts
+  // first; without them, a guess by kind: tables, incremental models, snapshots and seeds
+  // write data, views and tests mostly read a little. One thread runs in topological
+  // order and needs neither (nor reading a run_results.json of several MB).
+  if (target.threads > 1) {
+    executor.expected_seconds = ReadNodeSeconds(target_dir / "run_results.json");
+  }
+  if (target.threads > 1 && executor.expected_seconds.empty()) {
     for (const std::string& id : plan.nodes()) {
       const Node* found = loaded.Find(id);
       const bool light = found == nullptr || found->resource_type == ResourceType::kTest ||
