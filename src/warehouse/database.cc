@@ -1,5 +1,9 @@
 #include "warehouse/database.h"
 
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+
 #include "warehouse/internal/duckdb_error.h"
 
 namespace shoplytics::warehouse {
@@ -37,6 +41,26 @@ class Config {
   duckdb_config config_ = nullptr;
 };
 
+// The storage format a new file is written in. DuckDB writes v0.10.2's by default, so that
+// old versions can read the file; v1.4.0's dictionary+FSST string compression writes
+// low-cardinality strings about a third faster (measured: copying fact_orders' nine
+// attribute columns, 30 M rows, 18.6 s -> 12.7 s) and smaller. Only DuckDB >= 1.4 reads
+// such a file; the lake's Parquet files are the portable copy.
+constexpr char kNewFileStorageVersion[] = "v1.4.0";
+
+bool IsNewFile(const std::string& path) {
+  if (path.empty() || path == ":memory:") return false;
+  std::error_code error;
+  return !std::filesystem::exists(path, error) && !error;
+}
+
+bool HasSetting(const DatabaseOptions& options, std::string_view name) {
+  for (const auto& setting : options.settings) {
+    if (setting.first == name) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Database> Database::Open(const std::string& path, const DatabaseOptions& options) {
@@ -45,6 +69,10 @@ Result<Database> Database::Open(const std::string& path, const DatabaseOptions& 
   if (options.read_only) RETURN_IF_ERROR(config.Set("access_mode", "READ_ONLY", path));
   for (const auto& [name, value] : options.settings) {
     RETURN_IF_ERROR(config.Set(name, value, path));
+  }
+  if (!options.read_only && IsNewFile(path) &&
+      !HasSetting(options, "storage_compatibility_version")) {
+    RETURN_IF_ERROR(config.Set("storage_compatibility_version", kNewFileStorageVersion, path));
   }
   duckdb_database db = nullptr;
   char* error = nullptr;

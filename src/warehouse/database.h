@@ -4,7 +4,9 @@
 // DuckDB lets one process open a file for writing. Opening a file that another process
 // holds is kFailedPrecondition, with a message naming the file and saying that another
 // process holds it. Opening a missing file read-only is an error (DuckDB does not
-// create files in read-only mode); read-write creates it.
+// create files in read-only mode); read-write creates it, in DuckDB 1.4's storage format
+// (faster string compression; readable by DuckDB >= 1.4 only). An existing file keeps the
+// format it was created in.
 //
 // Thread-safety: a Database may be shared between threads; each thread makes its own
 // Connection. The Database must outlive its connections.

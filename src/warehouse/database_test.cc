@@ -50,6 +50,44 @@ TEST(WarehouseDatabase, FileSurvivesManyOpenCloseCyclesAndReopens) {
   EXPECT_EQ(Count(*conn, "SELECT sum(i) FROM t"), 29 * 30 / 2);
 }
 
+// The storage format DuckDB records for the open file, e.g. "v1.4.0+".
+int64_t HasStorageVersion(Connection& conn, const std::string& version) {
+  return Count(conn,
+               "SELECT count(*) FROM duckdb_databases() WHERE database_name = "
+               "current_database() AND cast(tags AS VARCHAR) LIKE '%storage_version=" +
+                   version + "%'");
+}
+
+TEST(WarehouseDatabase, NewFileIsWrittenInDuckDb14FormatAndAnOldFileKeepsItsOwn) {
+  Result<TempDir> dir = TempDir::Create("warehouse-test");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  const std::string fresh = (dir->path() / "fresh.duckdb").string();
+  const std::string old = (dir->path() / "old.duckdb").string();
+  {
+    Result<Database> db = Database::Open(fresh);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Result<Connection> conn = Connection::Open(*db);
+    ASSERT_TRUE(conn.ok());
+    EXPECT_EQ(HasStorageVersion(*conn, "v1.4.0"), 1);
+  }
+  {
+    Result<Database> db =
+        Database::Open(old, {.read_only = false,
+                             .settings = {{"storage_compatibility_version", "v0.10.2"}}});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Result<Connection> conn = Connection::Open(*db);
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE(conn->Execute("CREATE TABLE t AS SELECT range AS i FROM range(10)").ok());
+  }
+  for (const std::string& path : {fresh, old}) {
+    Result<Database> db = Database::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Result<Connection> conn = Connection::Open(*db);
+    ASSERT_TRUE(conn.ok());
+    EXPECT_EQ(HasStorageVersion(*conn, path == fresh ? "v1.4.0" : "v1.0.0"), 1) << path;
+  }
+}
+
 TEST(WarehouseDatabase, ReadOnlyDatabaseRejectsWritesAsFailedPrecondition) {
   Result<TempDir> dir = TempDir::Create("warehouse-test");
   ASSERT_TRUE(dir.ok()) << dir.status().ToString();
