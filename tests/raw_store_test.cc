@@ -88,6 +88,39 @@ TEST_F(RawStoreTest, MergesBatchesByKeyAndMovesTheCursorWithThem) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM read_parquet('" + second.lake_file.string() + "')"), "3");
 }
 
+TEST_F(RawStoreTest, RowsListedAgainUnchangedKeepTheBatchThatLastChangedThem) {
+  Stage("(1, 'ann', 10), (2, 'bob', 11), (3, NULL, 12)");
+  BatchResult first = Commit();
+  EXPECT_EQ(first.unchanged, 0);
+  // 1 and 3 (a NULL equals a NULL) again as they are, 2 changed, 4 new.
+  Stage("(1, 'ann', 10), (2, 'bobby', 11), (3, NULL, 12), (4, 'di', 13)");
+  BatchResult second = Commit();
+  EXPECT_EQ(second.rows, 4);
+  EXPECT_EQ(second.unchanged, 2);
+  EXPECT_EQ(second.inserted, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM raw.shop_customers"), "4");
+  EXPECT_EQ(Scalar("SELECT string_agg(id::VARCHAR, ',' ORDER BY id) FROM raw.shop_customers "
+                   "WHERE _batch_id = '" + first.batch_id + "'"),
+            "1,3");
+  EXPECT_EQ(Scalar("SELECT string_agg(id::VARCHAR || name, ',' ORDER BY id) FROM "
+                   "raw.shop_customers WHERE _batch_id = '" + second.batch_id + "'"),
+            "2bobby,4di");
+  // The lake keeps the batch as it came.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM read_parquet('" + second.lake_file.string() + "')"), "4");
+  // A batch holding a key twice is merged whole: the last row wins even when an earlier
+  // one equals raw's.
+  Stage("(4, 'di', 13), (4, 'dee', 14)");
+  BatchResult third = Commit();
+  EXPECT_EQ(third.unchanged, 0);
+  EXPECT_EQ(Scalar("SELECT name FROM raw.shop_customers WHERE id = 4"), "dee");
+  // Nothing changed at all: raw is left as it is.
+  Stage("(1, 'ann', 10)");
+  BatchResult fourth = Commit();
+  EXPECT_EQ(fourth.unchanged, 1);
+  EXPECT_EQ(fourth.inserted, 0);
+  EXPECT_EQ(Scalar("SELECT _batch_id FROM raw.shop_customers WHERE id = 1"), first.batch_id);
+}
+
 TEST_F(RawStoreTest, AddsNewColumnsAndRefusesIncompatibleTypeChanges) {
   Stage("(1, 'ann', 10)");
   Commit();

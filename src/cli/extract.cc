@@ -42,11 +42,13 @@ Examples:
   shoplytics query "SELECT * FROM meta.quarantine"   # what was refused, and why)";
 
 void PrintHuman(const sources::ExtractRun& run) {
-  std::printf("%-34s %12s %10s %10s %8s\n", "table", "rows", "new", "quarant.", "seconds");
+  std::printf("%-34s %12s %10s %10s %10s %8s\n", "table", "rows", "new", "unchanged",
+              "quarant.", "seconds");
   for (const sources::TableReport& t : run.tables) {
-    std::printf("%-34s %12s %10s %10s %8.1f%s\n", ("raw." + t.ref.RawName()).c_str(),
+    std::printf("%-34s %12s %10s %10s %10s %8.1f%s\n", ("raw." + t.ref.RawName()).c_str(),
                 HumanCount(static_cast<double>(t.rows)).c_str(),
                 HumanCount(static_cast<double>(t.inserted)).c_str(),
+                HumanCount(static_cast<double>(t.unchanged)).c_str(),
                 std::to_string(t.quarantined).c_str(), t.seconds,
                 t.error.ok() ? "" : ("  FAILED: " + t.error.message()).c_str());
   }
@@ -72,6 +74,7 @@ void PrintJson(const sources::ExtractRun& run) {
                         {"raw_table", "raw." + t.ref.RawName()},
                         {"rows", t.rows},
                         {"inserted", t.inserted},
+                        {"unchanged", t.unchanged},
                         {"deleted", t.deleted},
                         {"bytes", t.bytes},
                         {"quarantined", t.quarantined},

@@ -78,6 +78,7 @@ Status Pull(const CatalogSettings& s, const ExtractContext& ctx, const ApiClient
     batch.logical_date = internal::TodayUtc();
     ASSIGN_OR_RETURN(BatchResult result, store.CommitBatch(batch));
     report.inserted = result.inserted;
+    report.unchanged = result.unchanged;
     report.added_columns = result.added_columns;
     return OkStatus();
   }();

@@ -176,6 +176,7 @@ class JsonlLoader {
     report->bytes += bytes_read_;
     report->quarantined += static_cast<int64_t>(batch.quarantined.size());
     report->inserted += result.inserted;
+    report->unchanged += result.unchanged;
     for (std::string& col : result.added_columns) report->added_columns.push_back(col);
     return conn_.Execute("DROP TABLE IF EXISTS " + staging);
   }

@@ -42,6 +42,7 @@ struct TableReport {
   TableRef ref;
   int64_t rows = 0;         // rows read from the source this run
   int64_t inserted = 0;     // rows new to raw
+  int64_t unchanged = 0;    // rows read again exactly as raw holds them (left as they were)
   int64_t deleted = 0;      // hard deletes applied
   int64_t bytes = 0;        // bytes read from the source
   int64_t quarantined = 0;  // rows refused (see meta.quarantine)

@@ -424,6 +424,7 @@ class CsvLoader {
     ASSIGN_OR_RETURN(BatchResult result, store_.CommitBatch(batch));
     report->quarantined += static_cast<int64_t>(batch.quarantined.size());
     report->inserted += result.inserted;
+    report->unchanged += result.unchanged;
     for (std::string& col : result.added_columns) report->added_columns.push_back(col);
     return conn_.Execute("DROP TABLE IF EXISTS " + staging);
   }

@@ -780,6 +780,7 @@ class TableExtractor {
     if (!result.ok()) return result.status();
     RETURN_IF_ERROR(dropped);
     report_.inserted += result->inserted;
+    report_.unchanged += result->unchanged;
     report_.deleted += result->deleted;
     for (std::string& c : result->added_columns) report_.added_columns.push_back(std::move(c));
     return OkStatus();

@@ -215,15 +215,6 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
     key_match = Join(eq, " AND ");
     std::vector<std::string> keys;
     for (const std::string& k : batch.key) keys.push_back(Q(k));
-    // Rows new to raw = rows inserted - rows they replaced (keys are unique in raw), so no
-    // anti-join over raw is needed.
-    uint64_t replaced_rows = 0;
-    if (!batch.append_only) {
-      ASSIGN_OR_RETURN(warehouse::QueryResult replaced,
-                       conn_.Query("DELETE FROM " + raw + " r USING " + staging + " s WHERE " +
-                                   key_match));
-      replaced_rows = replaced.rows_changed();
-    }
     // A batch may hold a key twice (a source page that shifted): the last one wins. Only
     // then is the window needed.
     int64_t distinct_keys = result.rows;
@@ -232,7 +223,29 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
                        Count(conn_, "SELECT count(*) FROM (SELECT DISTINCT " + Join(keys, ", ") +
                                         " FROM " + staging + ")"));
     }
-    const std::string dedupe = distinct_keys == result.rows
+    // Rows equal to the row raw holds for their key (an API that lists again what did not
+    // change) are left out of the merge: the row keeps the batch and _loaded_at that last
+    // changed it, so incremental models do not recompute it. Only when the batch holds
+    // each key once, else the row that wins might not be the one compared.
+    if (!batch.append_only && batch.source_file.empty() && distinct_keys == result.rows) {
+      std::vector<std::string> same;
+      for (const std::string& c : cols) same.push_back("r." + c + " IS NOT DISTINCT FROM s." + c);
+      ASSIGN_OR_RETURN(warehouse::QueryResult unchanged,
+                       conn_.Query("DELETE FROM " + staging + " s USING " + raw + " r WHERE " +
+                                   key_match + " AND " + Join(same, " AND ")));
+      result.unchanged = static_cast<int64_t>(unchanged.rows_changed());
+      distinct_keys -= result.unchanged;
+    }
+    // Rows new to raw = rows inserted - rows they replaced (keys are unique in raw), so no
+    // anti-join over raw is needed.
+    uint64_t replaced_rows = 0;
+    if (!batch.append_only && result.unchanged < result.rows) {
+      ASSIGN_OR_RETURN(warehouse::QueryResult replaced,
+                       conn_.Query("DELETE FROM " + raw + " r USING " + staging + " s WHERE " +
+                                   key_match));
+      replaced_rows = replaced.rows_changed();
+    }
+    const std::string dedupe = distinct_keys == result.rows - result.unchanged
                                    ? ""
                                    : " QUALIFY row_number() OVER (PARTITION BY " +
                                          Join(keys, ", ") + " ORDER BY rowid DESC) = 1";

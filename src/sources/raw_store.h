@@ -5,7 +5,9 @@
 //     adds columns that appeared since (schema drift); a column whose type changed
 //     incompatibly stops the table with kFailedPrecondition naming the column and types;
 //   - merges the batch into raw by the table's key (DELETE matching keys, INSERT), or
-//     appends when the table has no key;
+//     appends when the table has no key; a row equal in every column to raw's row for its
+//     key is left out, so the row keeps the _batch_id and _loaded_at of the batch that last
+//     changed it (an API listing unchanged objects again changes nothing downstream);
 //   - records the batch in meta.batches and the table's new cursor in meta.cursors;
 // and writes the batch to the lake as Parquet (lake/<source>/<table>/dt=<date>/<batch>.parquet)
 // before committing, under a temporary name renamed into place after the commit. So a
@@ -81,6 +83,7 @@ struct BatchInfo {
 struct BatchResult {
   int64_t rows = 0;           // rows in the batch
   int64_t inserted = 0;       // rows new to raw
+  int64_t unchanged = 0;      // rows equal to raw's row for their key, left as they were
   int64_t deleted = 0;        // hard deletes applied
   std::string batch_id;       // also the Parquet file's name
   std::filesystem::path lake_file;

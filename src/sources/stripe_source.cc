@@ -241,6 +241,7 @@ class ObjectPuller {
     batch.logical_date = internal::TodayUtc();
     ASSIGN_OR_RETURN(BatchResult result, store_.CommitBatch(batch));
     report_.inserted += result.inserted;
+    report_.unchanged += result.unchanged;
     for (std::string& c : result.added_columns) report_.added_columns.push_back(std::move(c));
     return staging.Clear();
   }
