@@ -44,32 +44,17 @@ lines as (
     from {{ ref('stg_shop__order_items') }} as items
     inner join orders
         on orders.order_id = items.order_id
-),
-
--- One row per order and product (an order has one date and one status), so that orders
--- are counted with count() rather than count(distinct), which costs DuckDB a second hash
--- table per group (measured at full scale: 10 s of the model's 10.2 s).
-order_products as (
-    select
-        product_id,
-        order_date,
-        order_id,
-        status,
-        sum(quantity) as quantity,
-        sum(net_cents) as net_cents
-    from lines
-    group by product_id, order_date, order_id, status
 )
 
 select
     product_id,
     order_date,
-    count(case when status <> 'cancelled' then 1 end) as order_count,
+    count(distinct case when status <> 'cancelled' then order_id end) as order_count,
     cast(sum(case when status <> 'cancelled' then quantity else 0 end) as bigint) as units_sold,
     cast(sum(case when status <> 'cancelled' then net_cents else 0 end) as bigint) as revenue_cents,
     cast(sum(case when status = 'returned' then quantity else 0 end) as bigint) as units_returned,
-    count(case when status = 'returned' then 1 end) as orders_returned,
+    count(distinct case when status = 'returned' then order_id end) as orders_returned,
     cast(sum(case when status = 'cancelled' then quantity else 0 end) as bigint) as cancelled_units,
     current_timestamp as _refreshed_at
-from order_products
+from lines
 group by product_id, order_date
