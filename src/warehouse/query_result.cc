@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "warehouse/internal/duckdb_error.h"
 
@@ -158,6 +159,181 @@ Result<std::string_view> DataChunk::GetString(uint64_t col, uint64_t row) const 
       duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk_, col)));
   duckdb_string_t* s = &strings[row];
   return std::string_view(duckdb_string_t_data(s), duckdb_string_t_length(*s));
+}
+
+namespace {
+
+// Owns a duckdb_logical_type.
+struct LogicalType {
+  duckdb_logical_type type = nullptr;
+  explicit LogicalType(duckdb_logical_type t) : type(t) {}
+  LogicalType(const LogicalType&) = delete;
+  LogicalType& operator=(const LogicalType&) = delete;
+  ~LogicalType() {
+    if (type) duckdb_destroy_logical_type(&type);
+  }
+};
+
+// Owns the duckdb_values made for one nested value's children.
+struct Values {
+  std::vector<duckdb_value> values;
+  Values() = default;
+  Values(const Values&) = delete;
+  Values& operator=(const Values&) = delete;
+  ~Values() {
+    for (duckdb_value& v : values) {
+      if (v) duckdb_destroy_value(&v);
+    }
+  }
+};
+
+template <typename T>
+T At(duckdb_vector vector, uint64_t row) {
+  return static_cast<const T*>(duckdb_vector_get_data(vector))[row];
+}
+
+duckdb_hugeint HugeAt(duckdb_vector vector, uint64_t row) { return At<duckdb_hugeint>(vector, row); }
+
+// Row `row` of `vector` (of logical type `type`) as a duckdb_value the caller destroys;
+// NULL for a type it does not know (UNION, BIT, ...).
+duckdb_value MakeValue(duckdb_vector vector, duckdb_logical_type type, uint64_t row) {
+  uint64_t* validity = duckdb_vector_get_validity(vector);
+  if (validity && !duckdb_validity_row_is_valid(validity, row)) return duckdb_create_null_value();
+  switch (duckdb_get_type_id(type)) {
+    case DUCKDB_TYPE_BOOLEAN: return duckdb_create_bool(At<bool>(vector, row));
+    case DUCKDB_TYPE_TINYINT: return duckdb_create_int8(At<int8_t>(vector, row));
+    case DUCKDB_TYPE_SMALLINT: return duckdb_create_int16(At<int16_t>(vector, row));
+    case DUCKDB_TYPE_INTEGER: return duckdb_create_int32(At<int32_t>(vector, row));
+    case DUCKDB_TYPE_BIGINT: return duckdb_create_int64(At<int64_t>(vector, row));
+    case DUCKDB_TYPE_UTINYINT: return duckdb_create_uint8(At<uint8_t>(vector, row));
+    case DUCKDB_TYPE_USMALLINT: return duckdb_create_uint16(At<uint16_t>(vector, row));
+    case DUCKDB_TYPE_UINTEGER: return duckdb_create_uint32(At<uint32_t>(vector, row));
+    case DUCKDB_TYPE_UBIGINT: return duckdb_create_uint64(At<uint64_t>(vector, row));
+    case DUCKDB_TYPE_HUGEINT: return duckdb_create_hugeint(HugeAt(vector, row));
+    case DUCKDB_TYPE_UHUGEINT: return duckdb_create_uhugeint(At<duckdb_uhugeint>(vector, row));
+    case DUCKDB_TYPE_FLOAT: return duckdb_create_float(At<float>(vector, row));
+    case DUCKDB_TYPE_DOUBLE: return duckdb_create_double(At<double>(vector, row));
+    case DUCKDB_TYPE_DATE: return duckdb_create_date(At<duckdb_date>(vector, row));
+    case DUCKDB_TYPE_TIME: return duckdb_create_time(At<duckdb_time>(vector, row));
+    case DUCKDB_TYPE_TIME_TZ: return duckdb_create_time_tz_value(At<duckdb_time_tz>(vector, row));
+    case DUCKDB_TYPE_TIMESTAMP: return duckdb_create_timestamp(At<duckdb_timestamp>(vector, row));
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return duckdb_create_timestamp_tz(At<duckdb_timestamp>(vector, row));
+    case DUCKDB_TYPE_TIMESTAMP_S:
+      return duckdb_create_timestamp_s(At<duckdb_timestamp_s>(vector, row));
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+      return duckdb_create_timestamp_ms(At<duckdb_timestamp_ms>(vector, row));
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+      return duckdb_create_timestamp_ns(At<duckdb_timestamp_ns>(vector, row));
+    case DUCKDB_TYPE_INTERVAL: return duckdb_create_interval(At<duckdb_interval>(vector, row));
+    case DUCKDB_TYPE_VARCHAR: {
+      duckdb_string_t s = At<duckdb_string_t>(vector, row);
+      return duckdb_create_varchar_length(duckdb_string_t_data(&s), duckdb_string_t_length(s));
+    }
+    case DUCKDB_TYPE_BLOB: {
+      duckdb_string_t s = At<duckdb_string_t>(vector, row);
+      return duckdb_create_blob(reinterpret_cast<const uint8_t*>(duckdb_string_t_data(&s)),
+                                duckdb_string_t_length(s));
+    }
+    case DUCKDB_TYPE_UUID: {
+      // Stored as a HUGEINT with the top bit flipped (so that it sorts as unsigned).
+      duckdb_hugeint h = HugeAt(vector, row);
+      duckdb_uhugeint u{h.lower, static_cast<uint64_t>(h.upper) ^ (uint64_t{1} << 63)};
+      return duckdb_create_uuid(u);
+    }
+    case DUCKDB_TYPE_DECIMAL: {
+      duckdb_decimal d{duckdb_decimal_width(type), duckdb_decimal_scale(type), {0, 0}};
+      switch (duckdb_decimal_internal_type(type)) {
+        case DUCKDB_TYPE_SMALLINT: d.value = {static_cast<uint64_t>(At<int16_t>(vector, row)), At<int16_t>(vector, row) < 0 ? -1 : 0}; break;
+        case DUCKDB_TYPE_INTEGER: d.value = {static_cast<uint64_t>(At<int32_t>(vector, row)), At<int32_t>(vector, row) < 0 ? -1 : 0}; break;
+        case DUCKDB_TYPE_BIGINT: d.value = {static_cast<uint64_t>(At<int64_t>(vector, row)), At<int64_t>(vector, row) < 0 ? -1 : 0}; break;
+        default: d.value = HugeAt(vector, row); break;
+      }
+      return duckdb_create_decimal(d);
+    }
+    case DUCKDB_TYPE_ENUM: {
+      uint64_t index = 0;
+      switch (duckdb_enum_internal_type(type)) {
+        case DUCKDB_TYPE_UTINYINT: index = At<uint8_t>(vector, row); break;
+        case DUCKDB_TYPE_USMALLINT: index = At<uint16_t>(vector, row); break;
+        default: index = At<uint32_t>(vector, row); break;
+      }
+      return duckdb_create_enum_value(type, index);
+    }
+    case DUCKDB_TYPE_LIST:
+    case DUCKDB_TYPE_MAP: {
+      duckdb_list_entry entry = At<duckdb_list_entry>(vector, row);
+      duckdb_vector child = duckdb_list_vector_get_child(vector);
+      LogicalType child_type(duckdb_list_type_child_type(type));
+      if (duckdb_get_type_id(type) == DUCKDB_TYPE_LIST) {
+        Values items;
+        for (uint64_t i = 0; i < entry.length; ++i) {
+          duckdb_value v = MakeValue(child, child_type.type, entry.offset + i);
+          if (!v) return nullptr;
+          items.values.push_back(v);
+        }
+        return duckdb_create_list_value(child_type.type, items.values.data(), entry.length);
+      }
+      // A MAP is a list of STRUCT(key, value).
+      LogicalType key_type(duckdb_struct_type_child_type(child_type.type, 0));
+      LogicalType value_type(duckdb_struct_type_child_type(child_type.type, 1));
+      Values keys, values;
+      for (uint64_t i = 0; i < entry.length; ++i) {
+        duckdb_value k = MakeValue(duckdb_struct_vector_get_child(child, 0), key_type.type,
+                                   entry.offset + i);
+        duckdb_value v = MakeValue(duckdb_struct_vector_get_child(child, 1), value_type.type,
+                                   entry.offset + i);
+        if (k) keys.values.push_back(k);
+        if (v) values.values.push_back(v);
+        if (!k || !v) return nullptr;
+      }
+      return duckdb_create_map_value(type, keys.values.data(), values.values.data(), entry.length);
+    }
+    case DUCKDB_TYPE_ARRAY: {
+      const uint64_t size = duckdb_array_type_array_size(type);
+      duckdb_vector child = duckdb_array_vector_get_child(vector);
+      LogicalType child_type(duckdb_array_type_child_type(type));
+      Values items;
+      for (uint64_t i = 0; i < size; ++i) {
+        duckdb_value v = MakeValue(child, child_type.type, row * size + i);
+        if (!v) return nullptr;
+        items.values.push_back(v);
+      }
+      return duckdb_create_array_value(child_type.type, items.values.data(), size);
+    }
+    case DUCKDB_TYPE_STRUCT: {
+      const uint64_t count = duckdb_struct_type_child_count(type);
+      Values fields;
+      for (uint64_t i = 0; i < count; ++i) {
+        LogicalType field_type(duckdb_struct_type_child_type(type, i));
+        duckdb_value v = MakeValue(duckdb_struct_vector_get_child(vector, i), field_type.type, row);
+        if (!v) return nullptr;
+        fields.values.push_back(v);
+      }
+      return duckdb_create_struct_value(type, fields.values.data());
+    }
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+Result<std::string> DataChunk::GetText(uint64_t col, uint64_t row) const {
+  RETURN_IF_ERROR(CheckCell(col, row, "text"));
+  duckdb_vector vector = duckdb_data_chunk_get_vector(chunk_, col);
+  LogicalType type(duckdb_vector_get_column_type(vector));
+  duckdb_value value = MakeValue(vector, type.type, row);
+  if (!value) {
+    return UnimplementedError("column " + std::to_string(col) + " has type " +
+                              TypeName(duckdb_get_type_id(type.type)) +
+                              ", which cannot be shown as text; cast it in the SQL, e.g. ::VARCHAR");
+  }
+  char* text = duckdb_get_varchar(value);
+  std::string out = text ? text : "";
+  if (text) duckdb_free(text);
+  duckdb_destroy_value(&value);
+  return out;
 }
 
 // ---- QueryResult ----

@@ -52,6 +52,9 @@ class DataChunk {
   Result<double> GetDouble(uint64_t col, uint64_t row) const;
   // VARCHAR columns; the view lives as long as this chunk.
   Result<std::string_view> GetString(uint64_t col, uint64_t row) const;
+  // Any column, as DuckDB casts it to VARCHAR (TIMESTAMP WITH TIME ZONE in UTC, LIST,
+  // STRUCT, MAP, UUID, ENUM...); kUnimplemented for UNION and BIT. Precondition: not NULL.
+  Result<std::string> GetText(uint64_t col, uint64_t row) const;
 
  private:
   Status CheckCell(uint64_t col, uint64_t row, std::string_view want) const;

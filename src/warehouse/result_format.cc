@@ -17,17 +17,31 @@ size_t Width(std::string_view text) {
 // Cells as text, with NULL as nullopt.
 using Cells = std::vector<std::vector<std::optional<std::string>>>;
 
+// Every cell as DuckDB casts it to VARCHAR, read chunk by chunk (the chunk API renders
+// every type: TIMESTAMP WITH TIME ZONE, LIST, STRUCT, MAP, UUID...).
 Result<Cells> ReadCells(QueryResult& result) {
-  Cells rows(result.row_count());
-  for (uint64_t row = 0; row < rows.size(); ++row) {
-    rows[row].reserve(result.column_count());
-    for (uint64_t col = 0; col < result.column_count(); ++col) {
-      ASSIGN_OR_RETURN(bool null, result.IsNull(col, row));
-      if (null) {
-        rows[row].emplace_back(std::nullopt);
-      } else {
-        ASSIGN_OR_RETURN(std::string text, result.GetString(col, row));
-        rows[row].emplace_back(std::move(text));
+  Cells rows;
+  const uint64_t columns = result.column_count();
+  while (true) {
+    ASSIGN_OR_RETURN(DataChunk chunk, result.NextChunk());
+    if (chunk.empty()) break;
+    for (uint64_t row = 0; row < chunk.size(); ++row) {
+      std::vector<std::optional<std::string>>& cells = rows.emplace_back();
+      cells.reserve(columns);
+      for (uint64_t col = 0; col < columns; ++col) {
+        if (chunk.IsNull(col, row)) {
+          cells.emplace_back(std::nullopt);
+          continue;
+        }
+        Result<std::string> text = chunk.GetText(col, row);
+        if (!text.ok()) {
+          return UnimplementedError("column \"" + result.column_name(col) + "\" row " +
+                                    std::to_string(rows.size() - 1) + " has type " +
+                                    result.column_type_name(col) +
+                                    ", which cannot be shown as text; cast it in the SQL, e.g. \"" +
+                                    result.column_name(col) + "\"::VARCHAR");
+        }
+        cells.emplace_back(std::move(text).value());
       }
     }
   }
@@ -92,38 +106,26 @@ Status WriteCsv(QueryResult& result, std::ostream& out) {
   return OkStatus();
 }
 
-Result<nlohmann::ordered_json> JsonValue(QueryResult& result, uint64_t col, uint64_t row) {
-  ASSIGN_OR_RETURN(bool null, result.IsNull(col, row));
-  if (null) return nlohmann::ordered_json(nullptr);
-  switch (result.column_type(col)) {
-    case DUCKDB_TYPE_BOOLEAN: {
-      ASSIGN_OR_RETURN(int64_t v, result.GetInt64(col, row));
-      return nlohmann::ordered_json(v != 0);
-    }
-    case DUCKDB_TYPE_FLOAT:
-    case DUCKDB_TYPE_DOUBLE: {
-      ASSIGN_OR_RETURN(double v, result.GetDouble(col, row));
-      return nlohmann::ordered_json(v);  // NaN and infinities dump as null
-    }
-    default:
-      break;
-  }
-  ASSIGN_OR_RETURN(std::string text, result.GetString(col, row));
-  if (IsNumericType(result.column_type(col))) {
-    // DuckDB's exact text of integers and decimals, parsed as a JSON number; integers that
-    // fit 64 bits stay exact.
-    auto number = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+// A cell as JSON: booleans and numbers as JSON's own (integers and decimals from DuckDB's
+// exact text, so 64-bit integers stay exact; NaN and infinities as null), the rest as text.
+nlohmann::ordered_json JsonValue(duckdb_type type, const std::optional<std::string>& cell) {
+  if (!cell) return nlohmann::ordered_json(nullptr);
+  if (type == DUCKDB_TYPE_BOOLEAN) return nlohmann::ordered_json(*cell == "true");
+  if (type == DUCKDB_TYPE_FLOAT || type == DUCKDB_TYPE_DOUBLE || IsNumericType(type)) {
+    auto number = nlohmann::ordered_json::parse(*cell, nullptr, /*allow_exceptions=*/false);
     if (number.is_number()) return number;
+    if (type == DUCKDB_TYPE_FLOAT || type == DUCKDB_TYPE_DOUBLE) return nullptr;
   }
-  return nlohmann::ordered_json(std::move(text));
+  return nlohmann::ordered_json(*cell);
 }
 
 Status WriteJson(QueryResult& result, std::ostream& out) {
+  ASSIGN_OR_RETURN(Cells cells, ReadCells(result));
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (uint64_t row = 0; row < result.row_count(); ++row) {
+  for (const auto& row : cells) {
     nlohmann::ordered_json object = nlohmann::ordered_json::object();
     for (uint64_t col = 0; col < result.column_count(); ++col) {
-      ASSIGN_OR_RETURN(object[result.column_name(col)], JsonValue(result, col, row));
+      object[result.column_name(col)] = JsonValue(result.column_type(col), row[col]);
     }
     rows.push_back(std::move(object));
   }

@@ -105,13 +105,28 @@ TEST_F(WarehouseResultFormat, JsonUsesProperTypesInColumnOrder) {
   EXPECT_EQ(row["list"], "[1, 2]");
 }
 
-TEST_F(WarehouseResultFormat, NestedValuesAskForACastInsteadOfPrintingGarbage) {
-  Result<QueryResult> r = conn_.Query("SELECT [1, 2] AS list");
+TEST_F(WarehouseResultFormat, EveryTypeIsShownAsDuckDbCastsItToText) {
+  std::string out = Format(
+      "SELECT TIMESTAMPTZ '2024-01-31 10:00:00.5+00' AS tz, [1, NULL] AS list, "
+      "{'a': 1, 'b': 'x'} AS struct, MAP {'k': 2} AS map, [1, 2]::INTEGER[2] AS arr, "
+      "'6ba7b810-9dad-11d1-80b4-00c04fd430c8'::UUID AS uuid, 'b'::ENUM('a', 'b') AS enum, "
+      "'a\\x00b'::BLOB AS blob, INTERVAL 3 DAY AS span, -7.5::DECIMAL(4,1) AS small, "
+      "-12345678901.25::DECIMAL(30,2) AS wide, -3::HUGEINT AS huge, TIME '10:00:01' AS t",
+      ResultFormat::kCsv);
+  EXPECT_EQ(out,
+            "tz,list,struct,map,arr,uuid,enum,blob,span,small,wide,huge,t\n"
+            "2024-01-31 10:00:00.5+00,\"[1, NULL]\",\"{'a': 1, 'b': x}\",{k=2},\"[1, 2]\","
+            "6ba7b810-9dad-11d1-80b4-00c04fd430c8,b,a\\x00b,3 days,-7.5,-12345678901.25,-3,"
+            "10:00:01\n");
+}
+
+TEST_F(WarehouseResultFormat, TypesWithoutATextFormAskForACast) {
+  Result<QueryResult> r = conn_.Query("SELECT '101'::BIT AS bits");
   ASSERT_TRUE(r.ok());
   std::ostringstream out;
   Status status = WriteResult(*r, ResultFormat::kTable, out);
   EXPECT_EQ(status.code(), StatusCode::kUnimplemented);
-  EXPECT_NE(status.message().find("\"list\"::VARCHAR"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("\"bits\"::VARCHAR"), std::string::npos) << status.message();
 }
 
 TEST_F(WarehouseResultFormat, JsonOfNoRowsIsAnEmptyArray) {
