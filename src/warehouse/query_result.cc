@@ -194,6 +194,23 @@ T At(duckdb_vector vector, uint64_t row) {
 
 duckdb_hugeint HugeAt(duckdb_vector vector, uint64_t row) { return At<duckdb_hugeint>(vector, row); }
 
+duckdb_value MakeValue(duckdb_vector vector, duckdb_logical_type type, uint64_t row);
+
+// Rows [offset, offset + count) of `vector` (of logical type `type`) appended to `out`;
+// false when one has a type MakeValue does not know.
+bool AppendValues(duckdb_vector vector, duckdb_logical_type type, uint64_t offset,
+                  uint64_t count, Values* out) {
+  for (uint64_t i = 0; i < count; ++i) {
+    duckdb_value v = MakeValue(vector, type, offset + i);
+    if (!v) return false;
+    out->values.push_back(v);
+  }
+  return true;
+}
+
+// A DECIMAL stored in a narrower integer, widened to the HUGEINT duckdb_decimal holds.
+duckdb_hugeint Widen(int64_t v) { return {static_cast<uint64_t>(v), v < 0 ? -1 : 0}; }
+
 // Row `row` of `vector` (of logical type `type`) as a duckdb_value the caller destroys;
 // NULL for a type it does not know (UNION, BIT, ...).
 duckdb_value MakeValue(duckdb_vector vector, duckdb_logical_type type, uint64_t row) {
@@ -244,9 +261,9 @@ duckdb_value MakeValue(duckdb_vector vector, duckdb_logical_type type, uint64_t 
     case DUCKDB_TYPE_DECIMAL: {
       duckdb_decimal d{duckdb_decimal_width(type), duckdb_decimal_scale(type), {0, 0}};
       switch (duckdb_decimal_internal_type(type)) {
-        case DUCKDB_TYPE_SMALLINT: d.value = {static_cast<uint64_t>(At<int16_t>(vector, row)), At<int16_t>(vector, row) < 0 ? -1 : 0}; break;
-        case DUCKDB_TYPE_INTEGER: d.value = {static_cast<uint64_t>(At<int32_t>(vector, row)), At<int32_t>(vector, row) < 0 ? -1 : 0}; break;
-        case DUCKDB_TYPE_BIGINT: d.value = {static_cast<uint64_t>(At<int64_t>(vector, row)), At<int64_t>(vector, row) < 0 ? -1 : 0}; break;
+        case DUCKDB_TYPE_SMALLINT: d.value = Widen(At<int16_t>(vector, row)); break;
+        case DUCKDB_TYPE_INTEGER: d.value = Widen(At<int32_t>(vector, row)); break;
+        case DUCKDB_TYPE_BIGINT: d.value = Widen(At<int64_t>(vector, row)); break;
         default: d.value = HugeAt(vector, row); break;
       }
       return duckdb_create_decimal(d);
@@ -260,44 +277,39 @@ duckdb_value MakeValue(duckdb_vector vector, duckdb_logical_type type, uint64_t 
       }
       return duckdb_create_enum_value(type, index);
     }
-    case DUCKDB_TYPE_LIST:
-    case DUCKDB_TYPE_MAP: {
+    case DUCKDB_TYPE_LIST: {
       duckdb_list_entry entry = At<duckdb_list_entry>(vector, row);
-      duckdb_vector child = duckdb_list_vector_get_child(vector);
       LogicalType child_type(duckdb_list_type_child_type(type));
-      if (duckdb_get_type_id(type) == DUCKDB_TYPE_LIST) {
-        Values items;
-        for (uint64_t i = 0; i < entry.length; ++i) {
-          duckdb_value v = MakeValue(child, child_type.type, entry.offset + i);
-          if (!v) return nullptr;
-          items.values.push_back(v);
-        }
-        return duckdb_create_list_value(child_type.type, items.values.data(), entry.length);
+      Values items;
+      if (!AppendValues(duckdb_list_vector_get_child(vector), child_type.type, entry.offset,
+                        entry.length, &items)) {
+        return nullptr;
       }
-      // A MAP is a list of STRUCT(key, value).
-      LogicalType key_type(duckdb_struct_type_child_type(child_type.type, 0));
-      LogicalType value_type(duckdb_struct_type_child_type(child_type.type, 1));
+      return duckdb_create_list_value(child_type.type, items.values.data(), entry.length);
+    }
+    case DUCKDB_TYPE_MAP: {
+      // A list of STRUCT(key, value).
+      duckdb_list_entry entry = At<duckdb_list_entry>(vector, row);
+      duckdb_vector entries = duckdb_list_vector_get_child(vector);
+      LogicalType entry_type(duckdb_list_type_child_type(type));
+      LogicalType key_type(duckdb_struct_type_child_type(entry_type.type, 0));
+      LogicalType value_type(duckdb_struct_type_child_type(entry_type.type, 1));
       Values keys, values;
-      for (uint64_t i = 0; i < entry.length; ++i) {
-        duckdb_value k = MakeValue(duckdb_struct_vector_get_child(child, 0), key_type.type,
-                                   entry.offset + i);
-        duckdb_value v = MakeValue(duckdb_struct_vector_get_child(child, 1), value_type.type,
-                                   entry.offset + i);
-        if (k) keys.values.push_back(k);
-        if (v) values.values.push_back(v);
-        if (!k || !v) return nullptr;
+      if (!AppendValues(duckdb_struct_vector_get_child(entries, 0), key_type.type, entry.offset,
+                        entry.length, &keys) ||
+          !AppendValues(duckdb_struct_vector_get_child(entries, 1), value_type.type,
+                        entry.offset, entry.length, &values)) {
+        return nullptr;
       }
       return duckdb_create_map_value(type, keys.values.data(), values.values.data(), entry.length);
     }
     case DUCKDB_TYPE_ARRAY: {
       const uint64_t size = duckdb_array_type_array_size(type);
-      duckdb_vector child = duckdb_array_vector_get_child(vector);
       LogicalType child_type(duckdb_array_type_child_type(type));
       Values items;
-      for (uint64_t i = 0; i < size; ++i) {
-        duckdb_value v = MakeValue(child, child_type.type, row * size + i);
-        if (!v) return nullptr;
-        items.values.push_back(v);
+      if (!AppendValues(duckdb_array_vector_get_child(vector), child_type.type, row * size, size,
+                        &items)) {
+        return nullptr;
       }
       return duckdb_create_array_value(child_type.type, items.values.data(), size);
     }
