@@ -993,15 +993,15 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   // order and needs neither (nor reading a run_results.json of several MB).
   if (target.threads > 1) {
     executor.expected_seconds = ReadNodeSeconds(target_dir / "run_results.json");
-  }
-  if (target.threads > 1 && executor.expected_seconds.empty()) {
-    for (const std::string& id : plan.nodes()) {
-      const Node* found = loaded.Find(id);
-      const bool light = found == nullptr || found->resource_type == ResourceType::kTest ||
-                         found->resource_type == ResourceType::kSource ||
-                         found->config.materialized() == "view" ||
-                         found->config.materialized() == "ephemeral";
-      executor.expected_seconds[id] = light ? 0.1 : 1;
+    if (executor.expected_seconds.empty()) {
+      for (const std::string& id : plan.nodes()) {
+        const Node* found = loaded.Find(id);
+        const bool light = found == nullptr || found->resource_type == ResourceType::kTest ||
+                           found->resource_type == ResourceType::kSource ||
+                           found->config.materialized() == "view" ||
+                           found->config.materialized() == "ephemeral";
+        executor.expected_seconds[id] = light ? 0.1 : 1;
+      }
     }
   }
   std::mutex print_mu;
