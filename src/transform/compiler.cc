@@ -1190,6 +1190,10 @@ Result<ModelConfig> ModelConfigOf(const Node& node, bool full_refresh) {
   }
   config.merge_update_columns = node.config.GetStringList("merge_update_columns");
   config.merge_exclude_columns = node.config.GetStringList("merge_exclude_columns");
+  Result<ColumnCompression> compression =
+      ParseColumnCompression(node.config.Get("column_compression"));
+  if (!compression.ok()) return fail(compression.status());
+  config.column_compression = *std::move(compression);
   const json& node_full_refresh = node.config.Get("full_refresh");
   // config full_refresh: false protects a model from --full-refresh, as in dbt.
   config.full_refresh =

@@ -206,11 +206,12 @@ Result<int64_t> ApplyStrategy(const SqlAdapter& adapter, Connection& conn,
 // temporary table survives.
 
 Result<int64_t> BuildTable(const SqlAdapter& adapter, Connection& conn, const Relation& relation,
-                           std::string_view select_sql) {
+                           std::string_view select_sql,
+                           const ColumnCompression& compression = {}) {
   std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
   std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));
-  RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(temp, select_sql)));
+  RETURN_IF_ERROR(CreateTableFrom(adapter, conn, temp, select_sql, compression));
   ASSIGN_OR_RETURN(RelationKind kind,
                    adapter.GetRelationKind(conn, relation.schema, relation.identifier));
   if (kind != RelationKind::kNone) {
@@ -276,8 +277,8 @@ Result<MaterializeResult> MaterializeUnchecked(const SqlAdapter& adapter, Connec
       RETURN_IF_ERROR(BuildView(adapter, conn, relation, model.compiled_sql));
       break;
     case Materialization::kTable: {
-      ASSIGN_OR_RETURN(result.rows_affected,
-                       BuildTable(adapter, conn, relation, model.compiled_sql));
+      ASSIGN_OR_RETURN(result.rows_affected, BuildTable(adapter, conn, relation, model.compiled_sql,
+                                                        model.config.column_compression));
       break;
     }
     case Materialization::kIncremental: {
@@ -286,7 +287,8 @@ Result<MaterializeResult> MaterializeUnchecked(const SqlAdapter& adapter, Connec
       result.full_build = model.config.full_refresh || kind != RelationKind::kTable;
       if (result.full_build) {
         ASSIGN_OR_RETURN(result.rows_affected,
-                         BuildTable(adapter, conn, relation, model.compiled_sql));
+                         BuildTable(adapter, conn, relation, model.compiled_sql,
+                                    model.config.column_compression));
       } else {
         ASSIGN_OR_RETURN(result.rows_affected, ApplyIncremental(adapter, conn, model));
       }
@@ -326,6 +328,26 @@ Result<OnSchemaChange> ParseOnSchemaChange(std::string_view text) {
       {"append_new_columns", OnSchemaChange::kAppendNewColumns},
       {"sync_all_columns", OnSchemaChange::kSyncAllColumns}};
   return ParseSpelling("on_schema_change", text, kSpellings);
+}
+
+Result<ColumnCompression> ParseColumnCompression(const nlohmann::json& value) {
+  ColumnCompression out;
+  if (value.is_null()) return out;
+  const char* expected =
+      "column_compression: expected a map of column name to compression method, e.g. "
+      "{'order_number': 'zstd'}";
+  if (!value.is_object()) return InvalidArgumentError(expected);
+  for (const auto& [column, method] : value.items()) {
+    if (!method.is_string()) return InvalidArgumentError(expected);
+    out[column] = method.get<std::string>();
+  }
+  return out;
+}
+
+Status CreateTableFrom(const SqlAdapter& adapter, Connection& conn, std::string_view target,
+                       std::string_view select_sql, const ColumnCompression& compression) {
+  if (compression.empty()) return conn.Execute(adapter.CreateTableAsSql(target, select_sql));
+  return adapter.CreateTableWithCompression(conn, target, select_sql, compression);
 }
 
 std::string EphemeralCte(std::string_view name, std::string_view compiled_sql) {

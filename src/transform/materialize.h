@@ -13,10 +13,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "warehouse/adapter.h"
@@ -49,6 +52,17 @@ Result<Materialization> ParseMaterialization(std::string_view text);
 Result<IncrementalStrategy> ParseIncrementalStrategy(std::string_view text);
 Result<OnSchemaChange> ParseOnSchemaChange(std::string_view text);
 
+// column_compression, a Shoplytics config that dbt and dbt-duckdb ignore: the storage
+// compression of some of a table's columns, by column name, e.g. {order_number: zstd}.
+// DuckDB's automatic choice tries a dictionary first, which costs unique text (ids, keys,
+// hashes) 2-3 times the write time of zstd and more space; repetitive text (statuses,
+// channels) is best left to it.
+using ColumnCompression = std::map<std::string, std::string>;
+
+// A column_compression config: unset (null) or a map of column name to method name; else
+// kInvalidArgument saying what is expected.
+Result<ColumnCompression> ParseColumnCompression(const nlohmann::json& value);
+
 struct ModelConfig {
   Materialization materialized = Materialization::kView;
   // Unset: delete+insert when unique_key is set, append otherwise.
@@ -65,6 +79,9 @@ struct ModelConfig {
   // models.
   std::vector<std::string> pre_hooks;
   std::vector<std::string> post_hooks;
+  // Applied when the table is (re)built; an incremental run's rows take the compression
+  // of the table they join.
+  ColumnCompression column_compression;
 };
 
 // A model as the compiler hands it over: its SELECT has refs resolved and ephemeral CTEs
@@ -107,6 +124,13 @@ Status EnsureSchema(const warehouse::SqlAdapter& adapter, warehouse::Connection&
 // Replaces `relation` (a table, a view, or nothing) with a table holding `select_sql`,
 // atomically (see the file comment), and returns its row count. Seeds and stored test
 // failures publish through this too.
+// Creates table `target` (a quoted, qualified name) holding `select_sql`: CREATE TABLE AS,
+// or with `compression` set, the table declared with those columns' compression and filled
+// by INSERT (SqlAdapter::CreateTableWithCompression).
+Status CreateTableFrom(const warehouse::SqlAdapter& adapter, warehouse::Connection& conn,
+                       std::string_view target, std::string_view select_sql,
+                       const ColumnCompression& compression);
+
 Result<int64_t> ReplaceWithTable(const warehouse::SqlAdapter& adapter, warehouse::Connection& conn,
                                  const Relation& relation, std::string_view select_sql);
 

@@ -224,6 +224,113 @@ TEST(MaterializeCrash, KillDuringATableBuildLeavesTheOldTableAndARerunCompletes)
   EXPECT_EQ(conn.Query("SELECT sum(v) FROM marts.daily")->GetInt64(0, 0).value_or(-1), 7);
 }
 
+// The compression of `column` in every stored segment of `table` (in a file, after a
+// checkpoint), e.g. "ZSTD"; several joined by '+'.
+std::string StoredCompression(Connection& conn, const std::string& table,
+                              const std::string& column) {
+  Result<QueryResult> result = conn.Query(
+      "SELECT string_agg(DISTINCT compression, '+' ORDER BY compression) FROM "
+      "pragma_storage_info('" + table + "') WHERE column_name = '" + column +
+      "' AND segment_type = 'VARCHAR'");
+  if (!result.ok()) return result.status().ToString();
+  Result<std::string> text = result->GetString(0, 0);
+  return text.ok() ? *text : text.status().ToString();
+}
+
+TEST(MaterializeCompression, ParsesAMapOfColumnToMethod) {
+  EXPECT_TRUE(ParseColumnCompression(nlohmann::json()).value().empty());
+  EXPECT_EQ(ParseColumnCompression(nlohmann::json{{"order_number", "zstd"}}).value(),
+            (ColumnCompression{{"order_number", "zstd"}}));
+  for (const nlohmann::json& bad :
+       {nlohmann::json("zstd"), nlohmann::json::array({"order_number"}),
+        nlohmann::json{{"order_number", 1}}}) {
+    Result<ColumnCompression> parsed = ParseColumnCompression(bad);
+    ASSERT_FALSE(parsed.ok()) << bad.dump();
+    EXPECT_EQ(parsed.status().message(),
+              "column_compression: expected a map of column name to compression method, e.g. "
+              "{'order_number': 'zstd'}");
+  }
+}
+
+TEST(MaterializeCompression, TablesStoreTheNamedColumnsSoAndIncrementalRowsFollow) {
+  TempDir dir = std::move(TempDir::Create("materialize-test").value());
+  Database db = std::move(Database::Open((dir.path() / "warehouse.duckdb").string()).value());
+  Connection conn = std::move(Connection::Open(db).value());
+  warehouse::DuckDbAdapter adapter;
+  CompiledModel model;
+  model.name = "lines";
+  model.relation = {"marts", "lines"};
+  model.config.materialized = Materialization::kIncremental;
+  model.config.unique_key = {"id"};
+  // Named as the SELECT spells it or not: names compare case-insensitively.
+  model.config.column_compression = {{"Order_Number", "zstd"}};
+  auto rows_from = [](int from) {
+    return "SELECT range AS id, 'order-' || range AS order_number, 'paid' AS status, "
+           "[range, 1] AS pair, CAST(range AS DECIMAL(18, 2)) AS amount FROM range(" +
+           std::to_string(from) + ", " + std::to_string(from + 300000) + ")";
+  };
+  model.compiled_sql = rows_from(0);
+  Result<MaterializeResult> built = Materialize(adapter, conn, model);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  EXPECT_EQ(built->rows_affected, 300000);
+  ASSERT_TRUE(conn.Execute("CHECKPOINT").ok());
+  EXPECT_EQ(StoredCompression(conn, "marts.lines", "order_number"), "ZSTD");
+  EXPECT_NE(StoredCompression(conn, "marts.lines", "status"), "ZSTD");
+  // The declared table has the SELECT's columns and types, nested and decimal ones too.
+  EXPECT_EQ(testing::DuckRows(conn,
+                              "SELECT column_name || ' ' || data_type FROM duckdb_columns() "
+                              "WHERE table_name = 'lines' ORDER BY column_index"),
+            (Rows{"id BIGINT", "order_number VARCHAR", "status VARCHAR", "pair BIGINT[]",
+                  "amount DECIMAL(18,2)"}));
+
+  model.compiled_sql = rows_from(300000);
+  Result<MaterializeResult> more = Materialize(adapter, conn, model);
+  ASSERT_TRUE(more.ok()) << more.status().ToString();
+  EXPECT_FALSE(more->full_build);
+  ASSERT_TRUE(conn.Execute("CHECKPOINT").ok());
+  EXPECT_EQ(StoredCompression(conn, "marts.lines", "order_number"), "ZSTD");
+  EXPECT_EQ(testing::DuckRows(conn, "SELECT count(*), count(DISTINCT order_number), "
+                                    "max(order_number) FROM marts.lines"),
+            (Rows{"600000|600000|order-99999"}));
+}
+
+TEST(MaterializeCompression, AColumnTheSelectLacksOrABadMethodIsNamedAndChangesNothing) {
+  TempDir dir = std::move(TempDir::Create("materialize-test").value());
+  Database db = std::move(Database::Open((dir.path() / "warehouse.duckdb").string()).value());
+  Connection conn = std::move(Connection::Open(db).value());
+  warehouse::DuckDbAdapter adapter;
+  CompiledModel model;
+  model.name = "daily";
+  model.relation = {"marts", "daily"};
+  model.config.materialized = Materialization::kTable;
+  model.compiled_sql = "SELECT 1 AS day, 'x' AS label";
+  ASSERT_TRUE(Materialize(adapter, conn, model).ok());
+
+  model.compiled_sql = "SELECT 2 AS day, 'y' AS label";
+  model.config.column_compression = {{"labels", "zstd"}};
+  Result<MaterializeResult> missing = Materialize(adapter, conn, model);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(missing.status().message(),
+            "model daily (marts.daily): column_compression names column 'labels', which the "
+            "SELECT does not return (it returns: day, label)");
+
+  model.config.column_compression = {{"label", "zstd; DROP TABLE marts.daily"}};
+  Result<MaterializeResult> injected = Materialize(adapter, conn, model);
+  ASSERT_FALSE(injected.ok());
+  EXPECT_NE(injected.status().message().find("a compression method is a word"), std::string::npos)
+      << injected.status().message();
+
+  // zstd stores text only: DuckDB's own error, with the model named.
+  model.config.column_compression = {{"day", "zstd"}};
+  Result<MaterializeResult> mistyped = Materialize(adapter, conn, model);
+  ASSERT_FALSE(mistyped.ok());
+  EXPECT_NE(mistyped.status().message().find("model daily (marts.daily)"), std::string::npos);
+  EXPECT_NE(mistyped.status().message().find("ZSTD"), std::string::npos)
+      << mistyped.status().message();
+  EXPECT_EQ(testing::DuckRows(conn, "SELECT day, label FROM marts.daily"), (Rows{"1|x"}));
+}
+
 TEST_F(MaterializeTest, SwitchingBetweenViewAndTableReplacesTheRelation) {
   ASSERT_TRUE(Run(Model(Materialization::kView, "SELECT 1 AS v")).ok());
   EXPECT_EQ(Kind(), "VIEW");

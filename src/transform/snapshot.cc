@@ -260,7 +260,11 @@ Result<SnapshotResult> Run(const SqlAdapter& adapter, Connection& conn,
                      adapter.GetQueryColumns(conn, "SELECT * FROM " + query + " AS src"));
     RETURN_IF_ERROR(CheckColumns(config, columns));
     SnapshotSql sql(adapter, config, columns, target, query, now);
-    RETURN_IF_ERROR(conn.Execute(adapter.CreateTableAsSql(target, sql.FirstRun())));
+    ColumnCompression compression = config.column_compression;
+    const bool named = std::any_of(compression.begin(), compression.end(),
+                                   [](const auto& entry) { return ToLower(entry.first) == "dbt_scd_id"; });
+    if (!named) compression["dbt_scd_id"] = "zstd";
+    RETURN_IF_ERROR(CreateTableFrom(adapter, conn, target, sql.FirstRun(), compression));
     RETURN_IF_ERROR(CheckKeysUnique(adapter, conn, config, target));
     ASSIGN_OR_RETURN(QueryResult count, conn.Query("SELECT count(*) FROM " + target));
     ASSIGN_OR_RETURN(result.rows_inserted, count.GetInt64(0, 0));

@@ -42,6 +42,9 @@ struct SnapshotConfig {
   std::vector<std::string> check_cols;  // the check strategy's columns...
   bool check_all_columns = false;       // ...or check_cols: 'all'
   HardDeletes hard_deletes = HardDeletes::kIgnore;
+  // The first run's table takes these columns' compression (materialize.h); dbt_scd_id, an
+  // md5 per version, is zstd unless named here.
+  ColumnCompression column_compression;
 };
 
 struct CompiledSnapshot {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/files.h"
 #include "duck_rows.h"
 
 namespace shoplytics::transform {
@@ -331,6 +332,42 @@ TEST_F(SnapshotTest, DuplicateKeysOnTheFirstRunLeaveNoTable) {
   SnapshotResult result = Run(snapshot, 1);
   EXPECT_TRUE(result.first_run);
   EXPECT_EQ(Versions(), (Rows{"1|a|01 10:00|current", "2|b|01 10:00|current"}));
+}
+
+}  // namespace
+}  // namespace shoplytics::transform
+
+namespace shoplytics::transform {
+namespace {
+
+TEST(SnapshotCompression, TheFirstRunStoresDbtScdIdAsZstdAndNamedColumnsAsConfigured) {
+  TempDir dir = std::move(TempDir::Create("snapshot-test").value());
+  Database db = std::move(Database::Open((dir.path() / "warehouse.duckdb").string()).value());
+  Connection conn = std::move(Connection::Open(db).value());
+  ASSERT_TRUE(conn.Execute("CREATE SCHEMA raw; CREATE TABLE raw.customers AS SELECT range AS id, "
+                           "'c' || range || '@example.com' AS email, 'city ' || (range % 7) AS city, "
+                           "TIMESTAMP '2024-01-01 10:00:00' AS updated_at FROM range(200000)")
+                  .ok());
+  warehouse::DuckDbAdapter adapter;
+  CompiledSnapshot snapshot;
+  snapshot.name = "customers_snapshot";
+  snapshot.relation = {"snapshots", "customers_snapshot"};
+  snapshot.compiled_sql = "SELECT * FROM raw.customers";
+  snapshot.config.unique_key = {"id"};
+  snapshot.config.updated_at = "updated_at";
+  snapshot.config.column_compression = {{"email", "zstd"}};
+  Result<SnapshotResult> first = RunSnapshot(adapter, conn, snapshot, Noon(1));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->rows_inserted, 200000);
+  ASSERT_TRUE(conn.Execute("CHECKPOINT").ok());
+  EXPECT_EQ(testing::DuckRows(conn,
+                              "SELECT column_name, string_agg(DISTINCT compression, '+') FROM "
+                              "pragma_storage_info('snapshots.customers_snapshot') WHERE "
+                              "segment_type = 'VARCHAR' GROUP BY ALL ORDER BY ALL"),
+            (Rows{"city|DICT_FSST", "dbt_scd_id|ZSTD", "email|ZSTD"}));
+  EXPECT_EQ(testing::DuckRows(conn, "SELECT count(*) FROM snapshots.customers_snapshot WHERE "
+                                    "dbt_scd_id = md5(id || '|' || updated_at)"),
+            (Rows{"200000"}));
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
 #include "warehouse/adapter.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
+#include "common/strings.h"
 #include "warehouse/transaction.h"
 
 namespace shoplytics::warehouse {
@@ -103,6 +106,48 @@ Result<std::vector<ColumnInfo>> DuckDbAdapter::GetQueryColumns(Connection& conn,
 std::string DuckDbAdapter::CreateTableAsSql(std::string_view target,
                                             std::string_view select_sql) const {
   return "CREATE TABLE " + std::string(target) + " AS " + std::string(select_sql);
+}
+
+Status DuckDbAdapter::CreateTableWithCompression(
+    Connection& conn, std::string_view target, std::string_view select_sql,
+    const std::map<std::string, std::string>& compression) const {
+  // DESCRIBE spells each type as a column definition takes it (DECIMAL(18,2), INTEGER[],
+  // STRUCT(...), ENUM(...)), which the result's type ids do not.
+  const std::string query = "SELECT * FROM (" + std::string(select_sql) + "\n) AS shoplytics_query";
+  ASSIGN_OR_RETURN(QueryResult described, conn.Query("DESCRIBE " + query));
+  std::map<std::string, std::string> methods;  // by lower-case column name
+  for (const auto& [column, method] : compression) {
+    const bool word = !method.empty() && std::all_of(method.begin(), method.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!word) {
+      return InvalidArgumentError("column_compression of column '" + column +
+                                  "': a compression method is a word, e.g. zstd (got '" + method +
+                                  "')");
+    }
+    methods[ToLower(column)] = method;
+  }
+  std::string definitions;
+  std::string names;
+  for (uint64_t row = 0; row < described.row_count(); ++row) {
+    ASSIGN_OR_RETURN(std::string name, described.GetString(0, row));
+    ASSIGN_OR_RETURN(std::string type, described.GetString(1, row));
+    if (!definitions.empty()) definitions += ", ";
+    definitions += QuoteIdentifier(name) + " " + type;
+    auto found = methods.find(ToLower(name));
+    if (found != methods.end()) {
+      definitions += " USING COMPRESSION " + found->second;
+      methods.erase(found);
+    }
+    if (!names.empty()) names += ", ";
+    names += name;
+  }
+  if (!methods.empty()) {
+    return InvalidArgumentError("column_compression names column '" + methods.begin()->first +
+                                "', which the SELECT does not return (it returns: " + names + ")");
+  }
+  RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + std::string(target) + " (" + definitions + ")"));
+  return conn.Execute("INSERT INTO " + std::string(target) + " " + query);
 }
 
 std::string DuckDbAdapter::CreateViewSql(std::string_view target,

@@ -62,6 +62,14 @@ class SqlAdapter {
   // (QualifiedName); column names are unquoted and quoted here; `select_sql` is trusted SQL.
   virtual std::string CreateTableAsSql(std::string_view target,
                                        std::string_view select_sql) const = 0;
+  // Runs: creates table `target` holding `select_sql` with the storage compression of the
+  // columns `compression` names (column -> method, e.g. zstd; names compare
+  // case-insensitively). A name the SELECT does not return is kInvalidArgument naming it and
+  // the columns it returns; a method the engine rejects, or one it cannot apply to the
+  // column's type, is the engine's error.
+  virtual Status CreateTableWithCompression(
+      Connection& conn, std::string_view target, std::string_view select_sql,
+      const std::map<std::string, std::string>& compression) const = 0;
   // Creates or replaces a view (a table of that name must be dropped first).
   virtual std::string CreateViewSql(std::string_view target, std::string_view select_sql) const = 0;
   // Drops the relation if it exists; kind must not be kNone.
@@ -121,6 +129,9 @@ class DuckDbAdapter : public SqlAdapter {
   Result<std::vector<ColumnInfo>> GetQueryColumns(Connection& conn,
                                                   std::string_view select_sql) const override;
   std::string CreateTableAsSql(std::string_view target, std::string_view select_sql) const override;
+  Status CreateTableWithCompression(
+      Connection& conn, std::string_view target, std::string_view select_sql,
+      const std::map<std::string, std::string>& compression) const override;
   std::string CreateViewSql(std::string_view target, std::string_view select_sql) const override;
   std::string DropRelationSql(RelationKind kind, std::string_view target) const override;
   std::string RenameTableSql(std::string_view target, std::string_view new_name) const override;
