@@ -234,6 +234,16 @@ TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
             SourceRows("SELECT count(*) FROM shop.order_items"));
   ExpectDailyRevenueMatchesTheSource();
   ExpectSegmentsMatchTheSource();
+  // Unique text is stored as the models' meta.column_compression says, and dbt_scd_id so.
+  EXPECT_EQ(WarehouseRows("SELECT column_name, string_agg(DISTINCT compression, '+') FROM "
+                          "pragma_storage_info('marts.payments_reconciliation') WHERE "
+                          "segment_type = 'VARCHAR' AND column_name IN ('reconciliation_key', "
+                          "'order_status') GROUP BY ALL ORDER BY ALL"),
+            (std::vector<std::string>{"order_status|DICT_FSST", "reconciliation_key|ZSTD"}));
+  EXPECT_EQ(WarehouseRows("SELECT DISTINCT compression FROM "
+                          "pragma_storage_info('snapshots.orders_snapshot') WHERE "
+                          "segment_type = 'VARCHAR' AND column_name = 'dbt_scd_id'"),
+            (std::vector<std::string>{"ZSTD"}));
 }
 
 TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable) {

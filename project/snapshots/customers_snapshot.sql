@@ -1,6 +1,6 @@
 {% snapshot customers_snapshot %}
 {{ config(unique_key='customer_id', strategy='timestamp', updated_at='updated_at',
-          column_compression={'email': 'zstd'}) }}
+          meta={'column_compression': {'email': 'zstd'}}) }}
 -- Every version of every customer: email, country and city changes, opt-ins, deletion.
 -- Once the snapshot exists, only the customers loaded since its newest row are compared
 -- (hard deletes are ignored, so the rows left out change nothing).

@@ -1190,8 +1190,7 @@ Result<ModelConfig> ModelConfigOf(const Node& node, bool full_refresh) {
   }
   config.merge_update_columns = node.config.GetStringList("merge_update_columns");
   config.merge_exclude_columns = node.config.GetStringList("merge_exclude_columns");
-  Result<ColumnCompression> compression =
-      ParseColumnCompression(node.config.Get("column_compression"));
+  Result<ColumnCompression> compression = ColumnCompressionOf(node.config.Get("meta"));
   if (!compression.ok()) return fail(compression.status());
   config.column_compression = *std::move(compression);
   const json& node_full_refresh = node.config.Get("full_refresh");

@@ -330,11 +330,13 @@ Result<OnSchemaChange> ParseOnSchemaChange(std::string_view text) {
   return ParseSpelling("on_schema_change", text, kSpellings);
 }
 
-Result<ColumnCompression> ParseColumnCompression(const nlohmann::json& value) {
+Result<ColumnCompression> ColumnCompressionOf(const nlohmann::json& meta) {
   ColumnCompression out;
+  if (!meta.is_object() || !meta.contains("column_compression")) return out;
+  const nlohmann::json& value = meta["column_compression"];
   if (value.is_null()) return out;
   const char* expected =
-      "column_compression: expected a map of column name to compression method, e.g. "
+      "meta.column_compression: expected a map of column name to compression method, e.g. "
       "{'order_number': 'zstd'}";
   if (!value.is_object()) return InvalidArgumentError(expected);
   for (const auto& [column, method] : value.items()) {

@@ -52,16 +52,18 @@ Result<Materialization> ParseMaterialization(std::string_view text);
 Result<IncrementalStrategy> ParseIncrementalStrategy(std::string_view text);
 Result<OnSchemaChange> ParseOnSchemaChange(std::string_view text);
 
-// column_compression, a Shoplytics config that dbt and dbt-duckdb ignore: the storage
-// compression of some of a table's columns, by column name, e.g. {order_number: zstd}.
+// column_compression, a Shoplytics config kept in the node's meta (where dbt keeps configs
+// of its own adapters' and tools', and which dbt-duckdb ignores): the storage compression of
+// some of a table's columns, by column name, e.g.
+// config(meta={'column_compression': {'order_number': 'zstd'}}).
 // DuckDB's automatic choice tries a dictionary first, which costs unique text (ids, keys,
 // hashes) 2-3 times the write time of zstd and more space; repetitive text (statuses,
 // channels) is best left to it.
 using ColumnCompression = std::map<std::string, std::string>;
 
-// A column_compression config: unset (null) or a map of column name to method name; else
-// kInvalidArgument saying what is expected.
-Result<ColumnCompression> ParseColumnCompression(const nlohmann::json& value);
+// The column_compression of a node's `meta` config (null or an object): unset, or a map of
+// column name to method name; else kInvalidArgument saying what is expected.
+Result<ColumnCompression> ColumnCompressionOf(const nlohmann::json& meta);
 
 struct ModelConfig {
   Materialization materialized = Materialization::kView;

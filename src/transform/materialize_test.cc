@@ -237,18 +237,19 @@ std::string StoredCompression(Connection& conn, const std::string& table,
   return text.ok() ? *text : text.status().ToString();
 }
 
-TEST(MaterializeCompression, ParsesAMapOfColumnToMethod) {
-  EXPECT_TRUE(ParseColumnCompression(nlohmann::json()).value().empty());
-  EXPECT_EQ(ParseColumnCompression(nlohmann::json{{"order_number", "zstd"}}).value(),
+TEST(MaterializeCompression, ReadsAMapOfColumnToMethodFromMeta) {
+  using nlohmann::json;
+  EXPECT_TRUE(ColumnCompressionOf(json()).value().empty());
+  EXPECT_TRUE(ColumnCompressionOf(json{{"owner", "finance"}}).value().empty());
+  EXPECT_EQ(ColumnCompressionOf(json{{"column_compression", {{"order_number", "zstd"}}}}).value(),
             (ColumnCompression{{"order_number", "zstd"}}));
-  for (const nlohmann::json& bad :
-       {nlohmann::json("zstd"), nlohmann::json::array({"order_number"}),
-        nlohmann::json{{"order_number", 1}}}) {
-    Result<ColumnCompression> parsed = ParseColumnCompression(bad);
+  EXPECT_TRUE(ColumnCompressionOf(json{{"column_compression", nullptr}}).value().empty());
+  for (const json& bad : {json("zstd"), json::array({"order_number"}), json{{"order_number", 1}}}) {
+    Result<ColumnCompression> parsed = ColumnCompressionOf(json{{"column_compression", bad}});
     ASSERT_FALSE(parsed.ok()) << bad.dump();
     EXPECT_EQ(parsed.status().message(),
-              "column_compression: expected a map of column name to compression method, e.g. "
-              "{'order_number': 'zstd'}");
+              "meta.column_compression: expected a map of column name to compression method, "
+              "e.g. {'order_number': 'zstd'}");
   }
 }
 
@@ -312,8 +313,8 @@ TEST(MaterializeCompression, AColumnTheSelectLacksOrABadMethodIsNamedAndChangesN
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(missing.status().message(),
-            "model daily (marts.daily): column_compression names column 'labels', which the "
-            "SELECT does not return (it returns: day, label)");
+            "model daily (marts.daily): meta.column_compression names column 'labels', which "
+            "the SELECT does not return (it returns: day, label)");
 
   model.config.column_compression = {{"label", "zstd; DROP TABLE marts.daily"}};
   Result<MaterializeResult> injected = Materialize(adapter, conn, model);

@@ -19,8 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-// Configs that dbt accepts without a '+' in dbt_project.yml, and Shoplytics'
-// column_compression (materialize.h).
+// Configs that dbt accepts without a '+' in dbt_project.yml.
 // clang-format off
 const std::set<std::string, std::less<>> kKnownConfigs = {
     "materialized", "schema", "database", "alias", "tags", "enabled", "pre_hook", "post_hook",
@@ -29,8 +28,7 @@ const std::set<std::string, std::less<>> kKnownConfigs = {
     "strategy", "updated_at", "check_cols", "hard_deletes", "target_schema", "target_database",
     "invalidate_hard_deletes", "snapshot_meta_column_names", "severity", "warn_if", "error_if",
     "store_failures", "where", "limit", "fail_calc", "contract", "grants", "sql_header",
-    "batch_size", "lookback", "event_time", "begin", "group", "access",
-    "column_compression"};
+    "batch_size", "lookback", "event_time", "begin", "group", "access"};
 // clang-format on
 
 // Keys whose values dbt concatenates across layers instead of overriding.

@@ -239,7 +239,7 @@ Result<SnapshotConfig> SnapshotConfigOf(const Node& node) {
   } else if (c.Get("invalidate_hard_deletes") == json(true)) {
     config.hard_deletes = HardDeletes::kInvalidate;
   }
-  ASSIGN_OR_RETURN(config.column_compression, ParseColumnCompression(c.Get("column_compression")));
+  ASSIGN_OR_RETURN(config.column_compression, ColumnCompressionOf(c.Get("meta")));
   return config;
 }
 

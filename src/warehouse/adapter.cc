@@ -121,7 +121,7 @@ Status DuckDbAdapter::CreateTableWithCompression(
       return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
     });
     if (!word) {
-      return InvalidArgumentError("column_compression of column '" + column +
+      return InvalidArgumentError("meta.column_compression of column '" + column +
                                   "': a compression method is a word, e.g. zstd (got '" + method +
                                   "')");
     }
@@ -143,7 +143,7 @@ Status DuckDbAdapter::CreateTableWithCompression(
     names += name;
   }
   if (!methods.empty()) {
-    return InvalidArgumentError("column_compression names column '" + methods.begin()->first +
+    return InvalidArgumentError("meta.column_compression names column '" + methods.begin()->first +
                                 "', which the SELECT does not return (it returns: " + names + ")");
   }
   RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + std::string(target) + " (" + definitions + ")"));

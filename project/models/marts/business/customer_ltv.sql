@@ -10,7 +10,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='customer_id',
-    column_compression={'email': 'zstd'},
+    meta={'column_compression': {'email': 'zstd'}},
     post_hook="delete from {{ this }} where customer_id not in (select customer_id from {{ ref('stg_shop__customers') }})"
 ) }}
 {%- set last_run = last_run_at() if is_incremental() else none %}

@@ -25,7 +25,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='reconciliation_key',
-    column_compression={'reconciliation_key': 'zstd', 'charge_id': 'zstd', 'order_number': 'zstd'},
+    meta={'column_compression': {'reconciliation_key': 'zstd', 'charge_id': 'zstd', 'order_number': 'zstd'}},
     post_hook="delete from {{ this }} where order_id is null and charge_id in (select charges.charge_id from {{ ref('stg_stripe__charges') }} as charges inner join {{ ref('stg_shop__orders') }} as orders on orders.order_id = charges.order_id where charges.charge_id in (select charge_id from {{ this }} where order_id is null))"
 ) }}
 {%- set last_run = last_run_at() if is_incremental() else none %}

@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='customer_id',
-    column_compression={'email': 'zstd'}
+    meta={'column_compression': {'email': 'zstd'}}
 ) }}
 -- Customers as an SCD Type 2 dimension. A new version starts whenever a tracked attribute
 -- (email, country, city, marketing_opt_in, is_deleted; history from customers_snapshot) or

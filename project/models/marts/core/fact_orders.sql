@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='order_item_id',
-    column_compression={'order_number': 'zstd'}
+    meta={'column_compression': {'order_number': 'zstd'}}
 ) }}
 -- One row per order line (order_item_id). Money in dollars, DECIMAL(18,2), computed in
 -- integer cents and converted once at the end.
