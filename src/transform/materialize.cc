@@ -206,8 +206,7 @@ Result<int64_t> ApplyStrategy(const SqlAdapter& adapter, Connection& conn,
 // temporary table survives.
 
 Result<int64_t> BuildTable(const SqlAdapter& adapter, Connection& conn, const Relation& relation,
-                           std::string_view select_sql,
-                           const ColumnCompression& compression = {}) {
+                           std::string_view select_sql, const ColumnCompression& compression = {}) {
   std::string target = adapter.QualifiedName(relation.schema, relation.identifier);
   std::string temp = adapter.QualifiedName(relation.schema, TempName(relation));
   RETURN_IF_ERROR(conn.Execute(adapter.DropRelationSql(RelationKind::kTable, temp)));

@@ -230,8 +230,8 @@ std::string StoredCompression(Connection& conn, const std::string& table,
                               const std::string& column) {
   Result<QueryResult> result = conn.Query(
       "SELECT string_agg(DISTINCT compression, '+' ORDER BY compression) FROM "
-      "pragma_storage_info('" + table + "') WHERE column_name = '" + column +
-      "' AND segment_type = 'VARCHAR'");
+      "pragma_storage_info('" +
+      table + "') WHERE column_name = '" + column + "' AND segment_type = 'VARCHAR'");
   if (!result.ok()) return result.status().ToString();
   Result<std::string> text = result->GetString(0, 0);
   return text.ok() ? *text : text.status().ToString();
@@ -290,8 +290,9 @@ TEST(MaterializeCompression, TablesStoreTheNamedColumnsSoAndIncrementalRowsFollo
   EXPECT_FALSE(more->full_build);
   ASSERT_TRUE(conn.Execute("CHECKPOINT").ok());
   EXPECT_EQ(StoredCompression(conn, "marts.lines", "order_number"), "ZSTD");
-  EXPECT_EQ(testing::DuckRows(conn, "SELECT count(*), count(DISTINCT order_number), "
-                                    "max(order_number) FROM marts.lines"),
+  EXPECT_EQ(testing::DuckRows(conn,
+                              "SELECT count(*), count(DISTINCT order_number), "
+                              "max(order_number) FROM marts.lines"),
             (Rows{"600000|600000|order-99999"}));
 }
 

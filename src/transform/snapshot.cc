@@ -1,5 +1,6 @@
 #include "transform/snapshot.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/strings.h"
@@ -144,7 +145,8 @@ class SnapshotSql {
         current += " AND EXISTS (SELECT 1 FROM " + staged_ + " AS src WHERE " + KeysMatch() + ")";
       }
     }
-    std::string sql = "WITH snap AS (" + current + ")\n"
+    std::string sql = "WITH snap AS (" + current +
+                      ")\n"
                       "SELECT 'insert' AS dbt_change_type, " +
                       Columns("src") + ", " +
                       Meta(u, u, "nullif(" + u + ", " + u + ")", ScdId("src", u), "'False'") +
@@ -261,8 +263,9 @@ Result<SnapshotResult> Run(const SqlAdapter& adapter, Connection& conn,
     RETURN_IF_ERROR(CheckColumns(config, columns));
     SnapshotSql sql(adapter, config, columns, target, query, now);
     ColumnCompression compression = config.column_compression;
-    const bool named = std::any_of(compression.begin(), compression.end(),
-                                   [](const auto& entry) { return ToLower(entry.first) == "dbt_scd_id"; });
+    const bool named = std::any_of(compression.begin(), compression.end(), [](const auto& entry) {
+      return ToLower(entry.first) == "dbt_scd_id";
+    });
     if (!named) compression["dbt_scd_id"] = "zstd";
     RETURN_IF_ERROR(CreateTableFrom(adapter, conn, target, sql.FirstRun(), compression));
     RETURN_IF_ERROR(CheckKeysUnique(adapter, conn, config, target));

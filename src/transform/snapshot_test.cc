@@ -344,10 +344,11 @@ TEST(SnapshotCompression, TheFirstRunStoresDbtScdIdAsZstdAndNamedColumnsAsConfig
   TempDir dir = std::move(TempDir::Create("snapshot-test").value());
   Database db = std::move(Database::Open((dir.path() / "warehouse.duckdb").string()).value());
   Connection conn = std::move(Connection::Open(db).value());
-  ASSERT_TRUE(conn.Execute("CREATE SCHEMA raw; CREATE TABLE raw.customers AS SELECT range AS id, "
-                           "'c' || range || '@example.com' AS email, 'city ' || (range % 7) AS city, "
-                           "TIMESTAMP '2024-01-01 10:00:00' AS updated_at FROM range(200000)")
-                  .ok());
+  ASSERT_TRUE(
+      conn.Execute("CREATE SCHEMA raw; CREATE TABLE raw.customers AS SELECT range AS id, "
+                   "'c' || range || '@example.com' AS email, 'city ' || (range % 7) AS city, "
+                   "TIMESTAMP '2024-01-01 10:00:00' AS updated_at FROM range(200000)")
+          .ok());
   warehouse::DuckDbAdapter adapter;
   CompiledSnapshot snapshot;
   snapshot.name = "customers_snapshot";
@@ -365,8 +366,9 @@ TEST(SnapshotCompression, TheFirstRunStoresDbtScdIdAsZstdAndNamedColumnsAsConfig
                               "pragma_storage_info('snapshots.customers_snapshot') WHERE "
                               "segment_type = 'VARCHAR' GROUP BY ALL ORDER BY ALL"),
             (Rows{"city|DICT_FSST", "dbt_scd_id|ZSTD", "email|ZSTD"}));
-  EXPECT_EQ(testing::DuckRows(conn, "SELECT count(*) FROM snapshots.customers_snapshot WHERE "
-                                    "dbt_scd_id = md5(id || '|' || updated_at)"),
+  EXPECT_EQ(testing::DuckRows(conn,
+                              "SELECT count(*) FROM snapshots.customers_snapshot WHERE "
+                              "dbt_scd_id = md5(id || '|' || updated_at)"),
             (Rows{"200000"}));
 }
 

@@ -115,7 +115,8 @@ Status DuckDbAdapter::CreateTableWithCompression(
   // STRUCT(...), ENUM(...)), which the result's type ids do not.
   const std::string query = "SELECT * FROM (" + std::string(select_sql) + "\n) AS shoplytics_query";
   ASSIGN_OR_RETURN(QueryResult described, conn.Query("DESCRIBE " + query));
-  std::map<std::string, std::string> methods;  // by lower-case column name
+  // (column as named, method) by lower-case column name
+  std::map<std::string, std::pair<std::string, std::string>> methods;
   for (const auto& [column, method] : compression) {
     const bool word = !method.empty() && std::all_of(method.begin(), method.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
@@ -125,7 +126,7 @@ Status DuckDbAdapter::CreateTableWithCompression(
                                   "': a compression method is a word, e.g. zstd (got '" + method +
                                   "')");
     }
-    methods[ToLower(column)] = method;
+    methods[ToLower(column)] = {column, method};
   }
   std::string definitions;
   std::string names;
@@ -136,14 +137,15 @@ Status DuckDbAdapter::CreateTableWithCompression(
     definitions += QuoteIdentifier(name) + " " + type;
     auto found = methods.find(ToLower(name));
     if (found != methods.end()) {
-      definitions += " USING COMPRESSION " + found->second;
+      definitions += " USING COMPRESSION " + found->second.second;
       methods.erase(found);
     }
     if (!names.empty()) names += ", ";
     names += name;
   }
   if (!methods.empty()) {
-    return InvalidArgumentError("meta.column_compression names column '" + methods.begin()->first +
+    return InvalidArgumentError("meta.column_compression names column '" +
+                                methods.begin()->second.first +
                                 "', which the SELECT does not return (it returns: " + names + ")");
   }
   RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + std::string(target) + " (" + definitions + ")"));
