@@ -56,7 +56,7 @@ Result<OnSchemaChange> ParseOnSchemaChange(std::string_view text);
 // some of a table's columns, by column name, e.g.
 // config(meta={'column_compression': {'order_number': 'zstd'}}).
 // DuckDB's automatic choice tries a dictionary first, which costs unique text (ids, keys,
-// hashes) 2-3 times the write time of zstd and more space; repetitive text (statuses,
+// hashes) about twice the write time of zstd and several times the space; repetitive text (statuses,
 // channels) is best left to it.
 using ColumnCompression = std::map<std::string, std::string>;
 
