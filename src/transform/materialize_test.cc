@@ -237,7 +237,22 @@ std::string StoredCompression(Connection& conn, const std::string& table,
   return text.ok() ? *text : text.status().ToString();
 }
 
-TEST(MaterializeCompression, ReadsAMapOfColumnToMethodFromMeta) {
+// A warehouse in a file: DuckDB compresses only what it stores on disk.
+class MaterializeCompression : public ::testing::Test {
+ protected:
+  MaterializeCompression()
+      : dir(std::move(TempDir::Create("materialize-test").value())),
+        db(std::move(Database::Open((dir.path() / "warehouse.duckdb").string()).value())),
+        conn(std::move(Connection::Open(db).value())) {}
+
+  TempDir dir;
+  Database db;
+  Connection conn;
+  warehouse::DuckDbAdapter adapter;
+  CompiledModel model;
+};
+
+TEST_F(MaterializeCompression, ReadsAMapOfColumnToMethodFromMeta) {
   using nlohmann::json;
   EXPECT_TRUE(ColumnCompressionOf(json()).value().empty());
   EXPECT_TRUE(ColumnCompressionOf(json{{"owner", "finance"}}).value().empty());
@@ -253,12 +268,7 @@ TEST(MaterializeCompression, ReadsAMapOfColumnToMethodFromMeta) {
   }
 }
 
-TEST(MaterializeCompression, TablesStoreTheNamedColumnsSoAndIncrementalRowsFollow) {
-  TempDir dir = std::move(TempDir::Create("materialize-test").value());
-  Database db = std::move(Database::Open((dir.path() / "warehouse.duckdb").string()).value());
-  Connection conn = std::move(Connection::Open(db).value());
-  warehouse::DuckDbAdapter adapter;
-  CompiledModel model;
+TEST_F(MaterializeCompression, TablesStoreTheNamedColumnsSoAndIncrementalRowsFollow) {
   model.name = "lines";
   model.relation = {"marts", "lines"};
   model.config.materialized = Materialization::kIncremental;
@@ -296,12 +306,7 @@ TEST(MaterializeCompression, TablesStoreTheNamedColumnsSoAndIncrementalRowsFollo
             (Rows{"600000|600000|order-99999"}));
 }
 
-TEST(MaterializeCompression, AColumnTheSelectLacksOrABadMethodIsNamedAndChangesNothing) {
-  TempDir dir = std::move(TempDir::Create("materialize-test").value());
-  Database db = std::move(Database::Open((dir.path() / "warehouse.duckdb").string()).value());
-  Connection conn = std::move(Connection::Open(db).value());
-  warehouse::DuckDbAdapter adapter;
-  CompiledModel model;
+TEST_F(MaterializeCompression, AColumnTheSelectLacksOrABadMethodIsNamedAndChangesNothing) {
   model.name = "daily";
   model.relation = {"marts", "daily"};
   model.config.materialized = Materialization::kTable;
