@@ -223,11 +223,19 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
                        Count(conn_, "SELECT count(*) FROM (SELECT DISTINCT " + Join(keys, ", ") +
                                         " FROM " + staging + ")"));
     }
+    // How many rows of raw the batch replaces (keys are unique in raw). Only raw's key
+    // columns are read, so a batch of new keys (a first load, page after page) costs a
+    // key scan, not a scan of every column of a raw table that grows with each batch.
+    int64_t matched_rows = 0;
+    if (!batch.append_only) {
+      ASSIGN_OR_RETURN(matched_rows, Count(conn_, "SELECT count(*) FROM " + raw + " r SEMI JOIN " +
+                                                      staging + " s ON " + key_match));
+    }
     // Rows equal to the row raw holds for their key (an API that lists again what did not
     // change) are left out of the merge: the row keeps the batch and _loaded_at that last
     // changed it, so incremental models do not recompute it. Only when the batch holds
     // each key once, else the row that wins might not be the one compared.
-    if (!batch.append_only && batch.source_file.empty() && distinct_keys == result.rows) {
+    if (matched_rows > 0 && batch.source_file.empty() && distinct_keys == result.rows) {
       std::vector<std::string> same;
       for (const std::string& c : cols) same.push_back("r." + c + " IS NOT DISTINCT FROM s." + c);
       ASSIGN_OR_RETURN(warehouse::QueryResult unchanged,
@@ -239,7 +247,7 @@ Result<BatchResult> RawStore::CommitBatch(const BatchInfo& batch) {
     // Rows new to raw = rows inserted - rows they replaced (keys are unique in raw), so no
     // anti-join over raw is needed.
     uint64_t replaced_rows = 0;
-    if (!batch.append_only && result.unchanged < result.rows) {
+    if (matched_rows > result.unchanged) {
       ASSIGN_OR_RETURN(warehouse::QueryResult replaced,
                        conn_.Query("DELETE FROM " + raw + " r USING " + staging + " s WHERE " +
                                    key_match));

@@ -29,14 +29,20 @@ JsonStaging::JsonStaging(warehouse::Connection& conn, std::string table,
 
 Result<JsonStaging> JsonStaging::Create(warehouse::Connection& conn, std::string table,
                                         std::vector<JsonColumn> columns) {
-  std::string ddl = "CREATE OR REPLACE TEMP TABLE " + Quote(table) + " (";
-  for (size_t i = 0; i < columns.size(); ++i) {
-    ddl += (i ? ", " : "") + Quote(columns[i].name) + " " + columns[i].type;
-  }
-  RETURN_IF_ERROR(conn.Execute(ddl + ")"));
   JsonStaging staging(conn, std::move(table), std::move(columns));
-  ASSIGN_OR_RETURN(staging.appender_, warehouse::Appender::Create(conn, "", staging.table_));
+  RETURN_IF_ERROR(staging.CreateTable());
   return staging;
+}
+
+Status JsonStaging::CreateTable() {
+  std::string ddl = "CREATE OR REPLACE TEMP TABLE " + Quote(table_) + " (";
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    ddl += (i ? ", " : "") + Quote(columns_[i].name) + " " + columns_[i].type;
+  }
+  RETURN_IF_ERROR(conn_->Execute(ddl + ")"));
+  ASSIGN_OR_RETURN(appender_, warehouse::Appender::Create(*conn_, "", table_));
+  rows_ = 0;
+  return OkStatus();
 }
 
 Status JsonStaging::AppendValue(const JsonColumn& column, const json& object) {
@@ -100,10 +106,7 @@ Status JsonStaging::Flush() { return appender_.Flush(); }
 
 Status JsonStaging::Clear() {
   RETURN_IF_ERROR(appender_.Close());
-  RETURN_IF_ERROR(conn_->Execute("DELETE FROM " + Quote(table_)));
-  ASSIGN_OR_RETURN(appender_, warehouse::Appender::Create(*conn_, "", table_));
-  rows_ = 0;
-  return OkStatus();
+  return CreateTable();
 }
 
 Status JsonStaging::Drop() {

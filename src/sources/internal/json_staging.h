@@ -49,7 +49,9 @@ class JsonStaging {
   Status Append(const nlohmann::json& object);
   // Makes appended rows visible.
   Status Flush();
-  // Empties the table for the next batch.
+  // Empties the table for the next batch by creating it anew: a DELETE would leave the
+  // deleted rows in the temp table, where every later batch scans them (and the
+  // optimizer counts them), so that a long pull would grow quadratically.
   Status Clear();
   // Drops the table.
   Status Drop();
@@ -59,6 +61,8 @@ class JsonStaging {
 
  private:
   JsonStaging(warehouse::Connection& conn, std::string table, std::vector<JsonColumn> columns);
+  // Creates (or replaces) the table and opens an appender on it.
+  Status CreateTable();
   Status AppendValue(const JsonColumn& column, const nlohmann::json& object);
 
   warehouse::Connection* conn_;
