@@ -940,8 +940,8 @@ Result<std::string> Compiler::InjectEphemerals(std::string sql,
   return InjectCtes(sql, Join(ctes, ",\n"));
 }
 
-Result<std::string> Compiler::CompileGenericTest(const Node& test,
-                                                 warehouse::Connection* conn) const {
+Result<std::string> Compiler::CompileGenericTest(const Node& test, warehouse::Connection* conn,
+                                                 std::optional<KeyCheck>* key_check) const {
   const TestMetadata& meta = *test.test_metadata;
   const Node* model = project_.Find(test.attached_node);
   if (model == nullptr) return NotFoundError("the tested node " + test.attached_node + " is gone");
@@ -975,7 +975,10 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
     from.sql = std::string(Trim(result.ToString()));
   }
   if (!overridden) {
-    if (meta.name == "unique") return UniqueTestSql(from, column);
+    if (meta.name == "unique") {
+      *key_check = KeyCheck{KeyCheck::Kind::kUnique, from.sql, column, "", ""};
+      return UniqueTestSql(from, column);
+    }
     if (meta.name == "not_null") return NotNullTestSql(from, column);
     if (meta.name == "accepted_values") {
       std::vector<std::string> values;
@@ -993,8 +996,11 @@ Result<std::string> Compiler::CompileGenericTest(const Node& test,
         if (id != test.attached_node) to = project_.Find(id);
       }
       if (to == nullptr) to = model;  // a self-reference
-      return RelationshipsTestSql(adapter_, from, column, RelationOf(*to),
-                                  kwarg("field").get<std::string>());
+      const Relation parent = RelationOf(*to);
+      const std::string field = kwarg("field").get<std::string>();
+      *key_check = KeyCheck{KeyCheck::Kind::kRelationships, from.sql, column,
+                            adapter_.QualifiedName(parent.schema, parent.identifier), field};
+      return RelationshipsTestSql(adapter_, from, column, parent, field);
     }
     return NotFoundError(fmt::format(
         "unknown generic test '{}' on {}: define it with {{% test {}(model, column_name) %}} in "
@@ -1047,7 +1053,8 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
                                              node->name, status.message()));
   };
   if (node->resource_type == ResourceType::kTest && node->test_metadata) {
-    Result<std::string> sql = CompileGenericTest(*node, conn);
+    std::optional<KeyCheck> key_check;
+    Result<std::string> sql = CompileGenericTest(*node, conn, &key_check);
     if (!sql.ok()) return context(sql.status());
     // The tested model (or a relationships target) may be ephemeral: its quoted name in
     // the test's SQL becomes its CTE, as dbt compiles such tests.
@@ -1067,6 +1074,8 @@ Result<CompiledNode> Compiler::Compile(const std::string& unique_id,
     Result<std::string> injected = InjectEphemerals(*std::move(sql), ephemerals, conn);
     if (!injected.ok()) return context(injected.status());
     out.sql = *std::move(injected);
+    // An ephemeral is a CTE of the test's SQL, which a proof outside it could not read.
+    if (ephemerals.empty()) out.key_check = std::move(key_check);
   } else if (const Parsed& parsed = *parsed_.at(unique_id); parsed.tmpl != nullptr) {
     std::string text;
     if (parsed.sensitive) {

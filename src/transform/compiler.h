@@ -32,6 +32,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@
 #include "common/status.h"
 #include "config/env.h"
 #include "transform/artifacts.h"
+#include "transform/data_tests.h"
 #include "transform/graph.h"
 #include "transform/jinja/environment.h"
 #include "transform/materialize.h"
@@ -68,6 +70,8 @@ struct CompiledNode {
   std::vector<std::string> pre_hooks;  // rendered
   std::vector<std::string> post_hooks;
   bool is_incremental = false;  // what is_incremental() returned
+  // Tests: dbt's own unique or relationships test, for the adapter to prove (KeyCheck).
+  std::optional<KeyCheck> key_check;
 };
 
 class Compiler {
@@ -121,7 +125,9 @@ class Compiler {
   std::string Substitute(std::string_view text, std::set<std::string>* ephemerals) const;
   Result<std::string> InjectEphemerals(std::string sql, const std::set<std::string>& ephemerals,
                                        warehouse::Connection* conn) const;
-  Result<std::string> CompileGenericTest(const Node& test, warehouse::Connection* conn) const;
+  // Sets *key_check for dbt's own unique and relationships tests.
+  Result<std::string> CompileGenericTest(const Node& test, warehouse::Connection* conn,
+                                         std::optional<KeyCheck>* key_check) const;
   Result<std::string> Render(const Node& node, bool execute, warehouse::Connection* conn,
                              bool is_incremental, Parsed* record) const;
   // Renders a hook, description or test argument; collects refs to ephemerals into

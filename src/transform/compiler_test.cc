@@ -653,6 +653,37 @@ TEST_F(CompilerGenericTest, BuiltInsFindTheFailingRows) {
   EXPECT_EQ(Failures(*compiler, "relationships", "customer_id"), 2u);
 }
 
+TEST_F(CompilerGenericTest, DbtsUniqueAndRelationshipsCarryAKeyCheckForTheAdapter) {
+  std::unique_ptr<Compiler> compiler = project_.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  auto check = [&](std::string_view name, std::string_view column) {
+    Result<CompiledNode> compiled =
+        compiler->Compile(GenericTestId(*compiler, name, column), &conn_);
+    EXPECT_TRUE(compiled.ok()) << compiled.status().ToString();
+    return compiled.ok() ? compiled->key_check : std::nullopt;
+  };
+  EXPECT_EQ(check("unique", "id"),
+            (KeyCheck{KeyCheck::Kind::kUnique, R"("analytics"."orders")", "id", "", ""}));
+  EXPECT_EQ(check("relationships", "customer_id"),
+            (KeyCheck{KeyCheck::Kind::kRelationships, R"("analytics"."orders")", "customer_id",
+                      R"("analytics"."customers")", "id"}));
+  EXPECT_EQ(check("not_null", "id"), std::nullopt);
+  EXPECT_EQ(check("is_positive", "customer_id"), std::nullopt);
+  // A project's own unique test is its own: no check stands in for it.
+  TestProject overridden{
+      Files{{"models/orders.sql", "select 1"},
+            {"models/customers.sql", "select 1"},
+            {"models/schema.yml", std::string(kTestedSchema)},
+            {"macros/tests.sql",
+             "{% test unique(model, column_name) %}select 1{% endtest %}"
+             "{% test is_positive(model, column_name) %}select 1{% endtest %}"}}};
+  std::unique_ptr<Compiler> own = overridden.CreateOrDie();
+  ASSERT_NE(own, nullptr);
+  Result<CompiledNode> compiled = own->Compile(GenericTestId(*own, "unique", "id"), &conn_);
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  EXPECT_EQ(compiled->key_check, std::nullopt);
+}
+
 TEST_F(CompilerGenericTest, CustomTestFromMacros) {
   std::unique_ptr<Compiler> compiler = project_.CreateOrDie();
   ASSERT_NE(compiler, nullptr);

@@ -33,6 +33,19 @@ Result<DataTestResult> Run(const SqlAdapter& adapter, Connection& conn, const Da
   std::string failing = test.sql;
   if (test.config.limit) failing += "\nLIMIT " + std::to_string(*test.config.limit);
   DataTestResult result;
+  if (test.key_check && !test.config.store_failures) {
+    const KeyCheck& check = *test.key_check;
+    // A proof that cannot run (an expression it cannot read, say) leaves the verdict, and
+    // the error, to the test's own SQL.
+    Result<bool> proven =
+        check.kind == KeyCheck::Kind::kUnique
+            ? adapter.ProveDistinct(conn, check.from_sql, check.column)
+            : adapter.ProveContained(conn, check.from_sql, check.column, check.parent, check.field);
+    if (proven.ok() && *proven) {
+      result.status = Judge(test.config, warn_if, error_if, 0);
+      return result;
+    }
+  }
   if (test.config.store_failures) {
     Relation audit{test.target_schema + kAuditSuffix, test.name};
     ASSIGN_OR_RETURN(result.failures, ReplaceWithTable(adapter, conn, audit, failing));

@@ -3,9 +3,10 @@
 // A data test is a query that returns the failing rows. Generic tests (unique, not_null,
 // accepted_values, relationships) are generated here with dbt's SQL; singular and custom
 // generic tests arrive as SQL rendered elsewhere. Running one counts its rows and judges
-// the count with severity, warn_if and error_if as dbt does; with store_failures the
-// failing rows are kept in a table "<schema>_dbt_test__audit"."<test name>", replaced on
-// each run.
+// the count with severity, warn_if and error_if as dbt does (a unique or relationships
+// test the adapter proves passing counts 0 without running; see KeyCheck); with
+// store_failures the failing rows are kept in a table "<schema>_dbt_test__audit"."<test
+// name>", replaced on each run.
 //
 // Column names and `where` are SQL expressions from the project, spliced as dbt splices
 // them (a column is not quoted); relation names are quoted by the adapter. Values of
@@ -60,6 +61,19 @@ struct TestConfig {
   std::optional<int64_t> limit;  // counts at most this many failing rows
 };
 
+// What a built-in unique or relationships test checks, for the adapter to prove it passes
+// faster than the test's SQL finds failing rows (SqlAdapter::ProveDistinct and
+// ProveContained). Set only where the test is dbt's own (no project macro overrides it).
+struct KeyCheck {
+  enum class Kind { kUnique, kRelationships };
+  Kind kind = Kind::kUnique;
+  std::string from_sql;  // what the test reads (TestedFrom)
+  std::string column;
+  std::string parent;  // relationships: the `to` relation, quoted
+  std::string field;   // relationships: its column
+  friend bool operator==(const KeyCheck&, const KeyCheck&) = default;
+};
+
 struct DataTest {
   // dbt's test name, e.g. "unique_orders_order_id"; the audit table's name.
   std::string name;
@@ -68,6 +82,9 @@ struct DataTest {
   // The schema of the tested models' target (profiles.yml `schema`); store_failures writes
   // to "<target_schema>_dbt_test__audit".
   std::string target_schema;
+  // When set and the adapter proves it, the test passes without running `sql` (unless
+  // store_failures asks for the failing rows' table).
+  std::optional<KeyCheck> key_check;
 };
 
 struct DataTestResult {

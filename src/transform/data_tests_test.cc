@@ -35,7 +35,7 @@ class DataTestTest : public ::testing::Test {
   Rows Query(const std::string& sql) { return testing::DuckRows(conn_, sql); }
 
   DataTestResult Run(const std::string& sql, TestConfig config = {}) {
-    DataTest test{"a_test", sql, config, "analytics"};
+    DataTest test{"a_test", sql, config, "analytics", std::nullopt};
     Result<DataTestResult> result = RunDataTest(adapter_, conn_, test);
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     return result.ok() ? *result : DataTestResult{};
@@ -143,8 +143,8 @@ TEST_F(DataTestTest, ParsesSeverityAndRejectsBadThresholds) {
   }
   TestConfig config;
   config.error_if = "more than 3";
-  Result<DataTestResult> result =
-      RunDataTest(adapter_, conn_, DataTest{"my_test", "select 1", config, "analytics"});
+  Result<DataTestResult> result = RunDataTest(
+      adapter_, conn_, DataTest{"my_test", "select 1", config, "analytics", std::nullopt});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().message(),
             "test my_test: bad threshold 'more than 3' (expected an operator and an integer, "
@@ -156,7 +156,7 @@ TEST_F(DataTestTest, StoreFailuresKeepsTheFailingRowsInTheAuditSchema) {
   config.store_failures = true;
   DataTest test{"accepted_values_orders_status__placed__shipped",
                 AcceptedValuesTestSql(adapter_, From(orders_), "status", {"placed", "shipped"}),
-                config, "analytics"};
+                config, "analytics", std::nullopt};
   Result<DataTestResult> result = RunDataTest(adapter_, conn_, test);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->failures, 2);
@@ -185,11 +185,57 @@ TEST_F(DataTestTest, LimitCapsTheCount) {
 
 TEST_F(DataTestTest, BadSqlNamesTheTest) {
   Result<DataTestResult> result = RunDataTest(
-      adapter_, conn_, DataTest{"not_null_orders_nope", "select * from nowhere", {}, "analytics"});
+      adapter_, conn_,
+      DataTest{"not_null_orders_nope", "select * from nowhere", {}, "analytics", std::nullopt});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(result.status().message().starts_with("test not_null_orders_nope: "))
       << result.status().message();
+}
+
+TEST_F(DataTestTest, AProvenKeyCheckPassesWithoutRunningTheSqlAndAnUnprovenOneRunsIt) {
+  // The SQL would fail: run only when the adapter cannot prove the test passes.
+  const std::string unrun = "select * from a_table_that_does_not_exist";
+  auto run = [&](std::optional<KeyCheck> check, TestConfig config = {}) {
+    return RunDataTest(adapter_, conn_, DataTest{"t", unrun, config, "analytics", check});
+  };
+  const std::string customers = adapter_.QualifiedName("analytics", "customers");
+  const std::string orders = adapter_.QualifiedName("analytics", "orders");
+  KeyCheck unique_ids{KeyCheck::Kind::kUnique, customers, "id", "", ""};
+  Result<DataTestResult> proven = run(unique_ids);
+  ASSERT_TRUE(proven.ok()) << proven.status().ToString();
+  EXPECT_EQ(proven->status, TestStatus::kPass);
+  EXPECT_EQ(proven->failures, 0);
+  // Thresholds still judge the count: 0 failures is an error under error_if '=0'.
+  TestConfig inverted;
+  inverted.error_if = "=0";
+  inverted.warn_if = "=0";
+  EXPECT_EQ(run(unique_ids, inverted)->status, TestStatus::kError);
+  // Duplicates (order 2 and 5 twice): not proven, so the SQL runs, and fails to plan here.
+  EXPECT_FALSE(run(KeyCheck{KeyCheck::Kind::kUnique, orders, "order_id", "", ""}).ok());
+  // store_failures wants the failing rows' table: the SQL runs.
+  TestConfig stored;
+  stored.store_failures = true;
+  EXPECT_FALSE(run(unique_ids, stored).ok());
+  // Relationships: customer 1 and 2 are customers; 8 and 9 are not.
+  KeyCheck known{KeyCheck::Kind::kRelationships,
+                 TestedRelation(adapter_, orders_, "customer_id < 3"), "customer_id", customers,
+                 "id"};
+  Result<DataTestResult> contained = run(known);
+  ASSERT_TRUE(contained.ok()) << contained.status().ToString();
+  EXPECT_EQ(contained->status, TestStatus::kPass);
+  known.from_sql = orders;
+  EXPECT_FALSE(run(known).ok());
+  // A check the adapter cannot run leaves the error to the test's own SQL, which names it.
+  Result<DataTestResult> broken =
+      RunDataTest(adapter_, conn_,
+                  DataTest{"unique_customers_nope",
+                           UniqueTestSql(From(customers_), "nope"),
+                           {},
+                           "analytics",
+                           KeyCheck{KeyCheck::Kind::kUnique, customers, "nope", "", ""}});
+  ASSERT_FALSE(broken.ok());
+  EXPECT_TRUE(broken.status().message().starts_with("test unique_customers_nope: "));
 }
 
 // --- Freshness.

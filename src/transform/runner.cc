@@ -522,7 +522,8 @@ class Invocation {
       }
       case ResourceType::kTest: {
         ASSIGN_OR_RETURN(TestConfig config, TestConfigOf(node, options_.store_failures));
-        DataTest test{node.name, compiled.sql, config, compiler_.options().target.schema};
+        DataTest test{node.name, compiled.sql, config, compiler_.options().target.schema,
+                      compiled.key_check};
         ASSIGN_OR_RETURN(DataTestResult done, RunDataTest(adapter_, conn, test));
         result.failures = done.failures;
         switch (done.status) {

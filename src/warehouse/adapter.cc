@@ -4,6 +4,8 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
+#include <optional>
 
 #include "common/strings.h"
 #include "warehouse/transaction.h"
@@ -22,6 +24,54 @@ std::string Quote(std::string_view text, char quote) {
   }
   out += quote;
   return out;
+}
+
+// Integer types whose values all fit in a BIGINT.
+bool IsBigintRangeType(std::string_view type) {
+  static constexpr std::string_view kTypes[] = {"TINYINT",  "SMALLINT",  "INTEGER", "BIGINT",
+                                                "UTINYINT", "USMALLINT", "UINTEGER"};
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
+}
+
+// The widest value range a bitmap proof covers: 2^28 bits, 32 MB per aggregate state.
+constexpr uint64_t kMaxBitmapBits = uint64_t{1} << 28;
+
+// The non-NULL values of an integer expression: their count and, when there are any, their
+// minimum and maximum; nullopt when the expression is not of an integer type.
+struct IntegerRange {
+  int64_t count = 0;
+  int64_t min = 0;
+  int64_t max = 0;
+  // The values, as BIGINT, from the query `values_sql` (column v).
+  std::string values_sql;
+  bool Fits() const {
+    return count == 0 || static_cast<uint64_t>(max) - static_cast<uint64_t>(min) < kMaxBitmapBits;
+  }
+  std::string Bitmap() const {
+    return "bitstring_agg(v, " + std::to_string(min) + ", " + std::to_string(max) + ")";
+  }
+};
+
+Result<std::optional<IntegerRange>> IntegerRangeOf(const DuckDbAdapter& adapter, Connection& conn,
+                                                   std::string_view from_sql,
+                                                   std::string_view expression) {
+  const std::string values =
+      "SELECT " + std::string(expression) + " AS v FROM " + std::string(from_sql);
+  ASSIGN_OR_RETURN(std::vector<ColumnInfo> columns, adapter.GetQueryColumns(conn, values));
+  if (columns.size() != 1 || !IsBigintRangeType(columns[0].type))
+    return std::optional<IntegerRange>();
+  IntegerRange range;
+  range.values_sql = "SELECT CAST(v AS BIGINT) AS v FROM (" + values +
+                     ") AS shoplytics_values "
+                     "WHERE v IS NOT NULL";
+  ASSIGN_OR_RETURN(QueryResult found, conn.Query("SELECT count(v), min(v), max(v) FROM (" +
+                                                 range.values_sql + ") AS shoplytics_range"));
+  ASSIGN_OR_RETURN(range.count, found.GetInt64(0, 0));
+  if (range.count > 0) {
+    ASSIGN_OR_RETURN(range.min, found.GetInt64(1, 0));
+    ASSIGN_OR_RETURN(range.max, found.GetInt64(2, 0));
+  }
+  return std::optional<IntegerRange>(std::move(range));
 }
 
 // "a" = "b" joins of `columns` between two quoted relation names, with " and ".
@@ -229,6 +279,50 @@ std::string DuckDbAdapter::UpdateFromSql(std::string_view target, std::string_vi
                     KeysEqual(*this, "shoplytics_target", "shoplytics_source", keys);
   if (!condition.empty()) sql += " AND (" + std::string(condition) + ")";
   return sql;
+}
+
+Result<bool> DuckDbAdapter::ProveDistinct(Connection& conn, std::string_view from_sql,
+                                          std::string_view column) const {
+  ASSIGN_OR_RETURN(std::optional<IntegerRange> range,
+                   IntegerRangeOf(*this, conn, from_sql, column));
+  if (!range || !range->Fits()) return false;
+  if (range->count == 0) return true;
+  // As many distinct values as values: each sets its own bit.
+  if (static_cast<uint64_t>(range->count) - 1 >
+      static_cast<uint64_t>(range->max) - static_cast<uint64_t>(range->min)) {
+    return false;
+  }
+  ASSIGN_OR_RETURN(QueryResult bits, conn.Query("SELECT bit_count(" + range->Bitmap() + ") FROM (" +
+                                                range->values_sql + ") AS shoplytics_values"));
+  ASSIGN_OR_RETURN(int64_t distinct, bits.GetInt64(0, 0));
+  return distinct == range->count;
+}
+
+Result<bool> DuckDbAdapter::ProveContained(Connection& conn, std::string_view from_sql,
+                                           std::string_view column, std::string_view parent,
+                                           std::string_view field) const {
+  ASSIGN_OR_RETURN(std::optional<IntegerRange> child,
+                   IntegerRangeOf(*this, conn, from_sql, column));
+  if (!child || !child->Fits()) return false;
+  if (child->count == 0) return true;
+  const std::string parent_values =
+      "SELECT " + std::string(field) + " AS v FROM " + std::string(parent);
+  ASSIGN_OR_RETURN(std::vector<ColumnInfo> parent_columns, GetQueryColumns(conn, parent_values));
+  if (parent_columns.size() != 1 || !IsBigintRangeType(parent_columns[0].type)) return false;
+  // The child's bits that no parent value sets; NULL when no parent value is in range.
+  const std::string lo = std::to_string(child->min);
+  const std::string hi = std::to_string(child->max);
+  ASSIGN_OR_RETURN(
+      QueryResult orphans,
+      conn.Query("SELECT bit_count(child_bits & ~parent_bits) FROM (SELECT " + child->Bitmap() +
+                 " AS child_bits FROM (" + child->values_sql + ") AS shoplytics_child), (SELECT " +
+                 child->Bitmap() + " AS parent_bits FROM (SELECT CAST(v AS BIGINT) AS v FROM (" +
+                 parent_values + ") AS shoplytics_parent WHERE v BETWEEN " + lo + " AND " + hi +
+                 ") AS shoplytics_in_range)"));
+  ASSIGN_OR_RETURN(bool none_in_range, orphans.IsNull(0, 0));
+  if (none_in_range) return false;
+  ASSIGN_OR_RETURN(int64_t orphan_count, orphans.GetInt64(0, 0));
+  return orphan_count == 0;
 }
 
 std::string DuckDbAdapter::HashSql(const std::vector<std::string>& expressions) const {

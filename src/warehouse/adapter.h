@@ -103,6 +103,20 @@ class SqlAdapter {
                                     const std::vector<std::string>& columns,
                                     std::string_view condition) const = 0;
 
+  // --- Proofs that a data test passes, cheaper than its SQL finds failing rows. Each
+  // returns true when it proves the test passes, and false when it cannot: the values are
+  // not all integers, their range is too wide, or the test fails. Then the test runs its
+  // own SQL. `from_sql` is what the test reads (a quoted name, or a parenthesised
+  // subquery with an alias); `column` and `field` are SQL expressions over it.
+  // unique: the non-NULL values of `column` are distinct.
+  virtual Result<bool> ProveDistinct(Connection& conn, std::string_view from_sql,
+                                     std::string_view column) const = 0;
+  // relationships: every non-NULL value of `column` is a value of `field` in `parent` (a
+  // quoted name).
+  virtual Result<bool> ProveContained(Connection& conn, std::string_view from_sql,
+                                      std::string_view column, std::string_view parent,
+                                      std::string_view field) const = 0;
+
   // --- Expressions.
   // dbt's snapshot hash: md5 of the expressions cast to text, NULL as '', joined by '|'.
   virtual std::string HashSql(const std::vector<std::string>& expressions) const = 0;
@@ -150,6 +164,12 @@ class DuckDbAdapter : public SqlAdapter {
                             const std::vector<std::string>& keys,
                             const std::vector<std::string>& columns,
                             std::string_view condition) const override;
+  // With bitmaps over the values' range (bitstring_agg): a scan of the column instead of
+  // a hash table of every value; integer columns whose range is at most 2^28 wide.
+  Result<bool> ProveDistinct(Connection& conn, std::string_view from_sql,
+                             std::string_view column) const override;
+  Result<bool> ProveContained(Connection& conn, std::string_view from_sql, std::string_view column,
+                              std::string_view parent, std::string_view field) const override;
   std::string HashSql(const std::vector<std::string>& expressions) const override;
   std::string TimestampLiteral(Timestamp value) const override;
   std::string EpochMicrosSql(std::string_view expression) const override;

@@ -110,5 +110,61 @@ TEST_F(WarehouseAdapter, PublishIsAtomicForOtherConnections) {
   EXPECT_EQ(reader->Query("SELECT sum(v) FROM marts.t")->GetInt64(0, 0).value_or(-1), 2);
 }
 
+// ProveDistinct / ProveContained: true only when the values prove the test passes; false
+// (the test runs its SQL) for duplicates, orphans and what a bitmap cannot cover.
+TEST_F(WarehouseAdapter, ProvesUniqueAndContainedIntegerKeysWithBitmaps) {
+  ASSERT_TRUE(
+      conn_
+          .Execute("CREATE TABLE t AS SELECT * FROM (VALUES "
+                   "(1::TINYINT, -5, 'a', 10::UINTEGER, 1::UBIGINT, 0::BIGINT), "
+                   "(2, 7, 'b', 12, 2, 9223372036854775807), (NULL, NULL, 'a', NULL, 3, "
+                   "-9223372036854775808), (4, 7, 'c', 13, 4, 5)) v(i, dup, s, u, big, wide);"
+                   "CREATE TABLE p AS SELECT * FROM (VALUES (1), (2), (3), (4), (100), (NULL)) "
+                   "v(id);"
+                   "CREATE TABLE empty (i INTEGER)")
+          .ok());
+  struct Case {
+    std::string column;
+    bool distinct;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"i", true},          // NULLs are not values; TINYINT
+           {"u", true},          // unsigned
+           {"i * 3 - 1", true},  // an expression, as dbt allows
+           {"dup", false},       // 7 twice
+           {"s", false},         // not an integer: the SQL decides
+           {"big", false},       // UBIGINT may not fit a BIGINT
+           {"wide", false},      // a range wider than a bitmap covers
+       }) {
+    Result<bool> proven = adapter_.ProveDistinct(conn_, "t", c.column);
+    ASSERT_TRUE(proven.ok()) << c.column << ": " << proven.status().ToString();
+    EXPECT_EQ(*proven, c.distinct) << c.column;
+  }
+  EXPECT_TRUE(adapter_.ProveDistinct(conn_, "empty", "i").value_or(false));
+  EXPECT_TRUE(
+      adapter_.ProveDistinct(conn_, "(SELECT * FROM t WHERE dup = 7) AS w", "dup = 7").ok());
+  EXPECT_FALSE(adapter_.ProveDistinct(conn_, "t", "no_such_column").ok());
+
+  struct Contained {
+    std::string from, column;
+    bool contained;
+  };
+  for (const Contained& c : std::vector<Contained>{
+           {"t", "i", true},  // 1, 2, 4 (and a NULL, never an orphan)
+           {"(SELECT * FROM t WHERE i < 3) AS w", "i", true},
+           {"t", "i + 1", false},  // 5 is not in p
+           {"t", "dup", false},    // -5 and 7 are not
+           {"t", "u", false},      // no parent value in 10..13: NULL bits
+           {"t", "s", false},      // not an integer
+           {"empty", "i", true},
+       }) {
+    Result<bool> proven = adapter_.ProveContained(conn_, c.from, c.column, "p", "id");
+    ASSERT_TRUE(proven.ok()) << c.from << " " << c.column << ": " << proven.status().ToString();
+    EXPECT_EQ(*proven, c.contained) << c.from << " " << c.column;
+  }
+  // A parent of another type: the SQL decides.
+  EXPECT_FALSE(adapter_.ProveContained(conn_, "t", "i", "t", "s").value_or(true));
+}
+
 }  // namespace
 }  // namespace shoplytics::warehouse

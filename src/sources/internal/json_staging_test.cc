@@ -13,9 +13,9 @@ TEST(JsonStaging, ClearLeavesOnlyTheNextBatchInTheTable) {
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   auto conn = warehouse::Connection::Open(*db);
   ASSERT_TRUE(conn.ok());
-  auto staging = JsonStaging::Create(*conn, "_stage_things",
-                                     {{"id", "VARCHAR", JsonKind::kString, "/id"},
-                                      {"n", "BIGINT", JsonKind::kInt, "/n"}});
+  auto staging = JsonStaging::Create(
+      *conn, "_stage_things",
+      {{"id", "VARCHAR", JsonKind::kString, "/id"}, {"n", "BIGINT", JsonKind::kInt, "/n"}});
   ASSERT_TRUE(staging.ok()) << staging.status().ToString();
   auto physical_rows = [&]() {
     // estimated_size counts the rows a table stores, deleted ones included.
