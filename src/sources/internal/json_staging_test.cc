@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/files.h"
 #include "warehouse/database.h"
 
 namespace shoplytics::sources::internal {
