@@ -236,5 +236,37 @@ TEST_F(DbtProjectMaterialize, ProjectGenerateSchemaNameOverridesTheDefault) {
   EXPECT_EQ(TableType("main", "t_customers"), "BASE TABLE");
 }
 
+TEST_F(DbtProjectMaterialize, TheBuildKeepsFreedBlocksUnlessTheProfileSaysOtherwise) {
+  // A model that records the setting of the warehouse the run opened.
+  WriteFile("models/allocator_setting.sql",
+            "{{ config(materialized='table') }}\n"
+            "select current_setting('block_allocator_memory') as kept, "
+            "current_setting('memory_limit') as memory_limit\n");
+  ASSERT_EQ(Run("run -s allocator_setting").exit_code, 0);
+  // Half of the memory limit (9.4 GiB of 18.8 here); DuckDB's default, which a plain open
+  // of the file keeps, is none.
+  Strings kept = Rows("select kept, memory_limit from main.allocator_setting");
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_NE(kept[0].substr(0, kept[0].find('|')), "0 bytes") << kept[0];
+  EXPECT_EQ(Rows("select count(*) from duckdb_settings() where name = 'block_allocator_memory' "
+                 "and value = '0 bytes'"),
+            Strings{"1"});
+
+  // The profile's own value wins.
+  WriteFile("profiles.yml",
+            "dp_materialize:\n"
+            "  target: dev\n"
+            "  outputs:\n"
+            "    dev:\n"
+            "      type: duckdb\n"
+            "      path: dp_materialize.duckdb\n"
+            "      threads: 1\n"
+            "      settings:\n"
+            "        block_allocator_memory: 64MB\n");
+  CliRun run = Run("run -s allocator_setting");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(Rows("select kept from main.allocator_setting"), Strings{"61.0 MiB"});
+}
+
 }  // namespace
 }  // namespace shoplytics
