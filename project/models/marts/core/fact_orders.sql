@@ -169,14 +169,20 @@ weighted as (
     from lines
 ),
 
+-- The customer version is looked up once per order, not once per line.
 order_state as (
     select
         orders.*,
+        customers.customer_sk,
         coalesce(refunds.refunded_cents, 0) as refunded_cents,
         coalesce(refunds.last_refunded_at, orders.updated_at) as last_refunded_at
     from orders
     left join refunds
         on refunds.order_id = orders.order_id
+    left join {{ ref('dim_customers') }} as customers
+        on customers.customer_id = orders.customer_id
+       and customers.valid_from <= orders.ordered_at
+       and orders.ordered_at < {{ core_open_end('customers.valid_to') }}
 ),
 
 final as (
@@ -185,7 +191,7 @@ final as (
         weighted.order_id,
         order_state.order_number,
         order_state.customer_id,
-        customers.customer_sk,
+        order_state.customer_sk,
         weighted.product_id,
         products.product_sk,
         order_state.order_date,
@@ -217,10 +223,6 @@ final as (
     from weighted
     inner join order_state
         on order_state.order_id = weighted.order_id
-    left join {{ ref('dim_customers') }} as customers
-        on customers.customer_id = order_state.customer_id
-       and customers.valid_from <= order_state.ordered_at
-       and order_state.ordered_at < {{ core_open_end('customers.valid_to') }}
     left join {{ ref('dim_products') }} as products
         on products.product_id = weighted.product_id
        and products.valid_from <= order_state.ordered_at
