@@ -59,12 +59,18 @@ changed_charges as (
     where balance._loaded_at > {{ last_run }}
 ),
 
+-- The changed charges' rows: one scan of the charge ids, which are long strings.
+changed_charge_rows as (
+    select charge_id, order_id, status, created_at, amount_captured_cents
+    from {{ ref('stg_stripe__charges') }}
+    where charge_id in (select charge_id from changed_charges)
+),
+
 changed_orders as (
     select order_id from {{ ref('stg_shop__orders') }}
     where _loaded_at > {{ last_run }}
     union
-    select order_id from {{ ref('stg_stripe__charges') }}
-    where charge_id in (select charge_id from changed_charges)
+    select order_id from changed_charge_rows
 ),
 {%- endif %}
 
@@ -85,9 +91,7 @@ charges as (
     {%- if is_incremental() %}
     where order_id in (select order_id from changed_orders)
     union
-    select charge_id, order_id, status, created_at, amount_captured_cents
-    from {{ ref('stg_stripe__charges') }}
-    where charge_id in (select charge_id from changed_charges)
+    select * from changed_charge_rows
     {%- endif %}
 ),
 
