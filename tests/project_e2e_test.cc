@@ -251,6 +251,17 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   ASSERT_NO_FATAL_FAILURE(Build(project_));
   auto advanced = Generate("--advance 2");
   ASSERT_EQ(advanced.exit_code, 0) << advanced.err;
+  // A guest order joins an account: the shop's largest counted order moves to another
+  // customer. Both customers' histories and rollups change, the old one's by losing it.
+  const std::vector<std::string> moved = SourceRows(R"(
+      UPDATE shop.orders SET
+          customer_id = (SELECT min(customer_id) FROM shop.customers
+                         WHERE customer_id <> orders.customer_id),
+          updated_at = (SELECT max(updated_at) FROM shop.orders) + interval '1 second'
+      WHERE order_id = (SELECT order_id FROM shop.orders WHERE status <> 'cancelled'
+                        ORDER BY total_cents DESC, order_id LIMIT 1)
+      RETURNING order_id)");
+  ASSERT_EQ(moved.size(), 1u);
   ASSERT_NO_FATAL_FAILURE(Extract());
   ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental
   // It tested a staging view's newly loaded rows only (see below).

@@ -53,11 +53,26 @@
     {{ newest_stamp(this, '_refreshed_at') }}
 {%- endmacro %}
 
-{#- The customers with an order or a refund loaded since `last_run` (the model's
-    last_run_at(), read once by the caller). -#}
-{% macro customers_with_orders_loaded_since(last_run) -%}
+{#- The customers of the orders loaded since `last_run` (the model's last_run_at(), read
+    once by the caller): their customer now, and any customer they had before, from
+    orders_snapshot (which keeps a version per status and per customer), so that an order
+    that moves to another customer (a guest order joining an account) rewrites the one it
+    left too. A model that calls this says `-- depends_on: {{ ref('orders_snapshot') }}`,
+    so that the snapshot has run first. -#}
+{% macro customers_of_orders_loaded_since(last_run) -%}
     select customer_id from {{ ref('stg_shop__orders') }}
     where _loaded_at > {{ last_run }}
+    union
+    select customer_id from {{ ref('orders_snapshot') }}
+    where dbt_valid_to is not null
+      and order_id in (select order_id from {{ ref('stg_shop__orders') }}
+                       where _loaded_at > {{ last_run }})
+{%- endmacro %}
+
+{#- The customers with an order or a refund loaded since `last_run`: those of
+    customers_of_orders_loaded_since, and those of the orders with a refund loaded since. -#}
+{% macro customers_with_orders_loaded_since(last_run) -%}
+    {{ customers_of_orders_loaded_since(last_run) }}
     union
     select orders.customer_id
     from {{ ref('stg_stripe__refunds') }} as refunds

@@ -1,7 +1,9 @@
 {% snapshot orders_snapshot %}
-{{ config(unique_key='order_id', strategy='check', check_cols=['status']) }}
+{{ config(unique_key='order_id', strategy='check', check_cols=['status', 'customer_id']) }}
 -- The status history of every order (placed -> paid -> shipped -> delivered, or cancelled
--- and returned), one version per status seen by a run. Once the snapshot exists, only the
+-- and returned), one version per status seen by a run, and per customer: an order that
+-- moves to another customer (a guest order joining an account) gets a version, so that the
+-- customer models find the customer it left (macros/latest.sql). Once the snapshot exists, only the
 -- orders loaded since its newest row are compared (hard deletes are ignored, so the rows
 -- left out change nothing).
 {%- set existing = load_relation(this) %}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('orders_snapshot') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -10,16 +11,17 @@
 -- Customers whose every order was cancelled have no row.
 -- Incremental (delete+insert by customer_id): a run recomputes the customers with an
 -- order loaded since its last run (_refreshed_at): a new order, or a status change such
--- as a cancellation of the first. A customer left without a counted order gets an empty
+-- as a cancellation of the first; an order that moved to another customer rewrites both. A customer left without a counted order gets an empty
 -- row, which the post-hook deletes.
 
 {%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
 changed_customers as (
-    select distinct customer_id from {{ ref('stg_shop__orders') }}
-    where _loaded_at > {{ last_run }}
-      and customer_id is not null
+    select distinct customer_id from (
+        {{ customers_of_orders_loaded_since(last_run) }}
+    ) as customers
+    where customer_id is not null
 ),
 {%- endif %}
 

@@ -1,7 +1,9 @@
+-- depends_on: {{ ref('orders_snapshot') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='customer_id'
+    unique_key='customer_id',
+    post_hook="delete from {{ this }} where order_month is null"
 ) }}
 -- Orders per customer and calendar month (UTC) of their order date, the grain
 -- cohort_retention adds up. order_count and revenue_cents (total_cents) count the orders of
@@ -9,15 +11,23 @@
 -- a customer whose orders were all cancelled is still rewritten. cohort_month: the
 -- customer's first month with a non-cancelled order (NULL if none).
 -- Incremental (delete+insert by customer_id): a run recomputes the customers whose orders
--- were loaded since its last run (_refreshed_at).
+-- were loaded since its last run (_refreshed_at), and those an order of theirs left for
+-- another customer. A customer left without orders gets an empty row (order_month NULL),
+-- which replaces its old rows and which the post-hook deletes.
 
-with orders as (
+{%- set last_run = last_run_at() if is_incremental() else none %}
+with
+{%- if is_incremental() %}
+changed_customers as (
+    {{ customers_of_orders_loaded_since(last_run) }}
+),
+{%- endif %}
+
+orders as (
     select customer_id, {{ biz_month_start('order_date') }} as order_month, status, total_cents
     from {{ ref('stg_shop__orders') }}
     {%- if is_incremental() %}
-    where customer_id in (
-        select customer_id from {{ ref('stg_shop__orders') }}
-        where _loaded_at > {{ last_run_at() }})
+    where customer_id in (select customer_id from changed_customers)
     {%- endif %}
 ),
 
@@ -42,3 +52,19 @@ select
     cancelled_orders,
     current_timestamp as _refreshed_at
 from monthly
+{%- if is_incremental() %}
+union all
+select
+    changed_customers.customer_id,
+    cast(null as date) as order_month,
+    cast(null as date) as cohort_month,
+    cast(0 as bigint) as order_count,
+    cast(0 as bigint) as revenue_cents,
+    cast(0 as bigint) as cancelled_orders,
+    current_timestamp as _refreshed_at
+from changed_customers
+left join (select distinct customer_id from orders) as ordering
+    on ordering.customer_id = changed_customers.customer_id
+where ordering.customer_id is null
+  and changed_customers.customer_id is not null
+{%- endif %}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('orders_snapshot') }} (customers_with_orders_loaded_since)
 {#- One row per customer (every customer in stg_shop__customers, buyers or not).
     Lifetime value = net revenue of the customer's non-cancelled orders minus the succeeded
     Stripe refunds on those orders. An order's net revenue is its total_cents (subtotal - discount

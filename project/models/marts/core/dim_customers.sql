@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('orders_snapshot') }} (customers_with_orders_loaded_since)
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -24,8 +25,8 @@
 --
 -- Incremental (delete+insert by customer_id): a run rebuilds the whole history of the
 -- customers whose inputs changed since the last run (_refreshed_at): a new snapshot
--- version, an order or a refund loaded since, or an order that aged out of the trailing
--- window in between. The other customers' histories cannot have changed.
+-- version, an order or a refund loaded since (an order that moved to another customer
+-- counts for both), or an order that aged out of the trailing window in between. The other customers' histories cannot have changed.
 -- The spend at each moment is one running sum over the customer's timeline of spend
 -- events and attribute versions (no range join), so the build is linear in the events.
 
