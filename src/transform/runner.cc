@@ -76,8 +76,8 @@ namespace {
 // DuckDB hands every block it frees back to the system (madvise), so a build, which frees
 // and takes gigabytes again from one model to the next, paid a page fault per 4 KB page
 // each time: 54 s of the 360 CPU-seconds of the full-scale build were the kernel's. Keeping
-// up to half of the memory limit in DuckDB's block allocator took that to 22 s
-// (bench/project_bench.sh). The memory goes back to the system when the build closes the
+// up to half of the memory limit in DuckDB's block allocator took that to 22 s (the same
+// build under /usr/bin/time). The memory goes back to the system when the build closes the
 // warehouse. A profile's own block_allocator_memory wins. (DuckDB takes the setting only
 // once the database is open.)
 Status KeepFreedBlocks(const ProfileTarget& target, warehouse::Database& db) {
