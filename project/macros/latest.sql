@@ -80,3 +80,16 @@
         on orders.order_id = refunds.order_id
     where refunds._loaded_at > {{ last_run }}
 {%- endmacro %}
+
+{#- In an incremental run, the rows of `relation` whose `key` is among the keys of `keys`
+    (a CTE or relation with that column), as a parenthesised subquery of `columns`; in a
+    full build, the relation itself. For a join of the few rows an incremental run
+    recomputes with a large relation: a hash table of every row of it costs more than the
+    scan of `key` that finds the ones needed. -#}
+{% macro rows_with_keys_in(relation, key, keys, columns='*') -%}
+    {%- if is_incremental() -%}
+    (select {{ columns }} from {{ relation }} where {{ key }} in (select {{ key }} from {{ keys }}))
+    {%- else -%}
+    {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

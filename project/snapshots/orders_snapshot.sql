@@ -3,9 +3,9 @@
 -- The status history of every order (placed -> paid -> shipped -> delivered, or cancelled
 -- and returned), one version per status seen by a run, and per customer: an order that
 -- moves to another customer (a guest order joining an account) gets a version, so that the
--- customer models find the customer it left (macros/latest.sql). Once the snapshot exists, only the
--- orders loaded since its newest row are compared (hard deletes are ignored, so the rows
--- left out change nothing).
+-- customer models find the customer it left (macros/latest.sql). Once the snapshot exists,
+-- only the orders loaded since its newest row are compared (hard deletes are ignored, so
+-- the rows left out change nothing).
 {%- set existing = load_relation(this) %}
 select order_id, customer_id, status, total_cents, updated_at, _loaded_at
 from {{ ref('stg_shop__orders') }}

@@ -11,8 +11,8 @@
 -- Customers whose every order was cancelled have no row.
 -- Incremental (delete+insert by customer_id): a run recomputes the customers with an
 -- order loaded since its last run (_refreshed_at): a new order, or a status change such
--- as a cancellation of the first; an order that moved to another customer rewrites both. A customer left without a counted order gets an empty
--- row, which the post-hook deletes.
+-- as a cancellation of the first; an order that moved to another customer rewrites both.
+-- A customer left without a counted order gets an empty row, which the post-hook deletes.
 
 {%- set last_run = last_run_at() if is_incremental() else none %}
 with

@@ -240,16 +240,8 @@ orphan_rows as (
         per_charge.net_cents as stripe_net_cents,
         true as is_orphan_charge
     from per_charge
-    {%- if is_incremental() %}
-    -- only the orders of these charges: probing a hash table of every order costs more
-    -- than the scan of order_id that finds them
-    left join (
-        select order_id from {{ ref('stg_shop__orders') }}
-        where order_id in (select order_id from per_charge)
-    ) as all_orders
-    {%- else %}
-    left join {{ ref('stg_shop__orders') }} as all_orders
-    {%- endif %}
+    left join {{ rows_with_keys_in(ref('stg_shop__orders'), 'order_id', 'per_charge', 'order_id') }}
+        as all_orders
         on all_orders.order_id = per_charge.order_id
     where all_orders.order_id is null
 ),

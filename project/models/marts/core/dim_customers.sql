@@ -26,7 +26,8 @@
 -- Incremental (delete+insert by customer_id): a run rebuilds the whole history of the
 -- customers whose inputs changed since the last run (_refreshed_at): a new snapshot
 -- version, an order or a refund loaded since (an order that moved to another customer
--- counts for both), or an order that aged out of the trailing window in between. The other customers' histories cannot have changed.
+-- counts for both), or an order that aged out of the trailing window in between. The
+-- other customers' histories cannot have changed.
 -- The spend at each moment is one running sum over the customer's timeline of spend
 -- events and attribute versions (no range join), so the build is linear in the events.
 

@@ -179,17 +179,8 @@ order_state as (
     from orders
     left join refunds
         on refunds.order_id = orders.order_id
-    {%- if is_incremental() %}
-    -- only these orders' customers: a hash table of every version costs more than the
-    -- scan of customer_id that finds them
-    left join (
-        select customer_id, customer_sk, valid_from, valid_to
-        from {{ ref('dim_customers') }}
-        where customer_id in (select customer_id from orders)
-    ) as customers
-    {%- else %}
-    left join {{ ref('dim_customers') }} as customers
-    {%- endif %}
+    left join {{ rows_with_keys_in(ref('dim_customers'), 'customer_id', 'orders',
+                                   'customer_id, customer_sk, valid_from, valid_to') }} as customers
         on customers.customer_id = orders.customer_id
        and customers.valid_from <= orders.ordered_at
        and orders.ordered_at < {{ core_open_end('customers.valid_to') }}
