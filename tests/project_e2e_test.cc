@@ -262,6 +262,22 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
                         ORDER BY total_cents DESC, order_id LIMIT 1)
       RETURNING order_id)");
   ASSERT_EQ(moved.size(), 1u);
+  // The oldest delivered order is cancelled (no refund follows, only its status says it
+  // no longer counts), and the next one's shipping and total go up by a dollar: both change
+  // their customer's spend, which the customer models must see without any other change.
+  const std::vector<std::string> edited = SourceRows(R"(
+      WITH picked AS (
+          SELECT order_id, row_number() OVER (ORDER BY order_id) AS n FROM shop.orders
+          WHERE status = 'delivered' ORDER BY order_id LIMIT 2)
+      UPDATE shop.orders SET
+          status = CASE WHEN picked.n = 1 THEN 'cancelled' ELSE status END,
+          cancelled_at = CASE WHEN picked.n = 1 THEN updated_at ELSE cancelled_at END,
+          shipping_cents = shipping_cents + CASE WHEN picked.n = 2 THEN 100 ELSE 0 END,
+          total_cents = total_cents + CASE WHEN picked.n = 2 THEN 100 ELSE 0 END,
+          updated_at = (SELECT max(updated_at) FROM shop.orders) + interval '1 second'
+      FROM picked WHERE orders.order_id = picked.order_id
+      RETURNING orders.order_id)");
+  ASSERT_EQ(edited.size(), 2u);
   ASSERT_NO_FATAL_FAILURE(Extract());
   ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental
   // It tested a staging view's newly loaded rows only (see below).

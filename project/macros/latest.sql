@@ -69,10 +69,49 @@
                        where _loaded_at > {{ last_run }})
 {%- endmacro %}
 
-{#- The customers with an order or a refund loaded since `last_run`: those of
-    customers_of_orders_loaded_since, and those of the orders with a refund loaded since. -#}
-{% macro customers_with_orders_loaded_since(last_run) -%}
-    {{ customers_of_orders_loaded_since(last_run) }}
+{#- The customers whose spend an order loaded since `last_run` (the model's last_run_at(),
+    read once by the caller) changed. An order changes spend when its current version in
+    orders_snapshot opened since `last_run` and differs from the version open then in what
+    spend is made of: whether it counts (status not 'cancelled'), its customer, its total
+    or its order time. Both customers count, now and before (an order that moved: a guest
+    order joining an account), and a new order (no version before) counts; a status change
+    between counted statuses (paid -> shipped, most of a day's updates) does not. The
+    snapshot must have run first: a model that calls this says
+    `-- depends_on: {{ ref('orders_snapshot') }}`. -#}
+{% macro customers_of_orders_with_spend_changed_since(last_run) -%}
+    {%- set changed_orders -%}
+    (
+        select
+            current_version.customer_id,
+            earlier.customer_id as earlier_customer_id
+        from {{ ref('orders_snapshot') }} as current_version
+        left join (
+            select order_id, customer_id, status, total_cents, ordered_at
+            from {{ ref('orders_snapshot') }}
+            where cast(dbt_valid_from as timestamp with time zone) <= {{ last_run }}
+              and cast(dbt_valid_to as timestamp with time zone) > {{ last_run }}
+        ) as earlier
+            on earlier.order_id = current_version.order_id
+        where current_version.dbt_valid_to is null
+          and cast(current_version.dbt_valid_from as timestamp with time zone) > {{ last_run }}
+          and (earlier.order_id is null
+               or coalesce(earlier.status <> 'cancelled', false)
+                  <> coalesce(current_version.status <> 'cancelled', false)
+               or earlier.customer_id is distinct from current_version.customer_id
+               or earlier.total_cents is distinct from current_version.total_cents
+               or earlier.ordered_at is distinct from current_version.ordered_at)
+    ) as changed_orders
+    {%- endset %}
+    select customer_id from {{ changed_orders }}
+    union
+    select earlier_customer_id from {{ changed_orders }}
+    where earlier_customer_id is not null
+{%- endmacro %}
+
+{#- The customers of customers_of_orders_with_spend_changed_since, and those of the orders
+    with a refund loaded since `last_run`. -#}
+{% macro customers_with_spend_changed_since(last_run) -%}
+    {{ customers_of_orders_with_spend_changed_since(last_run) }}
     union
     select orders.customer_id
     from {{ ref('stg_stripe__refunds') }} as refunds

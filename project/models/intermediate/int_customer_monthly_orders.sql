@@ -10,16 +10,18 @@
 -- every status except 'cancelled'; cancelled orders stay as rows (cancelled_orders) so that
 -- a customer whose orders were all cancelled is still rewritten. cohort_month: the
 -- customer's first month with a non-cancelled order (NULL if none).
--- Incremental (delete+insert by customer_id): a run recomputes the customers whose orders
--- were loaded since its last run (_refreshed_at), and those an order of theirs left for
--- another customer. A customer left without orders gets an empty row (order_month NULL),
--- which replaces its old rows and which the post-hook deletes.
+-- Incremental (delete+insert by customer_id): a run recomputes the customers whose spend
+-- an order loaded since its last run (_refreshed_at) changed: a new order, one cancelled
+-- or restored, a new total or order time, and both customers of an order that moved to
+-- another (macros/latest.sql); a move between counted statuses changes nothing here. A
+-- customer left without orders gets an empty row (order_month NULL), which replaces its
+-- old rows and which the post-hook deletes.
 
 {%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
 changed_customers as (
-    {{ customers_of_orders_loaded_since(last_run) }}
+    {{ customers_of_orders_with_spend_changed_since(last_run) }}
 ),
 {%- endif %}
 

@@ -1,12 +1,13 @@
--- depends_on: {{ ref('orders_snapshot') }} (customers_with_orders_loaded_since)
+-- depends_on: {{ ref('orders_snapshot') }} (customers_with_spend_changed_since)
 {#- One row per customer (every customer in stg_shop__customers, buyers or not).
     Lifetime value = net revenue of the customer's non-cancelled orders minus the succeeded
     Stripe refunds on those orders. An order's net revenue is its total_cents (subtotal - discount
     + shipping + tax): what the customer was charged, the amount refunds are taken from.
     Cancelled orders count nowhere here (their refunds only undo their own charges).
-    Incremental (delete+insert by customer_id): a run recomputes the customers whose row,
-    orders or refunds were loaded since the last run (_refreshed_at), and drops the
-    customers gone from staging (hard-deleted at the source). -#}
+    Incremental (delete+insert by customer_id): a run recomputes the customers whose row
+    was loaded since the last run (_refreshed_at) or whose spend an order or a refund
+    loaded since changed (macros/latest.sql: a move between counted statuses changes
+    nothing here), and drops the customers gone from staging (hard-deleted at the source). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -21,7 +22,7 @@ changed_customers as (
     select customer_id from {{ ref('stg_shop__customers') }}
     where _loaded_at > {{ last_run }}
     union
-    {{ customers_with_orders_loaded_since(last_run) }}
+    {{ customers_with_spend_changed_since(last_run) }}
 ),
 {%- endif %}
 

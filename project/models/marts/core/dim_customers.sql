@@ -1,4 +1,4 @@
--- depends_on: {{ ref('orders_snapshot') }} (customers_with_orders_loaded_since)
+-- depends_on: {{ ref('orders_snapshot') }} (customers_with_spend_changed_since)
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -25,8 +25,9 @@
 --
 -- Incremental (delete+insert by customer_id): a run rebuilds the whole history of the
 -- customers whose inputs changed since the last run (_refreshed_at): a new snapshot
--- version, an order or a refund loaded since (an order that moved to another customer
--- counts for both), or an order that aged out of the trailing window in between. The
+-- version, an order whose spend changed (new, cancelled or restored, moved to another
+-- customer: both count, a new total or order time; not a move between counted statuses),
+-- a refund loaded since, or an order that aged out of the trailing window in between. The
 -- other customers' histories cannot have changed.
 -- The spend at each moment is one running sum over the customer's timeline of spend
 -- events and attribute versions (no range join), so the build is linear in the events.
@@ -38,7 +39,7 @@ changed_customers as (
     select customer_id from {{ ref('customers_snapshot') }}
     where _loaded_at > {{ last_run }}
     union
-    {{ customers_with_orders_loaded_since(last_run) }}
+    {{ customers_with_spend_changed_since(last_run) }}
     union
     -- moments that became history between the last run and this one: an order placed or
     -- aged out of its 365 days, a refund issued (data can be stamped ahead of the clock)

@@ -32,13 +32,24 @@
 {%- set refreshed_at = last_run_at() %}
 {%- set lookback_from = core_add_days(newest_stamp(this, 'updated_at'), '-' ~ var('fact_orders_lookback_days')) %}
 {#- The products with a snapshot version opened or closed since, as a list of ids (none on
-    most days): a constant list filters the fact's scan, a subquery would read all of it. #}
+    most days): a constant list filters the fact's scan, a subquery would read all of it.
+    And the earliest time their versions can have changed: a new snapshot row starts its
+    version no earlier than the product's snapshot row before it (dim_products), so lines
+    ordered before that keep theirs, and the fact's scan skips their row groups (it is
+    written mostly in order time). A product new to the snapshot has no such bound. #}
 {%- set products_snapshot = ref('products_snapshot') %}
 {%- set found = run_query(
-    "select string_agg(distinct cast(product_id as varchar), ', ') from " ~ products_snapshot
+    "select string_agg(distinct cast(changed.product_id as varchar), ', '),"
+    ~ " cast(min(coalesce(earlier.snapshot_from, " ~ core_timestamp_min() ~ ")) as varchar)"
+    ~ " from (select distinct product_id from " ~ products_snapshot
     ~ " where cast(dbt_valid_from as timestamp with time zone) > " ~ refreshed_at
-    ~ " or cast(dbt_valid_to as timestamp with time zone) > " ~ refreshed_at) if execute else none %}
+    ~ " or cast(dbt_valid_to as timestamp with time zone) > " ~ refreshed_at ~ ") as changed"
+    ~ " left join (select product_id,"
+    ~ " max(cast(dbt_valid_from as timestamp with time zone)) as snapshot_from from " ~ products_snapshot
+    ~ " where cast(dbt_valid_from as timestamp with time zone) <= " ~ refreshed_at
+    ~ " group by product_id) as earlier on earlier.product_id = changed.product_id") if execute else none %}
 {%- set changed_products = found.rows[0][0] if found is not none else none %}
+{%- set changed_from = found.rows[0][1] if found is not none else none %}
 {%- endif %}
 with
 {%- if is_incremental() %}
@@ -76,6 +87,7 @@ repriced_orders as (
     left join {{ ref('dim_products') }} as versions
         on versions.product_sk = existing.product_sk
     where existing.product_id in ({{ changed_products }})
+      and existing.ordered_at >= cast('{{ changed_from }}' as timestamp with time zone)
       and (versions.product_sk is null
            or existing.ordered_at < versions.valid_from
            or existing.ordered_at >= {{ core_open_end('versions.valid_to') }})
