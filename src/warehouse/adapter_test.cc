@@ -111,8 +111,8 @@ TEST_F(WarehouseAdapter, PublishIsAtomicForOtherConnections) {
 }
 
 // ProveDistinct / ProveContained: true only when the values prove the test passes; false
-// (the test runs its SQL) for duplicates, orphans and what a bitmap cannot cover.
-TEST_F(WarehouseAdapter, ProvesUniqueAndContainedIntegerKeysWithBitmaps) {
+// (the test runs its SQL) for duplicates, orphans and what a bitmap or a hash cannot cover.
+TEST_F(WarehouseAdapter, ProvesUniqueAndContainedKeysWithBitmapsAndUniqueTextWithHashes) {
   ASSERT_TRUE(
       conn_
           .Execute("CREATE TABLE t AS SELECT * FROM (VALUES "
@@ -121,7 +121,9 @@ TEST_F(WarehouseAdapter, ProvesUniqueAndContainedIntegerKeysWithBitmaps) {
                    "-9223372036854775808), (4, 7, 'c', 13, 4, 5)) v(i, dup, s, u, big, wide);"
                    "CREATE TABLE p AS SELECT * FROM (VALUES (1), (2), (3), (4), (100), (NULL)) "
                    "v(id);"
-                   "CREATE TABLE empty (i INTEGER)")
+                   "CREATE TABLE empty (i INTEGER);"
+                   "CREATE TABLE words AS SELECT * FROM (VALUES ('x'), (NULL), ('y'), (NULL)) "
+                   "v(w)")
           .ok());
   struct Case {
     std::string column;
@@ -132,7 +134,8 @@ TEST_F(WarehouseAdapter, ProvesUniqueAndContainedIntegerKeysWithBitmaps) {
            {"u", true},          // unsigned
            {"i * 3 - 1", true},  // an expression, as dbt allows
            {"dup", false},       // 7 twice
-           {"s", false},         // not an integer: the SQL decides
+           {"s", false},         // 'a' twice: its hashes collide, the SQL decides
+           {"s || i", true},     // text: distinct hashes (NULLs are not values)
            {"big", false},       // UBIGINT may not fit a BIGINT
            {"wide", false},      // a range wider than a bitmap covers
        }) {
@@ -141,6 +144,7 @@ TEST_F(WarehouseAdapter, ProvesUniqueAndContainedIntegerKeysWithBitmaps) {
     EXPECT_EQ(*proven, c.distinct) << c.column;
   }
   EXPECT_TRUE(adapter_.ProveDistinct(conn_, "empty", "i").value_or(false));
+  EXPECT_TRUE(adapter_.ProveDistinct(conn_, "words", "w").value_or(false));
   EXPECT_TRUE(
       adapter_.ProveDistinct(conn_, "(SELECT * FROM t WHERE dup = 7) AS w", "dup = 7").ok());
   EXPECT_FALSE(adapter_.ProveDistinct(conn_, "t", "no_such_column").ok());

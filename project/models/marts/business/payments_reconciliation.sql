@@ -190,7 +190,8 @@ per_order as (
         cast(sum(refunded_cents) as bigint) as refunded_cents,
         cast(sum(dispute_count) as bigint) as dispute_count,
         cast(sum(disputed_cents) as bigint) as disputed_cents,
-        {{ biz_min_ascii('charge_id') }} as first_charge_id
+        -- min, not arg_min(charge_id, charge_id): 16 s against 24-40 s at full scale
+        min(charge_id) as first_charge_id
     from per_charge
     group by order_id
 ),
