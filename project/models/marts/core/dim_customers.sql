@@ -249,6 +249,35 @@ started as (
     where starts_version = 1
 ),
 
+-- Attributes kept as of the newest snapshot row: a customer deleted at the source (and so
+-- gone from staging) keeps its history here.
+customers as (
+    select customer_id, first_name, last_name, acquisition_channel, created_at
+    from snapshot_versions
+    where snapshot_version = version_count
+),
+
+-- Each attribute group's values with the customer's current ones, joined here (a row per
+-- group) rather than to the versions, which are three times as many.
+attributes as (
+    select
+        attribute_versions.customer_id,
+        attribute_versions.attribute_group,
+        attribute_versions.email,
+        attribute_versions.country,
+        attribute_versions.city,
+        attribute_versions.marketing_opt_in,
+        attribute_versions.is_deleted,
+        customers.first_name,
+        customers.last_name,
+        customers.acquisition_channel,
+        customers.created_at
+    from attribute_versions
+    left join customers
+        on customers.customer_id = attribute_versions.customer_id
+    where attribute_versions.starts_attribute_group = 1
+),
+
 versions as (
     select
         started.customer_id,
@@ -259,40 +288,32 @@ versions as (
             when 4 then 'Platinum' when 3 then 'Gold' when 2 then 'Silver' else 'Bronze'
         end as segment,
         attributes.email,
+        attributes.first_name,
+        attributes.last_name,
         attributes.country,
         attributes.city,
         attributes.marketing_opt_in,
-        attributes.is_deleted
+        attributes.is_deleted,
+        attributes.acquisition_channel,
+        attributes.created_at
     from started
-    inner join (
-        select customer_id, attribute_group, email, country, city, marketing_opt_in, is_deleted
-        from attribute_versions
-        where starts_attribute_group = 1
-    ) as attributes
+    inner join attributes
         on attributes.customer_id = started.customer_id
        and attributes.attribute_group = started.attribute_group
-),
-
--- Attributes kept as of the newest snapshot row: a customer deleted at the source (and so
--- gone from staging) keeps its history here.
-customers as (
-    select customer_id, first_name, last_name, acquisition_channel, created_at
-    from snapshot_versions
-    where snapshot_version = version_count
 )
 
 select
     {{ core_surrogate_key('versions.customer_id', 'versions.changed_at') }} as customer_sk,
     versions.customer_id,
     versions.email,
-    customers.first_name,
-    customers.last_name,
+    versions.first_name,
+    versions.last_name,
     versions.country,
     versions.city,
     versions.marketing_opt_in,
     versions.is_deleted,
-    customers.acquisition_channel,
-    customers.created_at as customer_created_at,
+    versions.acquisition_channel,
+    versions.created_at as customer_created_at,
     versions.segment,
     {{ core_cents_to_dollars('versions.spend_cents') }} as trailing_365d_net_spend,
     versions.changed_at as valid_from,
@@ -300,5 +321,3 @@ select
     versions.valid_to is null as is_current,
     current_timestamp as _refreshed_at
 from versions
-left join customers
-    on customers.customer_id = versions.customer_id
