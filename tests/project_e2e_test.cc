@@ -247,8 +247,21 @@ TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
 }
 
 TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable) {
+  auto compiled = [&](const std::string& file_name) {
+    std::error_code walk;
+    for (const auto& entry :
+         fs::recursive_directory_iterator(project_ + "/target/compiled", walk)) {
+      if (entry.path().filename() == file_name) return ReadFile(entry.path()).value_or("");
+    }
+    return std::string();
+  };
   ASSERT_NO_FATAL_FAILURE(Extract());
   ASSERT_NO_FATAL_FAILURE(Build(project_));
+  // A full build wrote every row of fact_orders: its tests read the table, unfiltered.
+  const std::string scoped_marker = "where _refreshed_at = cast('";
+  std::string fact_test = compiled("core_net_revenue_matches_orders.sql");
+  ASSERT_NE(fact_test.find("\"fact_orders\""), std::string::npos) << fact_test;
+  EXPECT_EQ(fact_test.find(scoped_marker), std::string::npos) << fact_test;
   auto advanced = Generate("--advance 2");
   ASSERT_EQ(advanced.exit_code, 0) << advanced.err;
   // A guest order joins an account: the shop's largest counted order moves to another
@@ -281,14 +294,11 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   ASSERT_NO_FATAL_FAILURE(Extract());
   ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental
   // It tested a staging view's newly loaded rows only (see below).
-  std::string compiled_test;
-  std::error_code walk;
-  for (const auto& entry : fs::recursive_directory_iterator(project_ + "/target/compiled", walk)) {
-    if (entry.path().filename() == "unique_stg_shop__orders_order_id.sql") {
-      compiled_test = ReadFile(entry.path()).value_or("");
-    }
-  }
+  const std::string compiled_test = compiled("unique_stg_shop__orders_order_id.sql");
   EXPECT_NE(compiled_test.find("where _loaded_at > cast('"), std::string::npos) << compiled_test;
+  // fact_orders' tests checked the lines it merged.
+  fact_test = compiled("core_net_revenue_matches_orders.sql");
+  EXPECT_NE(fact_test.find(scoped_marker), std::string::npos) << fact_test;
   // The incremental build's tests checked the rows it wrote; every row passes them too.
   auto all_rows = RunShoplytics(
       "--json test --project-dir " + ShellQuote(project_) + " --vars '{test_rows: all}'", scratch(),
