@@ -13,22 +13,17 @@
     unique_key='activity_date'
 ) }}
 {%- set last_run = last_run_at() if is_incremental() else none %}
-with
 {%- if is_incremental() %}
-rewritten as (
-    select order_id, reconciliation_date
-    from {{ ref('payments_reconciliation') }}
+{%- set affected_days -%}
+    select reconciliation_date as activity_date from {{ ref('payments_reconciliation') }}
     where _refreshed_at > {{ last_run }}
-),
-
-affected_days as (
-    select reconciliation_date as activity_date from rewritten
     union
     select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__charges') }}
     where _loaded_at > {{ last_run }}
     union
     select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__charges') }}
-    where order_id in (select order_id from rewritten)
+    where order_id in (select order_id from {{ ref('payments_reconciliation') }}
+                       where _refreshed_at > {{ last_run }})
     union
     select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__refunds') }}
     where _loaded_at > {{ last_run }}
@@ -38,13 +33,28 @@ affected_days as (
     union
     select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__balance_transactions') }}
     where _loaded_at > {{ last_run }}
-),
+{%- endset %}
+{#- The affected days, read when the node runs, as a list of literals (a handful on most
+    days), and the first one: each Stripe table is read from that day's start, so the scan
+    skips the older row groups (raw rows are appended in time order), and only then by day. -#}
+{%- set found = run_query("select distinct cast(activity_date as varchar) from (" ~ affected_days
+                          ~ ") as affected where activity_date is not null order by 1") if execute else none %}
+{%- set days = [] %}
+{%- for row in (found.rows if found is not none else []) %}
+{%- do days.append("cast('" ~ row[0] ~ "' as date)") %}
+{%- endfor %}
+{%- set day_list = days | join(', ') if days else 'cast(null as date)' %}
+{%- set stripe_rows_of_affected_days -%}
+    {%- if days %}created_at >= cast('{{ found.rows[0][0] }} 00:00:00+00' as timestamp with time zone)
+      and {% endif %}{{ core_utc_date('created_at') }} in ({{ day_list }})
+{%- endset %}
 {%- endif %}
+with
 
 recon as (
     select * from {{ ref('payments_reconciliation') }}
     {%- if is_incremental() %}
-    where reconciliation_date in (select activity_date from affected_days)
+    where reconciliation_date in ({{ day_list }})
     {%- endif %}
 ),
 
@@ -69,7 +79,7 @@ charge_days as (
         cast(sum(case when status = 'succeeded' then amount_captured_cents else 0 end) as bigint) as captured_cents
     from {{ ref('stg_stripe__charges') }}
     {%- if is_incremental() %}
-    where {{ core_utc_date('created_at') }} in (select activity_date from affected_days)
+    where {{ stripe_rows_of_affected_days }}
     {%- endif %}
     group by {{ core_utc_date('created_at') }}
 ),
@@ -81,7 +91,7 @@ refund_days as (
         cast(sum(case when status = 'succeeded' then amount_cents else 0 end) as bigint) as refunded_cents
     from {{ ref('stg_stripe__refunds') }}
     {%- if is_incremental() %}
-    where {{ core_utc_date('created_at') }} in (select activity_date from affected_days)
+    where {{ stripe_rows_of_affected_days }}
     {%- endif %}
     group by {{ core_utc_date('created_at') }}
 ),
@@ -93,7 +103,7 @@ dispute_days as (
         cast(sum(amount_cents) as bigint) as disputed_cents
     from {{ ref('stg_stripe__disputes') }}
     {%- if is_incremental() %}
-    where {{ core_utc_date('created_at') }} in (select activity_date from affected_days)
+    where {{ stripe_rows_of_affected_days }}
     {%- endif %}
     group by {{ core_utc_date('created_at') }}
 ),
@@ -106,7 +116,7 @@ balance_days as (
     from {{ ref('stg_stripe__balance_transactions') }}
     where type in ('charge', 'refund', 'adjustment')
     {%- if is_incremental() %}
-      and {{ core_utc_date('created_at') }} in (select activity_date from affected_days)
+      and {{ stripe_rows_of_affected_days }}
     {%- endif %}
     group by {{ core_utc_date('created_at') }}
 ),
