@@ -132,3 +132,31 @@
     {{ relation }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The dates (UTC days) an incremental run rewrites, read when the node runs from the query
+    `sql` (its first column; NULLs left out): a dict with `list`, the dates as literals for
+    `in (...)` (a handful on most days; a NULL literal, which matches nothing, when there
+    are none), and `first`, the first of them as text (none when there are none). A
+    constant list and a lower bound on the rows' time let the warehouse skip the row
+    groups before it (raw rows are appended in time order); a subquery would read them
+    all. None while parsing. -#}
+{% macro dates_read_now(sql) -%}
+    {%- set found = run_query("select distinct cast(d as varchar) from (" ~ sql
+                              ~ ") as dates_read_now(d) where d is not null order by 1") if execute else none -%}
+    {%- set literals = [] -%}
+    {%- for row in (found.rows if found is not none else []) -%}
+        {%- do literals.append("cast('" ~ row[0] ~ "' as date)") -%}
+    {%- endfor -%}
+    {{ return({'list': literals | join(', ') if literals else 'cast(null as date)',
+               'first': found.rows[0][0] if literals else none}) }}
+{%- endmacro %}
+
+{#- The rows on `dates` (from dates_read_now): `timestamp_column` from the first date's
+    start on, which lets the warehouse skip older row groups, and `date_expression` (the
+    row's UTC day) among the dates. -#}
+{% macro rows_on_dates(timestamp_column, date_expression, dates) -%}
+    {%- if dates.first -%}
+    {{ timestamp_column }} >= cast('{{ dates.first }} 00:00:00+00' as timestamp with time zone)
+    and {% endif -%}
+    {{ date_expression }} in ({{ dates.list }})
+{%- endmacro %}

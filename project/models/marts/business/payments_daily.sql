@@ -34,27 +34,15 @@
     select {{ core_utc_date('created_at') }} from {{ ref('stg_stripe__balance_transactions') }}
     where _loaded_at > {{ last_run }}
 {%- endset %}
-{#- The affected days, read when the node runs, as a list of literals (a handful on most
-    days), and the first one: each Stripe table is read from that day's start, so the scan
-    skips the older row groups (raw rows are appended in time order), and only then by day. -#}
-{%- set found = run_query("select distinct cast(activity_date as varchar) from (" ~ affected_days
-                          ~ ") as affected where activity_date is not null order by 1") if execute else none %}
-{%- set days = [] %}
-{%- for row in (found.rows if found is not none else []) %}
-{%- do days.append("cast('" ~ row[0] ~ "' as date)") %}
-{%- endfor %}
-{%- set day_list = days | join(', ') if days else 'cast(null as date)' %}
-{%- set stripe_rows_of_affected_days -%}
-    {%- if days %}created_at >= cast('{{ found.rows[0][0] }} 00:00:00+00' as timestamp with time zone)
-      and {% endif %}{{ core_utc_date('created_at') }} in ({{ day_list }})
-{%- endset %}
+{%- set days = dates_read_now(affected_days) %}
+{%- set stripe_rows_of_affected_days = rows_on_dates('created_at', core_utc_date('created_at'), days) %}
 {%- endif %}
 with
 
 recon as (
     select * from {{ ref('payments_reconciliation') }}
     {%- if is_incremental() %}
-    where reconciliation_date in ({{ day_list }})
+    where reconciliation_date in ({{ days.list }})
     {%- endif %}
 ),
 
