@@ -142,7 +142,7 @@
     all. None while parsing. -#}
 {% macro dates_read_now(sql) -%}
     {%- set found = run_query("select distinct cast(d as varchar) from (" ~ sql
-                              ~ ") as dates_read_now(d) where d is not null order by 1") if execute else none -%}
+                              ~ "\n) as dates_read_now(d) where d is not null order by 1") if execute else none -%}
     {%- set literals = [] -%}
     {%- for row in (found.rows if found is not none else []) -%}
         {%- do literals.append("cast('" ~ row[0] ~ "' as date)") -%}

@@ -21,36 +21,31 @@
 -- longer matches their new_customers (a customer's first order moved in or out), and the
 -- days the table does not hold yet.
 
-with
-order_range as (
-    select min(order_date) as first_day, max(order_date) as last_day
-    from {{ ref('stg_shop__orders') }}
-),
 {%- if is_incremental() %}
+{%- set affected_days -%}
+    with
+    last_run as (
+        select min(date_day) as first_day, max(date_day) as last_day
+        from {{ this }}
+    ),
 
-last_run as (
-    select min(date_day) as first_day, max(date_day) as last_day
-    from {{ this }}
-),
+    -- Days whose count of first orders (int_customer_first_orders) differs from the stored
+    -- new_customers: a customer's first order moved in or out of them (a new customer, a
+    -- cancelled first order, a late earlier order).
+    first_order_days as (
+        select first_order_date as date_day, count(*) as first_orders
+        from {{ ref('int_customer_first_orders') }}
+        group by first_order_date
+    ),
 
--- Days whose count of first orders (int_customer_first_orders) differs from the stored
--- new_customers: a customer's first order moved in or out of them (a new customer, a
--- cancelled first order, a late earlier order).
-first_order_days as (
-    select first_order_date as date_day, count(*) as first_orders
-    from {{ ref('int_customer_first_orders') }}
-    group by first_order_date
-),
+    moved_days as (
+        select coalesce(first_order_days.date_day, stored.date_day) as date_day
+        from first_order_days
+        full outer join (select date_day, new_customers from {{ this }}) as stored
+            on stored.date_day = first_order_days.date_day
+        where coalesce(first_order_days.first_orders, 0) <> coalesce(stored.new_customers, 0)
+    )
 
-moved_days as (
-    select coalesce(first_order_days.date_day, stored.date_day) as date_day
-    from first_order_days
-    full outer join (select date_day, new_customers from {{ this }}) as stored
-        on stored.date_day = first_order_days.date_day
-    where coalesce(first_order_days.first_orders, 0) <> coalesce(stored.new_customers, 0)
-),
-
-affected_days as (
     select distinct order_date as date_day
     from {{ ref('fact_orders') }}
     where _refreshed_at > {{ last_run_at() }}
@@ -61,8 +56,15 @@ affected_days as (
     from {{ ref('dim_date') }}
     where date_day > (select coalesce(last_day, cast('1900-01-01' as date)) from last_run)
        or date_day < (select coalesce(first_day, cast('9999-12-31' as date)) from last_run)
-),
+{%- endset %}
+{#- Read first, as literals: the fact's scan skips the days before (macros/latest.sql). -#}
+{%- set days = dates_read_now(affected_days) %}
 {%- endif %}
+with
+order_range as (
+    select min(order_date) as first_day, max(order_date) as last_day
+    from {{ ref('stg_shop__orders') }}
+),
 
 counted_lines as (
     select
@@ -71,7 +73,7 @@ counted_lines as (
     from {{ ref('fact_orders') }}
     where status <> 'cancelled'
     {%- if is_incremental() %}
-      and order_date in (select date_day from affected_days)
+      and {{ rows_on_dates('ordered_at', 'order_date', days) }}
     {%- endif %}
 ),
 
@@ -107,7 +109,7 @@ days as (
     where date_day >= (select first_day from order_range)
       and date_day <= (select last_day from order_range)
     {%- if is_incremental() %}
-      and date_day in (select date_day from affected_days)
+      and date_day in ({{ days.list }})
     {%- endif %}
 )
 
