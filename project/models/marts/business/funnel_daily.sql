@@ -14,13 +14,14 @@
     incremental_strategy='delete+insert',
     unique_key='session_date'
 ) }}
-{%- if is_incremental() %}
-{#- The dates of the sessions rewritten since, read first as literals (macros/latest.sql), so
-    the scan below skips the row groups of other dates. -#}
-{%- set dates = dates_read_now("select session_date from " ~ ref('int_clickstream_session_hours')
-                               ~ " where _refreshed_at > " ~ last_run_at()) %}
-{%- endif %}
 with
+{%- if is_incremental() %}
+affected_dates as (
+    select distinct session_date
+    from {{ ref('int_clickstream_session_hours') }}
+    where _refreshed_at > {{ last_run_at() }}
+),
+{%- endif %}
 
 sessions as (
     select
@@ -36,7 +37,7 @@ sessions as (
         cast(sum(purchase_revenue_cents) as bigint) as purchase_revenue_cents
     from {{ ref('int_clickstream_session_hours') }}
     {%- if is_incremental() %}
-    where session_date in ({{ dates.list }})
+    where session_date in (select session_date from affected_dates)
     {%- endif %}
     group by session_id
 ),
