@@ -79,8 +79,12 @@
     snapshot must have run first: a model that calls this says
     `-- depends_on: {{ ref('orders_snapshot') }}`. -#}
 {% macro customers_of_orders_with_spend_changed_since(last_run) -%}
-    {%- set changed_orders -%}
-    (
+    {#- One read of the changed orders, each giving its customer and, when it moved, the
+        one before (side 2). -#}
+    select distinct
+        case when side.n = 1 then changed_orders.customer_id
+             else changed_orders.earlier_customer_id end as customer_id
+    from (
         select
             current_version.customer_id,
             earlier.customer_id as earlier_customer_id
@@ -101,11 +105,8 @@
                or earlier.total_cents is distinct from current_version.total_cents
                or earlier.ordered_at is distinct from current_version.ordered_at)
     ) as changed_orders
-    {%- endset %}
-    select customer_id from {{ changed_orders }}
-    union
-    select earlier_customer_id from {{ changed_orders }}
-    where earlier_customer_id is not null
+    cross join (select 1 as n union all select 2) as side
+    where side.n = 1 or changed_orders.earlier_customer_id is not null
 {%- endmacro %}
 
 {#- The customers of customers_of_orders_with_spend_changed_since, and those of the orders

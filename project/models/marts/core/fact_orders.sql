@@ -38,16 +38,24 @@
     ordered before that keep theirs, and the fact's scan skips their row groups (it is
     written mostly in order time). A product new to the snapshot has no such bound. #}
 {%- set products_snapshot = ref('products_snapshot') %}
-{%- set found = run_query(
-    "select string_agg(distinct cast(changed.product_id as varchar), ', '),"
-    ~ " cast(min(coalesce(earlier.snapshot_from, " ~ core_timestamp_min() ~ ")) as varchar)"
-    ~ " from (select distinct product_id from " ~ products_snapshot
-    ~ " where cast(dbt_valid_from as timestamp with time zone) > " ~ refreshed_at
-    ~ " or cast(dbt_valid_to as timestamp with time zone) > " ~ refreshed_at ~ ") as changed"
-    ~ " left join (select product_id,"
-    ~ " max(cast(dbt_valid_from as timestamp with time zone)) as snapshot_from from " ~ products_snapshot
-    ~ " where cast(dbt_valid_from as timestamp with time zone) <= " ~ refreshed_at
-    ~ " group by product_id) as earlier on earlier.product_id = changed.product_id") if execute else none %}
+{%- set changed_products_sql -%}
+    select
+        string_agg(distinct cast(changed.product_id as varchar), ', '),
+        cast(min(coalesce(earlier.snapshot_from, {{ core_timestamp_min() }})) as varchar)
+    from (
+        select distinct product_id from {{ products_snapshot }}
+        where cast(dbt_valid_from as timestamp with time zone) > {{ refreshed_at }}
+           or cast(dbt_valid_to as timestamp with time zone) > {{ refreshed_at }}
+    ) as changed
+    left join (
+        select product_id, max(cast(dbt_valid_from as timestamp with time zone)) as snapshot_from
+        from {{ products_snapshot }}
+        where cast(dbt_valid_from as timestamp with time zone) <= {{ refreshed_at }}
+        group by product_id
+    ) as earlier
+        on earlier.product_id = changed.product_id
+{%- endset %}
+{%- set found = run_query(changed_products_sql) if execute else none %}
 {%- set changed_products = found.rows[0][0] if found is not none else none %}
 {%- set changed_from = found.rows[0][1] if found is not none else none %}
 {%- endif %}
