@@ -174,6 +174,58 @@ class ProjectE2E : public testing::PostgresTest {
               source);
   }
 
+  // biz_every_paid_order_has_a_charge finds a paid order whose only succeeded charge
+  // failed, among the orders loaded since the staging view's build before the last (the
+  // scoped form, which cuts the charges down first) and among every order (test_rows:
+  // all). Leaves the warehouse as it found it.
+  void ExpectAPaidOrderWithoutChargeFails() {
+    auto run_query = [&](const std::string& sql) {
+      auto db = warehouse::Database::Open(project_ + "/warehouse.duckdb");
+      EXPECT_TRUE(db.ok()) << db.status().ToString();
+      if (!db.ok()) return std::vector<std::string>{};
+      auto conn = warehouse::Connection::Open(*db);
+      EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+      if (!conn.ok()) return std::vector<std::string>{};
+      return testing::DuckRows(*conn, sql);
+    };
+    const std::vector<std::string> failed = run_query(R"(
+        UPDATE raw.stripe_charges SET status = 'failed'
+        WHERE id = (
+            SELECT min(charges.id) FROM raw.stripe_charges AS charges
+            JOIN staging.stg_shop__orders AS orders ON orders.order_id = charges.order_id
+            WHERE charges.status = 'succeeded' AND orders.status = 'delivered'
+              AND orders._loaded_at > (SELECT min(built_at) FROM meta.view_builds
+                                       WHERE view_name = 'staging.stg_shop__orders')
+              AND (SELECT count(*) FROM raw.stripe_charges AS other
+                   WHERE other.order_id = charges.order_id AND other.status = 'succeeded') = 1)
+        RETURNING id)");
+    ASSERT_EQ(failed.size(), 1u);
+    for (const std::string vars : {"", " --vars '{test_rows: all}'"}) {
+      auto run = RunShoplytics("--json test --project-dir " + ShellQuote(project_) +
+                                   " --select biz_every_paid_order_has_a_charge" + vars,
+                               scratch(), env_);
+      EXPECT_NE(run.exit_code, 0) << vars << run.out;
+      const auto j = nlohmann::json::parse(run.out, nullptr, false);
+      ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
+      ASSERT_EQ(j["results"].size(), 1u) << run.out;
+      EXPECT_EQ(j["results"][0]["status"], "fail") << vars << run.out;
+      EXPECT_EQ(j["results"][0]["failures"], 1) << vars << run.out;
+      // Scoped, the charges are cut down to the orders checked; unscoped, they are not.
+      std::string sql;
+      std::error_code walk;
+      for (const auto& entry :
+           fs::recursive_directory_iterator(project_ + "/target/compiled", walk)) {
+        if (entry.path().filename() == "biz_every_paid_order_has_a_charge.sql") {
+          sql = ReadFile(entry.path()).value_or("");
+        }
+      }
+      EXPECT_EQ(sql.find("and order_id in (select order_id from paid_orders)") != std::string::npos,
+                vars.empty())
+          << vars << sql;
+    }
+    run_query("UPDATE raw.stripe_charges SET status = 'succeeded' WHERE id = '" + failed[0] + "'");
+  }
+
   std::unique_ptr<TempDir> dir_;
   std::string project_;
   std::unique_ptr<sandbox::Server> sandbox_;
@@ -304,6 +356,7 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       "--json test --project-dir " + ShellQuote(project_) + " --vars '{test_rows: all}'", scratch(),
       env_);
   ASSERT_EQ(all_rows.exit_code, 0) << all_rows.err;
+  ASSERT_NO_FATAL_FAILURE(ExpectAPaidOrderWithoutChargeFails());
 
   // The full refresh runs in a copy of the whole project, warehouse included; it ranks raw
   // keys again (dedupe_raw), which must change nothing.
