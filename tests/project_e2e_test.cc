@@ -314,6 +314,11 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   std::string fact_test = compiled("core_net_revenue_matches_orders.sql");
   ASSERT_NE(fact_test.find("\"fact_orders\""), std::string::npos) << fact_test;
   EXPECT_EQ(fact_test.find(scoped_marker), std::string::npos) << fact_test;
+  // biz_ltv_matches_orders reads every order then, with no filter by the mart's customers.
+  const std::string ltv_filter = "and customer_id in (select customer_id from ltv)";
+  std::string ltv_test = compiled("biz_ltv_matches_orders.sql");
+  ASSERT_NE(ltv_test.find("\"customer_ltv\""), std::string::npos) << ltv_test;
+  EXPECT_EQ(ltv_test.find(ltv_filter), std::string::npos) << ltv_test;
   auto advanced = Generate("--advance 2");
   ASSERT_EQ(advanced.exit_code, 0) << advanced.err;
   // A guest order joins an account: the shop's largest counted order moves to another
@@ -351,6 +356,8 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   // fact_orders' tests checked the lines it merged.
   fact_test = compiled("core_net_revenue_matches_orders.sql");
   EXPECT_NE(fact_test.find(scoped_marker), std::string::npos) << fact_test;
+  ltv_test = compiled("biz_ltv_matches_orders.sql");
+  EXPECT_NE(ltv_test.find(ltv_filter), std::string::npos) << ltv_test;
   // The incremental build's tests checked the rows it wrote; every row passes them too.
   auto all_rows = RunShoplytics(
       "--json test --project-dir " + ShellQuote(project_) + " --vars '{test_rows: all}'", scratch(),

@@ -7,7 +7,9 @@ with ltv as (
     select * from {{ written_by_the_last_run(ref('customer_ltv')) }} as written
 ),
 
-{%- set scoped = var('test_rows', 'last_run') == 'last_run' %}
+{#- Scoped when the last run wrote some customers only: after a full build, filters by the
+    whole mart would only cost (3.3 of 8.4 CPU-seconds at full scale). #}
+{%- set scoped = last_run_condition(ref('customer_ltv')) | trim %}
 
 -- The counted orders of those customers: filtered before the join, since a filter on the
 -- customers alone would not reach the scan of the orders.
