@@ -2,6 +2,9 @@
 -- orders (through int_product_daily_sales: the mart against its days, and the days the
 -- last run wrote, every day with test_rows: all, against the lines), and no product sells
 -- more in the last 90 days than in total.
+{#- Filtered to the days its last run wrote only when that was some of them: after a full
+    build the filter would only cost. #}
+{%- set scoped = last_run_condition(ref('int_product_daily_sales')) | trim %}
 with written_days as (
     select order_date, sum(units_sold) as units, sum(revenue_cents) as revenue_cents
     from {{ written_by_the_last_run(ref('int_product_daily_sales')) }} as written
@@ -13,7 +16,9 @@ line_days as (
     from {{ ref('stg_shop__order_items') }} as items
     inner join {{ ref('stg_shop__orders') }} as orders on orders.order_id = items.order_id
     where orders.status <> 'cancelled'
+    {%- if scoped %}
       and orders.order_date in (select order_date from written_days)
+    {%- endif %}
     group by orders.order_date
 )
 
