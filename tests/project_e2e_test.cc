@@ -226,6 +226,59 @@ class ProjectE2E : public testing::PostgresTest {
     run_query("UPDATE raw.stripe_charges SET status = 'succeeded' WHERE id = '" + failed[0] + "'");
   }
 
+  // The compiled SQL of the first node whose file name starts with `prefix`.
+  std::string CompiledStartingWith(const std::string& prefix) {
+    std::error_code walk;
+    for (const auto& entry :
+         fs::recursive_directory_iterator(project_ + "/target/compiled", walk)) {
+      if (entry.path().filename().string().starts_with(prefix)) {
+        return ReadFile(entry.path()).value_or("");
+      }
+    }
+    return "";
+  }
+
+  // scd2_one_current_version on dim_customers, scoped to the customers that can have
+  // changed, finds a customer rewritten for its orders (not loaded again) whose current
+  // version lost its flag. Leaves the
+  // warehouse as it found it.
+  void ExpectAVersionWithoutItsCurrentFlagFails() {
+    auto run_query = [&](const std::string& sql) {
+      auto db = warehouse::Database::Open(project_ + "/warehouse.duckdb");
+      EXPECT_TRUE(db.ok()) << db.status().ToString();
+      if (!db.ok()) return std::vector<std::string>{};
+      auto conn = warehouse::Connection::Open(*db);
+      EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+      if (!conn.ok()) return std::vector<std::string>{};
+      return testing::DuckRows(*conn, sql);
+    };
+    const std::vector<std::string> broken = run_query(R"(
+        UPDATE marts.dim_customers SET is_current = false
+        WHERE customer_sk = (
+            SELECT min(customer_sk) FROM marts.dim_customers
+            WHERE is_current
+              AND _refreshed_at = (SELECT max(_refreshed_at) FROM marts.dim_customers)
+              -- rewritten for its orders alone, not loaded again
+              AND customer_id IN (
+                  SELECT customer_id FROM staging.stg_shop__customers
+                  WHERE _loaded_at <= (SELECT min(built_at) FROM meta.view_builds
+                                       WHERE view_name = 'staging.stg_shop__customers')))
+        RETURNING customer_sk)");
+    ASSERT_EQ(broken.size(), 1u);
+    auto run = RunShoplytics("--json test --project-dir " + ShellQuote(project_) +
+                                 " --select 'scd2_one_current_version_dim_customers*'",
+                             scratch(), env_);
+    EXPECT_NE(run.exit_code, 0) << run.out;
+    const auto j = nlohmann::json::parse(run.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
+    ASSERT_EQ(j["results"].size(), 1u) << run.out;
+    EXPECT_EQ(j["results"][0]["status"], "fail") << run.out;
+    EXPECT_EQ(j["results"][0]["failures"], 1) << run.out;
+    const std::string sql = CompiledStartingWith("scd2_one_current_version_dim_customers");
+    EXPECT_NE(sql.find("checked as ("), std::string::npos) << sql;
+    run_query("UPDATE marts.dim_customers SET is_current = true WHERE customer_sk = " + broken[0]);
+  }
+
   std::unique_ptr<TempDir> dir_;
   std::string project_;
   std::unique_ptr<sandbox::Server> sandbox_;
@@ -319,6 +372,10 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   std::string ltv_test = compiled("biz_ltv_matches_orders.sql");
   ASSERT_NE(ltv_test.find("\"customer_ltv\""), std::string::npos) << ltv_test;
   EXPECT_EQ(ltv_test.find(ltv_filter), std::string::npos) << ltv_test;
+  // scd2_one_current_version checks every customer after a full build.
+  const std::string scd2_test = CompiledStartingWith("scd2_one_current_version_dim_customers");
+  ASSERT_NE(scd2_test.find("\"dim_customers\""), std::string::npos) << scd2_test;
+  EXPECT_EQ(scd2_test.find("checked as ("), std::string::npos) << scd2_test;
   auto advanced = Generate("--advance 2");
   ASSERT_EQ(advanced.exit_code, 0) << advanced.err;
   // A guest order joins an account: the shop's largest counted order moves to another
@@ -364,6 +421,7 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       env_);
   ASSERT_EQ(all_rows.exit_code, 0) << all_rows.err;
   ASSERT_NO_FATAL_FAILURE(ExpectAPaidOrderWithoutChargeFails());
+  ASSERT_NO_FATAL_FAILURE(ExpectAVersionWithoutItsCurrentFlagFails());
 
   // The full refresh runs in a copy of the whole project, warehouse included; it ranks raw
   // keys again (dedupe_raw), which must change nothing.

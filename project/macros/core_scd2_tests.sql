@@ -33,15 +33,37 @@ inner join (select * from {{ model }}) as b
 {% endtest %}
 
 {#- Every row of `entities` has exactly one current version, and the current version is
-    the open one (valid_to NULL). Returns the keys where that fails. -#}
-{% test scd2_one_current_version(model, key, entities) %}
-with versions as (
+    the open one (valid_to NULL). Returns the keys where that fails. `model` is the whole
+    dimension (config where: "true"). Given `scope_by` (the names of the dimension and of
+    the entities' model), the test checks only the keys that can have changed since the
+    last build, when both ends know them: the keys of the rows the dimension's last run
+    wrote (it rewrites a key's whole history) and the entities loaded since the build
+    before the last. Any other key has the same versions and membership as when the last
+    build checked it; an entity gone from `entities` can only remove a failure. Else, and
+    with test_rows: all, every key. -#}
+{% test scd2_one_current_version(model, key, entities, scope_by=none) %}
+{%- set written = (last_run_condition(ref(scope_by[0])) | trim) if scope_by else '' %}
+{%- set loaded = (last_run_condition(ref(scope_by[1])) | trim) if written else '' %}
+{%- set scoped = written and loaded %}
+with
+{%- if scoped %}
+checked as (
+    select {{ key }} as entity_key from {{ ref(scope_by[0]) }} where {{ written }}
+    union
+    select {{ key }} from {{ ref(scope_by[1]) }} where {{ loaded }}
+),
+{%- endif %}
+
+versions as (
     select
         {{ key }} as entity_key,
         sum(case when is_current then 1 else 0 end) as current_versions,
         sum(case when valid_to is null then 1 else 0 end) as open_versions,
         sum(case when is_current <> (valid_to is null) then 1 else 0 end) as inconsistent_flags
     from {{ model }}
+    {%- if scoped %}
+    where {{ key }} in (select entity_key from checked)
+    {%- endif %}
     group by {{ key }}
 )
 
@@ -50,8 +72,11 @@ select entities.{{ key }}, versions.current_versions, versions.open_versions,
 from {{ entities }} as entities
 left join versions
     on versions.entity_key = entities.{{ key }}
-where versions.entity_key is null
+where (versions.entity_key is null
    or versions.current_versions <> 1
    or versions.open_versions <> 1
-   or versions.inconsistent_flags <> 0
+   or versions.inconsistent_flags <> 0)
+{%- if scoped %}
+  and entities.{{ key }} in (select entity_key from checked)
+{%- endif %}
 {% endtest %}
