@@ -174,21 +174,23 @@ class ProjectE2E : public testing::PostgresTest {
               source);
   }
 
+  // Rows of `sql` on the project's warehouse, opened for writing for this one statement.
+  std::vector<std::string> WarehouseWrite(const std::string& sql) {
+    auto db = warehouse::Database::Open(project_ + "/warehouse.duckdb");
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return {};
+    auto conn = warehouse::Connection::Open(*db);
+    EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+    if (!conn.ok()) return {};
+    return testing::DuckRows(*conn, sql);
+  }
+
   // biz_every_paid_order_has_a_charge finds a paid order whose only succeeded charge
   // failed, among the orders loaded since the staging view's build before the last (the
   // scoped form, which cuts the charges down first) and among every order (test_rows:
   // all). Leaves the warehouse as it found it.
   void ExpectAPaidOrderWithoutChargeFails() {
-    auto run_query = [&](const std::string& sql) {
-      auto db = warehouse::Database::Open(project_ + "/warehouse.duckdb");
-      EXPECT_TRUE(db.ok()) << db.status().ToString();
-      if (!db.ok()) return std::vector<std::string>{};
-      auto conn = warehouse::Connection::Open(*db);
-      EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-      if (!conn.ok()) return std::vector<std::string>{};
-      return testing::DuckRows(*conn, sql);
-    };
-    const std::vector<std::string> failed = run_query(R"(
+    const std::vector<std::string> failed = WarehouseWrite(R"(
         UPDATE raw.stripe_charges SET status = 'failed'
         WHERE id = (
             SELECT min(charges.id) FROM raw.stripe_charges AS charges
@@ -223,7 +225,8 @@ class ProjectE2E : public testing::PostgresTest {
                 vars.empty())
           << vars << sql;
     }
-    run_query("UPDATE raw.stripe_charges SET status = 'succeeded' WHERE id = '" + failed[0] + "'");
+    WarehouseWrite("UPDATE raw.stripe_charges SET status = 'succeeded' WHERE id = '" + failed[0] +
+                   "'");
   }
 
   // The compiled SQL of the first node whose file name starts with `prefix`.
@@ -243,16 +246,7 @@ class ProjectE2E : public testing::PostgresTest {
   // version lost its flag. Leaves the
   // warehouse as it found it.
   void ExpectAVersionWithoutItsCurrentFlagFails() {
-    auto run_query = [&](const std::string& sql) {
-      auto db = warehouse::Database::Open(project_ + "/warehouse.duckdb");
-      EXPECT_TRUE(db.ok()) << db.status().ToString();
-      if (!db.ok()) return std::vector<std::string>{};
-      auto conn = warehouse::Connection::Open(*db);
-      EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-      if (!conn.ok()) return std::vector<std::string>{};
-      return testing::DuckRows(*conn, sql);
-    };
-    const std::vector<std::string> broken = run_query(R"(
+    const std::vector<std::string> broken = WarehouseWrite(R"(
         UPDATE marts.dim_customers SET is_current = false
         WHERE customer_sk = (
             SELECT min(customer_sk) FROM marts.dim_customers
@@ -276,7 +270,8 @@ class ProjectE2E : public testing::PostgresTest {
     EXPECT_EQ(j["results"][0]["failures"], 1) << run.out;
     const std::string sql = CompiledStartingWith("scd2_one_current_version_dim_customers");
     EXPECT_NE(sql.find("checked as ("), std::string::npos) << sql;
-    run_query("UPDATE marts.dim_customers SET is_current = true WHERE customer_sk = " + broken[0]);
+    WarehouseWrite("UPDATE marts.dim_customers SET is_current = true WHERE customer_sk = " +
+                   broken[0]);
   }
 
   std::unique_ptr<TempDir> dir_;
