@@ -26,9 +26,16 @@
     Singular tests read their model through it, so that an incremental build checks what
     it changed. -#}
 {% macro written_by_the_last_run(relation) -%}
-    {%- set written = last_run_condition(relation) | trim -%}
-    {%- if written -%}
-        (select * from {{ relation }} where {{ written }})
+    {{ rows_where(relation, last_run_condition(relation)) }}
+{%- endmacro %}
+
+{#- The rows of `relation` where `condition` holds, as a parenthesised subquery to alias,
+    or the relation itself when the condition is empty. A test that also needs to know
+    whether it is scoped reads last_run_condition once and passes it here. -#}
+{% macro rows_where(relation, condition) -%}
+    {%- set condition = condition | trim -%}
+    {%- if condition -%}
+        (select * from {{ relation }} where {{ condition }})
     {%- else -%}
         {{ relation }}
     {%- endif -%}

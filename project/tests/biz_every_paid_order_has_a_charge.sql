@@ -10,7 +10,7 @@
 {%- set scoped = last_run_condition(ref('stg_shop__orders')) | trim %}
 with paid_orders as (
     select order_id, status
-    from {{ written_by_the_last_run(ref('stg_shop__orders')) }} as orders
+    from {{ rows_where(ref('stg_shop__orders'), scoped) }} as orders
     where status in ('paid', 'shipped', 'delivered', 'returned')
 ),
 

@@ -7,7 +7,7 @@
 {%- set scoped = last_run_condition(ref('int_product_daily_sales')) | trim %}
 with written_days as (
     select order_date, sum(units_sold) as units, sum(revenue_cents) as revenue_cents
-    from {{ written_by_the_last_run(ref('int_product_daily_sales')) }} as written
+    from {{ rows_where(ref('int_product_daily_sales'), scoped) }} as written
     group by order_date
 ),
 

@@ -5,7 +5,7 @@
     build the filter would only cost. #}
 {%- set scoped = last_run_condition(ref('fct_daily_revenue')) | trim %}
 with written as (
-    select * from {{ written_by_the_last_run(ref('fct_daily_revenue')) }} as written
+    select * from {{ rows_where(ref('fct_daily_revenue'), scoped) }} as written
 ),
 
 daily as (
