@@ -35,6 +35,7 @@
 #include "warehouse/adapter.h"
 #include "warehouse/connection.h"
 #include "warehouse/database.h"
+#include "warehouse/huge_pages.h"
 
 namespace shoplytics::transform {
 
@@ -80,12 +81,16 @@ namespace {
 // build under /usr/bin/time). The memory goes back to the system when the build closes the
 // warehouse. A profile's own block_allocator_memory wins. (DuckDB takes the setting only
 // once the database is open.)
+// The block allocator maps its memory when the setting turns it on: that mapping gets
+// transparent huge pages (warehouse/huge_pages.h).
 Status KeepFreedBlocks(const ProfileTarget& target, warehouse::Database& db) {
   for (const auto& [key, value] : target.settings) {
     if (ToLower(key) == "block_allocator_memory") return OkStatus();
   }
   ASSIGN_OR_RETURN(warehouse::Connection conn, warehouse::Connection::Open(db));
-  return conn.Execute("SET block_allocator_memory = '50%'");
+  RETURN_IF_ERROR(conn.Execute("SET block_allocator_memory = '50%'"));
+  warehouse::AdviseHugePages();
+  return OkStatus();
 }
 
 // The resource types a command runs.

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "warehouse/huge_pages.h"
 #include "warehouse/internal/duckdb_error.h"
 
 namespace shoplytics::warehouse {
@@ -82,6 +83,8 @@ Result<Database> Database::Open(const std::string& path, const DatabaseOptions& 
     if (db) duckdb_close(&db);
     return status;
   }
+  // The database's buffer pool was mapped by the open: 2 MB pages for it (huge_pages.h).
+  AdviseHugePages();
   return Database(db, path, options.read_only);
 }
 
