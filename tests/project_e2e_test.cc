@@ -362,6 +362,13 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   std::string fact_test = compiled("core_net_revenue_matches_orders.sql");
   ASSERT_NE(fact_test.find("\"fact_orders\""), std::string::npos) << fact_test;
   EXPECT_EQ(fact_test.find(scoped_marker), std::string::npos) << fact_test;
+  // Nor do they cut the orders and the customer versions down to the fact's.
+  const std::string orders_cut = "where order_id in (select order_id from fact)) as orders";
+  EXPECT_EQ(fact_test.find(orders_cut), std::string::npos) << fact_test;
+  const std::string versions_cut = "where customer_sk in (select customer_sk from facts)";
+  std::string keys_test = compiled("core_fact_keys_point_to_valid_versions.sql");
+  ASSERT_NE(keys_test.find("\"dim_customers\""), std::string::npos) << keys_test;
+  EXPECT_EQ(keys_test.find(versions_cut), std::string::npos) << keys_test;
   // biz_ltv_matches_orders reads every order then, with no filter by the mart's customers.
   const std::string ltv_filter = "and customer_id in (select customer_id from ltv)";
   std::string ltv_test = compiled("biz_ltv_matches_orders.sql");
@@ -408,6 +415,10 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   // fact_orders' tests checked the lines it merged.
   fact_test = compiled("core_net_revenue_matches_orders.sql");
   EXPECT_NE(fact_test.find(scoped_marker), std::string::npos) << fact_test;
+  EXPECT_NE(fact_test.find(orders_cut), std::string::npos) << fact_test;
+  keys_test = compiled("core_fact_keys_point_to_valid_versions.sql");
+  EXPECT_NE(keys_test.find(scoped_marker), std::string::npos) << keys_test;
+  EXPECT_NE(keys_test.find(versions_cut), std::string::npos) << keys_test;
   ltv_test = compiled("biz_ltv_matches_orders.sql");
   EXPECT_NE(ltv_test.find(ltv_filter), std::string::npos) << ltv_test;
   // The incremental build's tests checked the rows it wrote; every row passes them too.

@@ -1,9 +1,22 @@
 -- Each fact line's customer_sk and product_sk is the version of its own customer/product
 -- that was valid when the order was placed (valid_from <= ordered_at < valid_to). Checks the
 -- lines the last run of fact_orders wrote; test_rows: all checks every line.
+{%- set scoped = last_run_condition(ref('fact_orders')) | trim %}
+with facts as (
+    select order_item_id, customer_id, customer_sk, product_id, product_sk, ordered_at
+    from {{ rows_where(ref('fact_orders'), scoped) }} as written
+)
+
 select facts.order_item_id
-from {{ written_by_the_last_run(ref('fact_orders')) }} as facts
+from facts
+{#- Scoped, the customer versions are cut to the lines' first (the left join alone built its
+    hash table on every version: 2.8 s against 1.1 for a day's lines at full scale). #}
+{%- if scoped %}
+left join (select * from {{ ref('dim_customers') }}
+           where customer_sk in (select customer_sk from facts)) as customers
+{%- else %}
 left join {{ ref('dim_customers') }} as customers
+{%- endif %}
     on customers.customer_sk = facts.customer_sk
 left join {{ ref('dim_products') }} as products
     on products.product_sk = facts.product_sk

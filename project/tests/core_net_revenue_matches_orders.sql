@@ -12,6 +12,7 @@
 -- The lines' amounts add up in integer cents (each DECIMAL(18,2) amount times 100 is a
 -- whole number, so nothing rounds), which compare faster than the wide decimals their
 -- sums would make (5.3 s against 6.0 for 12 M orders).
+{%- set scoped = last_run_condition(ref('fact_orders')) | trim %}
 with fact as (
     select
         order_id,
@@ -21,7 +22,7 @@ with fact as (
         sum(cast(shipping_allocated * 100 as bigint)) as shipping_cents,
         sum(cast(tax_allocated * 100 as bigint)) as tax_cents,
         sum(cast(refunded_amount * 100 as bigint)) as refunded_cents
-    from {{ written_by_the_last_run(ref('fact_orders')) }} as written
+    from {{ rows_where(ref('fact_orders'), scoped) }} as written
     group by order_id
 ),
 
@@ -34,7 +35,14 @@ refunds as (
 )
 
 select orders.order_id, fact.net_cents, orders.subtotal_cents, orders.discount_cents, orders.total_cents
+{#- Scoped, the orders are cut to the fact's first (a semi-join builds on the few orders;
+    the inner join alone built its hash table on the 12 M orders: 2.9 s against 0.6). -#}
+{%- if scoped %}
+from (select * from {{ ref('stg_shop__orders') }}
+      where order_id in (select order_id from fact)) as orders
+{%- else %}
 from {{ ref('stg_shop__orders') }} as orders
+{%- endif %}
 inner join fact
     on fact.order_id = orders.order_id
 left join refunds
