@@ -80,9 +80,8 @@ namespace {
 // up to half of the memory limit in DuckDB's block allocator took that to 22 s (the same
 // build under /usr/bin/time). The memory goes back to the system when the build closes the
 // warehouse. A profile's own block_allocator_memory wins. (DuckDB takes the setting only
-// once the database is open.)
-// The block allocator maps its memory when the setting turns it on: that mapping gets
-// transparent huge pages (warehouse/huge_pages.h).
+// once the database is open.) The allocator maps its memory when the setting turns it on;
+// that mapping then gets transparent huge pages (warehouse/huge_pages.h).
 Status KeepFreedBlocks(const ProfileTarget& target, warehouse::Database& db) {
   for (const auto& [key, value] : target.settings) {
     if (ToLower(key) == "block_allocator_memory") return OkStatus();

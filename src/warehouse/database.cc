@@ -83,7 +83,8 @@ Result<Database> Database::Open(const std::string& path, const DatabaseOptions& 
     if (db) duckdb_close(&db);
     return status;
   }
-  // The database's buffer pool was mapped by the open: 2 MB pages for it (huge_pages.h).
+  // Settings that turn DuckDB's block allocator on map its buffer pool in the open: 2 MB
+  // pages for it (huge_pages.h).
   AdviseHugePages();
   return Database(db, path, options.read_only);
 }

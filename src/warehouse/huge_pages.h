@@ -1,8 +1,8 @@
 // Transparent huge pages for DuckDB's buffer memory.
 //
-// DuckDB reserves its buffer pool as one anonymous mapping the size of its memory limit
-// when a database opens, and touches each 4 KB page of a block the first time it hands
-// the block out. On a machine whose transparent huge pages are "madvise" (Debian's
+// When its block allocator is on (block_allocator_memory, which the runner sets for a
+// build), DuckDB reserves the buffer pool as one anonymous mapping the size of its memory
+// limit, and touches each 4 KB page of a block the first time it hands the block out. On a machine whose transparent huge pages are "madvise" (Debian's
 // default), every page of a multi-GB build is then a page fault, and every lookup in a
 // hash table of several GB a TLB miss. Advising the mapping MADV_HUGEPAGE lets the kernel
 // back it with 2 MB pages: at full scale, fact_orders alone took 2.0 M page faults and 75

@@ -11,21 +11,28 @@
 namespace shoplytics::warehouse {
 namespace {
 
-// An anonymous private mapping of `bytes`, unmapped on destruction.
+// An anonymous private read-write mapping of `bytes` between two inaccessible guard pages,
+// so that the kernel cannot merge it with a neighbouring mapping (which would then be
+// advised or not with it); unmapped on destruction.
 class Mapped {
  public:
-  explicit Mapped(size_t bytes) : bytes_(bytes) {
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    address_ = p == MAP_FAILED ? nullptr : p;
+  explicit Mapped(size_t bytes) : bytes_(bytes + 2 * kGuard) {
+    void* p = mmap(nullptr, bytes_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    reserved_ = p;
+    char* inner = static_cast<char*>(p) + kGuard;
+    if (mprotect(inner, bytes, PROT_READ | PROT_WRITE) == 0) address_ = inner;
   }
   ~Mapped() {
-    if (address_) munmap(address_, bytes_);
+    if (reserved_) munmap(reserved_, bytes_);
   }
   void* address() const { return address_; }
 
  private:
+  static constexpr size_t kGuard = 4096;
   size_t bytes_;
-  void* address_;
+  void* reserved_ = nullptr;
+  void* address_ = nullptr;
 };
 
 bool KernelHasTransparentHugePages() {
