@@ -125,9 +125,10 @@
     (a CTE or relation with that column), as a parenthesised subquery of `columns`; in a
     full build, the relation itself. For a join of the few rows an incremental run
     recomputes with a large relation: a hash table of every row of it costs more than the
-    scan of `key` that finds the ones needed. -#}
-{% macro rows_with_keys_in(relation, key, keys, columns='*') -%}
-    {%- if is_incremental() -%}
+    scan of `key` that finds the ones needed. `when` overrides is_incremental(): a test
+    passes whether it checks only the last run's rows (its last_run_condition). -#}
+{% macro rows_with_keys_in(relation, key, keys, columns='*', when=none) -%}
+    {%- if (is_incremental() if when is none else when) -%}
     (select {{ columns }} from {{ relation }} where {{ key }} in (select {{ key }} from {{ keys }}))
     {%- else -%}
     {{ relation }}
