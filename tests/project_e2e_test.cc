@@ -408,7 +408,28 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       RETURNING orders.order_id)");
   ASSERT_EQ(edited.size(), 2u);
   ASSERT_NO_FATAL_FAILURE(Extract());
+  // payments_reconciliation finds what changed by order where it can, and a charge by its
+  // id only when that fails: here a refund loaded now, on the oldest charge, names no
+  // order, and that charge is far older than the balance transactions loaded since, so
+  // only the search among every charge finds it. The full refresh below must agree.
+  const std::string edited_orders = moved[0] + ", " + edited[0] + ", " + edited[1];
+  const std::vector<std::string> refunded = WarehouseWrite(R"(
+      INSERT INTO raw.stripe_refunds (id, charge, amount, currency, status, reason,
+                                      order_id, created, created_epoch, livemode, raw_json,
+                                      _batch_id, _loaded_at)
+      SELECT 're_e2e_old_charge', id, 100, currency, 'succeeded', 'requested_by_customer',
+             NULL, created + INTERVAL 1 HOUR, epoch(created) + 3600, false, '{}', 'e2e', now()
+      FROM raw.stripe_charges
+      WHERE status = 'succeeded' AND amount_captured > 100
+        AND id NOT IN (SELECT charge FROM raw.stripe_refunds)
+        AND order_id NOT IN ()" + edited_orders + R"()
+      ORDER BY created, id LIMIT 1
+      RETURNING charge)");
+  ASSERT_EQ(refunded.size(), 1u);
   ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental
+  EXPECT_EQ(WarehouseRows("SELECT refunded_amount FROM marts.payments_reconciliation "
+                          "WHERE charge_id = '" + refunded[0] + "' AND refunded_amount > 0"),
+            std::vector<std::string>{"1.00"});
   // It tested a staging view's newly loaded rows only (see below).
   const std::string compiled_test = compiled("unique_stg_shop__orders_order_id.sql");
   EXPECT_NE(compiled_test.find("where _loaded_at > cast('"), std::string::npos) << compiled_test;
