@@ -162,3 +162,18 @@
     and {% endif -%}
     {{ date_expression }} in ({{ dates.list }})
 {%- endmacro %}
+
+{#- The distinct non-null `column` values of the query `sql`, as a subquery of one column
+    that the warehouse plans as the small side of a join. A set of changed keys unions
+    several filtered scans, and a planner that cannot know how few rows a filter keeps
+    (DuckDB's guesses a fifth of each table) can take it for millions, larger than the
+    table it filters, and build its hash table on that table instead (11 M orders against
+    21,000 customers, 3.4 s against 0.2). One row that is a list of the keys, unnested,
+    is estimated as few. Plain SQL: array_agg and unnest run on DuckDB and PostgreSQL. -#}
+{% macro few_keys(sql, column) -%}
+    select unnest(array_agg(distinct {{ column }})) as {{ column }}
+    from (
+        {{ sql }}
+    ) as few_keys_rows
+    where {{ column }} is not null
+{%- endmacro %}

@@ -35,7 +35,7 @@
 {%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
-changed_customers as (
+{%- set changed_customer_rows %}
     select customer_id from {{ ref('customers_snapshot') }}
     where _loaded_at > {{ last_run }}
     union
@@ -56,6 +56,9 @@ changed_customers as (
         on orders.order_id = refunds.order_id
     where refunds.created_at > {{ last_run }}
       and refunds.created_at <= current_timestamp
+{%- endset %}
+changed_customers as (
+    {{ few_keys(changed_customer_rows, 'customer_id') }}
 ),
 {%- endif %}
 
