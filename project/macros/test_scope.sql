@@ -57,7 +57,12 @@
         {%- if '_refreshed_at' in names -%}
             {%- set stamps = run_query("select cast(min(_refreshed_at) as varchar), cast(max(_refreshed_at) as varchar) from " ~ relation) -%}
             {%- if stamps.rows[0][0] != stamps.rows[0][1] -%}
-                _refreshed_at = cast('{{ stamps.rows[0][1] }}' as timestamp with time zone)
+                {#- >= the newest stamp: the same rows as =, but DuckDB estimates that =
+                    keeps one row in as many as there are distinct stamps (half the table
+                    after one daily run) and a range a fifth, and on the larger guess builds
+                    a join's hash table on the other side, all of it (the relationships test
+                    of fact_orders to dim_customers: 1.7 s against 0.6). -#}
+                _refreshed_at >= cast('{{ stamps.rows[0][1] }}' as timestamp with time zone)
             {%- endif -%}
         {%- elif '_loaded_at' in names -%}
             {%- set built = previous_view_build(relation) -%}
