@@ -47,10 +47,13 @@ inner join (select * from {{ model }}) as b
 {%- set scoped = written and loaded %}
 with
 {%- if scoped %}
-checked as (
+{%- set checked_rows %}
     select {{ key }} as entity_key from {{ ref(scope_by[0]) }} where {{ written }}
     union
     select {{ key }} from {{ ref(scope_by[1]) }} where {{ loaded }}
+{%- endset %}
+checked as (
+    {{ few_keys(checked_rows, 'entity_key') }}
 ),
 {%- endif %}
 
