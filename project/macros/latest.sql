@@ -77,17 +77,26 @@
     order joining an account), and a new order (no version before) counts; a status change
     between counted statuses (paid -> shipped, most of a day's updates) does not. The
     snapshot must have run first: a model that calls this says
-    `-- depends_on: {{ ref('orders_snapshot') }}`. -#}
-{% macro customers_of_orders_with_spend_changed_since(last_run) -%}
+    `-- depends_on: {{ ref('orders_snapshot') }}`. With `with_time`, a second column,
+    changed_from: the earliest order time the change touches (the order's, and its time
+    before when that changed), before which the customer's spend is as it was. -#}
+{% macro customers_of_orders_with_spend_changed_since(last_run, with_time=false) -%}
     {#- One read of the changed orders, each giving its customer and, when it moved, the
         one before (side 2). -#}
     select distinct
         case when side.n = 1 then changed_orders.customer_id
              else changed_orders.earlier_customer_id end as customer_id
+        {%- if with_time %},
+        changed_orders.changed_from
+        {%- endif %}
     from (
         select
             current_version.customer_id,
             earlier.customer_id as earlier_customer_id
+            {%- if with_time %},
+            case when earlier.ordered_at < current_version.ordered_at then earlier.ordered_at
+                 else current_version.ordered_at end as changed_from
+            {%- endif %}
         from {{ ref('orders_snapshot') }} as current_version
         left join (
             select order_id, customer_id, status, total_cents, ordered_at
@@ -110,11 +119,13 @@
 {%- endmacro %}
 
 {#- The customers of customers_of_orders_with_spend_changed_since, and those of the orders
-    with a refund loaded since `last_run`. -#}
-{% macro customers_with_spend_changed_since(last_run) -%}
-    {{ customers_of_orders_with_spend_changed_since(last_run) }}
+    with a refund loaded since `last_run` (with `with_time`: changed_from is the refund's
+    creation, no later than the moment it counts from). -#}
+{% macro customers_with_spend_changed_since(last_run, with_time=false) -%}
+    {{ customers_of_orders_with_spend_changed_since(last_run, with_time) }}
     union
     select orders.customer_id
+    {%- if with_time %}, refunds.created_at as changed_from{% endif %}
     from {{ ref('stg_stripe__refunds') }} as refunds
     inner join {{ ref('stg_shop__orders') }} as orders
         on orders.order_id = refunds.order_id

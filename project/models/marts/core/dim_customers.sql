@@ -3,6 +3,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='customer_id',
+    on_schema_change='append_new_columns',
     meta={'column_compression': {'email': 'zstd'}}
 ) }}
 -- Customers as an SCD Type 2 dimension. A new version starts whenever a tracked attribute
@@ -35,30 +36,35 @@
 {%- set last_run = last_run_at() if is_incremental() else none %}
 with
 {%- if is_incremental() %}
-{%- set changed_customer_rows %}
-    select customer_id from {{ ref('customers_snapshot') }}
+-- The customers to rebuild, each with the earliest moment a change of theirs touches
+-- (changed_from, NULL for a snapshot row: see changed_from below). Materialized: read for
+-- the keys and for the moments.
+changed_customer_rows as materialized (
+    select customer_id, cast(null as timestamp with time zone) as changed_from
+    from {{ ref('customers_snapshot') }}
     where _loaded_at > {{ last_run }}
     union
-    {{ customers_with_spend_changed_since(last_run) }}
+    {{ customers_with_spend_changed_since(last_run, with_time=true) }}
     union
     -- moments that became history between the last run and this one: an order placed or
     -- aged out of its 365 days, a refund issued (data can be stamped ahead of the clock)
-    select customer_id from {{ ref('stg_shop__orders') }}
+    select customer_id, ordered_at from {{ ref('stg_shop__orders') }}
     where ordered_at > {{ last_run }} and ordered_at <= current_timestamp
     union
-    select customer_id from {{ ref('stg_shop__orders') }}
+    select customer_id, {{ core_shift_days('ordered_at', 365) }} from {{ ref('stg_shop__orders') }}
     where ordered_at > {{ core_add_days(last_run, -365) }}
       and ordered_at <= {{ core_add_days('current_timestamp', -365) }}
     union
-    select orders.customer_id
+    select orders.customer_id, refunds.created_at
     from {{ ref('stg_stripe__refunds') }} as refunds
     inner join {{ ref('stg_shop__orders') }} as orders
         on orders.order_id = refunds.order_id
     where refunds.created_at > {{ last_run }}
       and refunds.created_at <= current_timestamp
-{%- endset %}
+),
+
 changed_customers as (
-    {{ few_keys(changed_customer_rows, 'customer_id') }}
+    {{ few_keys('select customer_id from changed_customer_rows', 'customer_id') }}
 ),
 {%- endif %}
 
@@ -74,6 +80,7 @@ snapshot_versions as (
         first_name,
         last_name,
         acquisition_channel,
+        _loaded_at,
         cast(dbt_valid_from as timestamp with time zone) as snapshot_from,
         row_number() over by_version as snapshot_version,
         count(*) over (by_version rows between unbounded preceding and unbounded following)
@@ -177,6 +184,7 @@ attribute_versions as (
         snapshot_versions.marketing_opt_in,
         snapshot_versions.is_deleted,
         snapshot_versions.starts_attribute_group,
+        snapshot_versions._loaded_at,
         sum(snapshot_versions.starts_attribute_group) over (
             partition by snapshot_versions.customer_id order by snapshot_versions.snapshot_version
             rows between unbounded preceding and current row) as attribute_group,
@@ -281,6 +289,25 @@ attributes as (
     where attribute_versions.starts_attribute_group = 1
 ),
 
+{%- if is_incremental() %}
+
+-- The earliest moment this run may change each customer's history: versions that start
+-- before it keep their start and key (only the last of them can end sooner or later), so
+-- fact_orders re-reads only the lines ordered from it on. A snapshot row loaded since
+-- counts from its attribute version's start: its snapshot time, or for a customer new to
+-- the snapshot, the start of its first version.
+changed_from as (
+    select customer_id, min(changed_from) as changed_from
+    from (
+        select customer_id, changed_from from changed_customer_rows
+        union all
+        select customer_id, attribute_from from attribute_versions
+        where _loaded_at > {{ last_run }}
+    ) as moments
+    group by customer_id
+),
+{%- endif %}
+
 versions as (
     select
         started.customer_id,
@@ -322,5 +349,14 @@ select
     versions.changed_at as valid_from,
     versions.valid_to,
     versions.valid_to is null as is_current,
-    current_timestamp as _refreshed_at
+    current_timestamp as _refreshed_at,
+    {%- if is_incremental() %}
+    changed_from.changed_from as _changed_from
 from versions
+left join changed_from
+    on changed_from.customer_id = versions.customer_id
+    {%- else %}
+    -- a full build writes every history
+    cast(null as timestamp with time zone) as _changed_from
+from versions
+    {%- endif %}

@@ -55,6 +55,24 @@
     ) as earlier
         on earlier.product_id = changed.product_id
 {%- endset %}
+{#- The earliest moment from which dim_customers may have changed a rewritten customer's
+    versions (its _changed_from; NULL, a whole history, for none of them on a daily run):
+    lines ordered before it keep their version, and the scan for resegmented lines skips
+    their row groups. None when no customer was rewritten, or one was rewritten whole (or
+    when dim_customers predates the column: every line of a rewritten customer is read). #}
+{%- set rewritten_sql -%}
+    select
+        cast(min(_changed_from) as varchar),
+        count(*) filter (where _changed_from is null)
+    from {{ ref('dim_customers') }}
+    where _refreshed_at > {{ refreshed_at }}
+{%- endset %}
+{%- set dim_columns = [] %}
+{%- for column in (adapter.get_columns_in_relation(ref('dim_customers')) if execute else []) %}
+{%- do dim_columns.append(column.name | lower) %}
+{%- endfor %}
+{%- set rewritten = run_query(rewritten_sql) if execute and '_changed_from' in dim_columns else none %}
+{%- set rewritten_from = rewritten.rows[0][0] if rewritten is not none and rewritten.rows[0][1] == 0 else none %}
 {%- set found = run_query(changed_products_sql) if execute else none %}
 {%- set changed_products = found.rows[0][0] if found is not none else none %}
 {%- set changed_from = found.rows[0][1] if found is not none else none %}
@@ -82,6 +100,9 @@ resegmented_orders as (
        and versions.valid_from <= existing.ordered_at
        and existing.ordered_at < {{ core_open_end('versions.valid_to') }}
     where existing.customer_sk is distinct from versions.customer_sk
+    {%- if rewritten_from %}
+      and existing.ordered_at >= cast('{{ rewritten_from }}' as timestamp with time zone)
+    {%- endif %}
 ),
 
 {%- if changed_products %}
