@@ -506,14 +506,14 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
     EXPECT_EQ(testing::DuckRows(*conn, "SELECT count(*) FROM " + incremental),
               testing::DuckRows(*conn, "SELECT count(*) FROM " + refreshed))
         << relation;
-    // _refreshed_at says when a row was written, and dim_customers' _changed_from what the
-    // run that wrote it changed: both differ by design.
+    // _refreshed_at says when a row was written, and dim_customers' _changed_from and
+    // _changed_since what the run that wrote it changed: they differ by design.
     const std::vector<std::string> bookkeeping = testing::DuckRows(
         *conn,
         "SELECT string_agg(column_name, ', ' ORDER BY column_name) FROM "
         "information_schema.columns WHERE table_catalog = 'warehouse' AND table_schema || '.' "
         "|| table_name = '" +
-            relation + "' AND column_name IN ('_refreshed_at', '_changed_from')");
+            relation + "' AND column_name IN ('_refreshed_at', '_changed_from', '_changed_since')");
     const std::string columns = bookkeeping.empty() || bookkeeping[0].empty() ||
                                         bookkeeping[0] == "NULL"
                                     ? "*"

@@ -351,12 +351,15 @@ select
     versions.valid_to is null as is_current,
     current_timestamp as _refreshed_at,
     {%- if is_incremental() %}
-    changed_from.changed_from as _changed_from
+    changed_from.changed_from as _changed_from,
+    -- the run before this one: what _changed_from counts changes since
+    {{ last_run }} as _changed_since
 from versions
 left join changed_from
     on changed_from.customer_id = versions.customer_id
     {%- else %}
     -- a full build writes every history
-    cast(null as timestamp with time zone) as _changed_from
+    cast(null as timestamp with time zone) as _changed_from,
+    cast(null as timestamp with time zone) as _changed_since
 from versions
     {%- endif %}

@@ -55,15 +55,18 @@
     ) as earlier
         on earlier.product_id = changed.product_id
 {%- endset %}
-{#- The earliest moment from which dim_customers may have changed a rewritten customer's
-    versions (its _changed_from; NULL, a whole history, for none of them on a daily run):
-    lines ordered before it keep their version, and the scan for resegmented lines skips
-    their row groups. None when no customer was rewritten, or one was rewritten whole (or
-    when dim_customers predates the column: every line of a rewritten customer is read). #}
+{#- The earliest moment from which dim_customers may have changed the versions of a
+    customer it rewrote since this model's last run (their _changed_from): lines ordered
+    before it keep their version, and the scan for resegmented lines skips their row
+    groups. Only when every one of them counts its changes since a dim_customers run no
+    later than this model's last one (_changed_since): two dim_customers runs since would
+    leave only the second one's moments. Else (and on a full build of dim_customers, or a
+    table older than the columns) every line of a rewritten customer is read. #}
 {%- set rewritten_sql -%}
     select
         cast(min(_changed_from) as varchar),
-        count(*) filter (where _changed_from is null)
+        count(*) filter (where _changed_from is null or _changed_since is null
+                            or _changed_since > {{ refreshed_at }})
     from {{ ref('dim_customers') }}
     where _refreshed_at > {{ refreshed_at }}
 {%- endset %}
@@ -71,7 +74,8 @@
 {%- for column in (adapter.get_columns_in_relation(ref('dim_customers')) if execute else []) %}
 {%- do dim_columns.append(column.name | lower) %}
 {%- endfor %}
-{%- set rewritten = run_query(rewritten_sql) if execute and '_changed_from' in dim_columns else none %}
+{%- set rewritten = run_query(rewritten_sql)
+    if execute and '_changed_from' in dim_columns and '_changed_since' in dim_columns else none %}
 {%- set rewritten_from = rewritten.rows[0][0] if rewritten is not none and rewritten.rows[0][1] == 0 else none %}
 {%- set found = run_query(changed_products_sql) if execute else none %}
 {%- set changed_products = found.rows[0][0] if found is not none else none %}
