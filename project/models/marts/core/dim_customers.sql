@@ -34,6 +34,26 @@
 -- events and attribute versions (no range join), so the build is linear in the events.
 
 {%- set last_run = last_run_at() if is_incremental() else none %}
+{#- The newest customers_snapshot row now (its raw _loaded_at), recorded on the rows this
+    run writes (_snapshot_loaded_to); and the one recorded by the last run. The snapshot
+    takes only the staging rows loaded after its newest, so its rows beyond the recorded
+    mark are exactly those the last run did not see, even when it ran before the snapshot
+    caught up (`run` does not run snapshots). The last run's time stands in for a table
+    older than the column. -#}
+{%- set snapshot_loaded_to = newest_stamp(ref('customers_snapshot'), '_loaded_at') %}
+{%- set snapshot_seen_to = last_run %}
+{%- if is_incremental() and execute %}
+{%- set columns = [] %}
+{%- for column in adapter.get_columns_in_relation(this) %}
+{%- do columns.append(column.name | lower) %}
+{%- endfor %}
+{%- if '_snapshot_loaded_to' in columns %}
+{%- set seen = run_query("select cast(max(_snapshot_loaded_to) as varchar) from " ~ this) %}
+{%- if seen.rows[0][0] is not none %}
+{%- set snapshot_seen_to = "cast('" ~ seen.rows[0][0] ~ "' as timestamp with time zone)" %}
+{%- endif %}
+{%- endif %}
+{%- endif %}
 with
 {%- if is_incremental() %}
 -- The customers to rebuild, each with the earliest moment a change of theirs touches
@@ -42,7 +62,7 @@ with
 changed_customer_rows as materialized (
     select customer_id, cast(null as timestamp with time zone) as changed_from
     from {{ ref('customers_snapshot') }}
-    where _loaded_at > {{ last_run }}
+    where _loaded_at > {{ snapshot_seen_to }}
     union
     {{ customers_with_spend_changed_since(last_run, with_time=true) }}
     union
@@ -302,7 +322,7 @@ changed_from as (
         select customer_id, changed_from from changed_customer_rows
         union all
         select customer_id, attribute_from from attribute_versions
-        where _loaded_at > {{ last_run }}
+        where _loaded_at > {{ snapshot_seen_to }}
     ) as moments
     group by customer_id
 ),
@@ -350,6 +370,7 @@ select
     versions.valid_to,
     versions.valid_to is null as is_current,
     current_timestamp as _refreshed_at,
+    {{ snapshot_loaded_to }} as _snapshot_loaded_to,
     {%- if is_incremental() %}
     changed_from.changed_from as _changed_from,
     -- the run before this one: what _changed_from counts changes since
