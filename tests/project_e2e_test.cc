@@ -426,11 +426,13 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       ORDER BY created, id LIMIT 1
       RETURNING charge)");
   ASSERT_EQ(refunded.size(), 1u);
-  // dim_customers runs on its own first, before its snapshots catch up (`run` runs no
-  // snapshot): the build's run must still find the customers the snapshot adds then, and
-  // fact_orders sees the customers of two dim_customers runs.
+  // The customer models run on their own first, before their snapshots catch up (`run`
+  // runs no snapshot): the build's runs must still find the customers the snapshots add or
+  // change then (dim_customers the new customers, int_customer_first_orders the customer
+  // the moved order left), and fact_orders sees the customers of two dim_customers runs.
   auto dim_alone = RunShoplytics("--json run --project-dir " + ShellQuote(project_) +
-                                     " --select dim_customers",
+                                     " --select dim_customers int_customer_first_orders "
+                                     "int_customer_monthly_orders customer_ltv",
                                  scratch(), env_);
   ASSERT_EQ(dim_alone.exit_code, 0) << dim_alone.out << dim_alone.err;
   ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental

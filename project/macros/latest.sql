@@ -58,7 +58,11 @@
     orders_snapshot (which keeps a version per status and per customer), so that an order
     that moves to another customer (a guest order joining an account) rewrites the one it
     left too. A model that calls this says `-- depends_on: {{ ref('orders_snapshot') }}`,
-    so that the snapshot has run first. -#}
+    so that the snapshot has run first; and the customers of the versions the snapshot
+    closed since `last_run`, for a model that ran before the snapshot caught up (`run`
+    runs no snapshot): the order it saw had moved then, the version it left was still open,
+    and only the snapshot run after it says whose it was (its check strategy stamps the
+    versions with its own run's time). -#}
 {% macro customers_of_orders_loaded_since(last_run) -%}
     select customer_id from {{ ref('stg_shop__orders') }}
     where _loaded_at > {{ last_run }}
@@ -67,6 +71,9 @@
     where dbt_valid_to is not null
       and order_id in (select order_id from {{ ref('stg_shop__orders') }}
                        where _loaded_at > {{ last_run }})
+    union
+    select customer_id from {{ ref('orders_snapshot') }}
+    where cast(dbt_valid_to as timestamp with time zone) > {{ last_run }}
 {%- endmacro %}
 
 {#- The customers whose spend an order loaded since `last_run` (the model's last_run_at(),
