@@ -295,18 +295,23 @@ computed as (
     from final
 )
 
+{%- set all_columns = [] %}
+{%- for column in plain_columns %}{% do all_columns.append(column) %}{% endfor %}
+{%- for name, cents in money_columns %}{% do all_columns.append(name) %}{% endfor %}
 select computed.*, current_timestamp as _refreshed_at
 from computed
 {%- if is_incremental() %}
--- only the lines that differ from the stored ones: downstream models see what changed
-where order_item_id in (
-    select order_item_id from (
-        select * from computed
-        except
-        select {{ plain_columns | join(', ') }}
-            {%- for name, cents in money_columns %}, {{ name }}{% endfor %}
-        from {{ this }}
-        where order_item_id in (select order_item_id from computed)
-    ) as changed_lines
-)
+-- only the lines that differ from the stored ones (a column compared NULL-safe, as EXCEPT
+-- compares rows): downstream models see what changed. A join on the key, not an EXCEPT of
+-- whole rows, which hashes and deduplicates every column.
+left join (
+    select {{ all_columns | join(', ') }}
+    from {{ this }}
+    where order_item_id in (select order_item_id from computed)
+) as stored
+    on stored.order_item_id = computed.order_item_id
+where stored.order_item_id is null
+    {%- for column in all_columns if column != 'order_item_id' %}
+   or computed.{{ column }} is distinct from stored.{{ column }}
+    {%- endfor %}
 {%- endif %}
