@@ -229,6 +229,29 @@ class ProjectE2E : public testing::PostgresTest {
                    "'");
   }
 
+  // biz_reconciliation_covers_orders_and_charges finds a cent of fee, and then a cent of
+  // net, in a balance transaction that the mart does not hold. Leaves the warehouse as it
+  // found it.
+  void ExpectABalanceCentOffFails() {
+    for (const std::string column : {"fee", "net"}) {
+      const std::vector<std::string> changed = WarehouseWrite(
+          "UPDATE raw.stripe_balance_transactions SET " + column + " = " + column +
+          " + 1 WHERE id = (SELECT min(id) FROM raw.stripe_balance_transactions "
+          "WHERE type = 'charge') RETURNING id");
+      ASSERT_EQ(changed.size(), 1u);
+      auto run = RunShoplytics("--json test --project-dir " + ShellQuote(project_) +
+                                   " --select biz_reconciliation_covers_orders_and_charges",
+                               scratch(), env_);
+      EXPECT_NE(run.exit_code, 0) << column << run.out;
+      const auto j = nlohmann::json::parse(run.out, nullptr, false);
+      ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
+      ASSERT_EQ(j["results"].size(), 1u) << run.out;
+      EXPECT_EQ(j["results"][0]["status"], "fail") << column << run.out;
+      WarehouseWrite("UPDATE raw.stripe_balance_transactions SET " + column + " = " + column +
+                     " - 1 WHERE id = '" + changed[0] + "'");
+    }
+  }
+
   // The compiled SQL of the first node whose file name starts with `prefix`.
   std::string CompiledStartingWith(const std::string& prefix) {
     std::error_code walk;
@@ -462,6 +485,7 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   ASSERT_EQ(all_rows.exit_code, 0) << all_rows.err;
   ASSERT_NO_FATAL_FAILURE(ExpectAPaidOrderWithoutChargeFails());
   ASSERT_NO_FATAL_FAILURE(ExpectAVersionWithoutItsCurrentFlagFails());
+  ASSERT_NO_FATAL_FAILURE(ExpectABalanceCentOffFails());
 
   // The full refresh runs in a copy of the whole project, warehouse included; it ranks raw
   // keys again (dedupe_raw), which must change nothing.

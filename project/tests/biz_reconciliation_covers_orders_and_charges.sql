@@ -14,6 +14,13 @@ with mart as (
     from {{ ref('payments_reconciliation') }}
 ),
 
+-- the fees and net in one pass over the balance transactions
+balance as (
+    select coalesce(sum(fee_cents), 0) as fee_cents, coalesce(sum(net_cents), 0) as net_cents
+    from {{ ref('stg_stripe__balance_transactions') }}
+    where type in ('charge', 'refund', 'adjustment')
+),
+
 expected as (
     select
         (select count(*) from {{ ref('stg_shop__orders') }}) as orders,
@@ -21,8 +28,9 @@ expected as (
         (select coalesce(sum(amount_captured_cents), 0) from {{ ref('stg_stripe__charges') }} where status = 'succeeded') as captured_cents,
         (select coalesce(sum(amount_cents), 0) from {{ ref('stg_stripe__refunds') }} where status = 'succeeded') as refunded_cents,
         (select coalesce(sum(amount_cents), 0) from {{ ref('stg_stripe__disputes') }}) as disputed_cents,
-        (select coalesce(sum(fee_cents), 0) from {{ ref('stg_stripe__balance_transactions') }} where type in ('charge', 'refund', 'adjustment')) as fee_cents,
-        (select coalesce(sum(net_cents), 0) from {{ ref('stg_stripe__balance_transactions') }} where type in ('charge', 'refund', 'adjustment')) as net_cents
+        balance.fee_cents,
+        balance.net_cents
+    from balance
 )
 
 select mart.*, expected.*
