@@ -185,6 +185,19 @@ class ProjectE2E : public testing::PostgresTest {
     return testing::DuckRows(*conn, sql);
   }
 
+  // Runs `shoplytics test` with `args` (a --select of one test, and vars) and expects that
+  // one test to fail, with `failures` failing rows when that is not negative.
+  void ExpectOneTestFails(const std::string& args, int failures = -1) {
+    auto run = RunShoplytics("--json test --project-dir " + ShellQuote(project_) + " " + args,
+                             scratch(), env_);
+    EXPECT_NE(run.exit_code, 0) << args << run.out;
+    const auto j = nlohmann::json::parse(run.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
+    ASSERT_EQ(j["results"].size(), 1u) << run.out;
+    EXPECT_EQ(j["results"][0]["status"], "fail") << args << run.out;
+    if (failures >= 0) EXPECT_EQ(j["results"][0]["failures"], failures) << args << run.out;
+  }
+
   // biz_every_paid_order_has_a_charge finds a paid order whose only succeeded charge
   // failed, among the orders loaded since the staging view's build before the last (the
   // scoped form, which cuts the charges down first) and among every order (test_rows:
@@ -203,15 +216,8 @@ class ProjectE2E : public testing::PostgresTest {
         RETURNING id)");
     ASSERT_EQ(failed.size(), 1u);
     for (const std::string vars : {"", " --vars '{test_rows: all}'"}) {
-      auto run = RunShoplytics("--json test --project-dir " + ShellQuote(project_) +
-                                   " --select biz_every_paid_order_has_a_charge" + vars,
-                               scratch(), env_);
-      EXPECT_NE(run.exit_code, 0) << vars << run.out;
-      const auto j = nlohmann::json::parse(run.out, nullptr, false);
-      ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
-      ASSERT_EQ(j["results"].size(), 1u) << run.out;
-      EXPECT_EQ(j["results"][0]["status"], "fail") << vars << run.out;
-      EXPECT_EQ(j["results"][0]["failures"], 1) << vars << run.out;
+      ASSERT_NO_FATAL_FAILURE(
+          ExpectOneTestFails("--select biz_every_paid_order_has_a_charge" + vars, 1));
       // Scoped, the charges are cut down to the orders checked; unscoped, they are not.
       std::string sql;
       std::error_code walk;
@@ -239,14 +245,9 @@ class ProjectE2E : public testing::PostgresTest {
           " + 1 WHERE id = (SELECT min(id) FROM raw.stripe_balance_transactions "
           "WHERE type = 'charge') RETURNING id");
       ASSERT_EQ(changed.size(), 1u);
-      auto run = RunShoplytics("--json test --project-dir " + ShellQuote(project_) +
-                                   " --select biz_reconciliation_covers_orders_and_charges",
-                               scratch(), env_);
-      EXPECT_NE(run.exit_code, 0) << column << run.out;
-      const auto j = nlohmann::json::parse(run.out, nullptr, false);
-      ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
-      ASSERT_EQ(j["results"].size(), 1u) << run.out;
-      EXPECT_EQ(j["results"][0]["status"], "fail") << column << run.out;
+      ASSERT_NO_FATAL_FAILURE(
+          ExpectOneTestFails("--select biz_reconciliation_covers_orders_and_charges"))
+          << column;
       WarehouseWrite("UPDATE raw.stripe_balance_transactions SET " + column + " = " + column +
                      " - 1 WHERE id = '" + changed[0] + "'");
     }
@@ -282,15 +283,8 @@ class ProjectE2E : public testing::PostgresTest {
                                        WHERE view_name = 'staging.stg_shop__customers')))
         RETURNING customer_sk)");
     ASSERT_EQ(broken.size(), 1u);
-    auto run = RunShoplytics("--json test --project-dir " + ShellQuote(project_) +
-                                 " --select 'scd2_one_current_version_dim_customers*'",
-                             scratch(), env_);
-    EXPECT_NE(run.exit_code, 0) << run.out;
-    const auto j = nlohmann::json::parse(run.out, nullptr, false);
-    ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
-    ASSERT_EQ(j["results"].size(), 1u) << run.out;
-    EXPECT_EQ(j["results"][0]["status"], "fail") << run.out;
-    EXPECT_EQ(j["results"][0]["failures"], 1) << run.out;
+    ASSERT_NO_FATAL_FAILURE(
+        ExpectOneTestFails("--select 'scd2_one_current_version_dim_customers*'", 1));
     const std::string sql = CompiledStartingWith("scd2_one_current_version_dim_customers");
     EXPECT_NE(sql.find("checked as ("), std::string::npos) << sql;
     WarehouseWrite("UPDATE marts.dim_customers SET is_current = true WHERE customer_sk = " +
