@@ -195,7 +195,9 @@ class ProjectE2E : public testing::PostgresTest {
     ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
     ASSERT_EQ(j["results"].size(), 1u) << run.out;
     EXPECT_EQ(j["results"][0]["status"], "fail") << args << run.out;
-    if (failures >= 0) EXPECT_EQ(j["results"][0]["failures"], failures) << args << run.out;
+    if (failures >= 0) {
+      EXPECT_EQ(j["results"][0]["failures"], failures) << args << run.out;
+    }
   }
 
   // biz_every_paid_order_has_a_charge finds a paid order whose only succeeded charge
