@@ -195,3 +195,13 @@
     ) as few_keys_rows
     where {{ column }} is not null
 {%- endmacro %}
+
+{#- The names of `relation`'s columns, lower case (an empty list while parsing): for a model
+    that reads a bookkeeping column only when an older table already has it. -#}
+{% macro column_names(relation) -%}
+    {%- set names = [] -%}
+    {%- for column in (adapter.get_columns_in_relation(relation) if execute else []) -%}
+        {%- do names.append(column.name | lower) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}

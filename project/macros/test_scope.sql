@@ -50,10 +50,7 @@
     Empty while parsing. -#}
 {% macro last_run_condition(relation) -%}
     {%- if execute and var('test_rows', 'last_run') == 'last_run' -%}
-        {%- set names = [] -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do names.append(column.name | lower) -%}
-        {%- endfor -%}
+        {%- set names = column_names(relation) -%}
         {%- if '_refreshed_at' in names -%}
             {%- set stamps = run_query("select cast(min(_refreshed_at) as varchar), cast(max(_refreshed_at) as varchar) from " ~ relation) -%}
             {%- if stamps.rows[0][0] != stamps.rows[0][1] -%}

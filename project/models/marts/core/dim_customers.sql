@@ -42,16 +42,10 @@
     older than the column. -#}
 {%- set snapshot_loaded_to = newest_stamp(ref('customers_snapshot'), '_loaded_at') %}
 {%- set snapshot_seen_to = last_run %}
-{%- if is_incremental() and execute %}
-{%- set columns = [] %}
-{%- for column in adapter.get_columns_in_relation(this) %}
-{%- do columns.append(column.name | lower) %}
-{%- endfor %}
-{%- if '_snapshot_loaded_to' in columns %}
+{%- if is_incremental() and execute and '_snapshot_loaded_to' in column_names(this) %}
 {%- set seen = run_query("select cast(max(_snapshot_loaded_to) as varchar) from " ~ this) %}
 {%- if seen.rows[0][0] is not none %}
 {%- set snapshot_seen_to = "cast('" ~ seen.rows[0][0] ~ "' as timestamp with time zone)" %}
-{%- endif %}
 {%- endif %}
 {%- endif %}
 with

@@ -70,10 +70,7 @@
     from {{ ref('dim_customers') }}
     where _refreshed_at > {{ refreshed_at }}
 {%- endset %}
-{%- set dim_columns = [] %}
-{%- for column in (adapter.get_columns_in_relation(ref('dim_customers')) if execute else []) %}
-{%- do dim_columns.append(column.name | lower) %}
-{%- endfor %}
+{%- set dim_columns = column_names(ref('dim_customers')) %}
 {%- set rewritten = run_query(rewritten_sql)
     if execute and '_changed_from' in dim_columns and '_changed_since' in dim_columns else none %}
 {%- set rewritten_from = rewritten.rows[0][0] if rewritten is not none and rewritten.rows[0][1] == 0 else none %}
