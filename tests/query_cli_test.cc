@@ -82,6 +82,30 @@ TEST_F(QueryCli, FindsTheWarehouseInTheProjectDirectory) {
   EXPECT_EQ(run.out, " n\n---\n 2\n(1 row)\n");
 }
 
+// In a dbt project the profile's warehouse is opened as a build opens it: the target's
+// settings (here a time zone other than the default UTC) and DuckDB's block allocator.
+TEST_F(QueryCli, InADbtProjectRunsWithTheProfilesSettingsAsABuildDoes) {
+  const std::filesystem::path project = std::filesystem::path(warehouse_).parent_path();
+  ASSERT_TRUE(WriteFileAtomically(project / "dbt_project.yml",
+                              "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically(project / "profiles.yml",
+                              "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+                              "      path: warehouse.duckdb\n      settings:\n"
+                              "        TimeZone: America/New_York\n")
+                  .ok());
+  CliRun run = Shoplytics("--project " + ShellQuote(project.string()) +
+                          " query --format csv \"SELECT current_setting('TimeZone') AS zone, "
+                          "current_setting('block_allocator_memory') <> '0 bytes' AS kept, "
+                          "count(*) AS n FROM marts.orders\"");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "zone,kept,n\nAmerica/New_York,true,2\n");
+  // --warehouse names a file, not the project's profile: DuckDB's own defaults.
+  CliRun plain = Query("SELECT current_setting('block_allocator_memory') AS kept", "--format csv");
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out, "kept\n0 bytes\n");
+}
+
 TEST_F(QueryCli, PrintsCsvWithRfc4180Quoting) {
   CliRun run =
       Query("SELECT order_id, customer FROM marts.orders ORDER BY order_id", "--format csv");

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/command.h"
@@ -58,6 +59,8 @@ int RunQuery(const GlobalOptions& globals, const QueryOptions& options, bool for
   // Shoplytics project's warehouse.duckdb.
   std::string path = options.warehouse;
   const std::filesystem::path project_dir(globals.project_dir);
+  // A dbt project's warehouse is opened as a build opens it (transform::PrepareWarehouse).
+  std::optional<transform::ProfileTarget> profile_target;
   if (path.empty() && std::filesystem::exists(project_dir / "dbt_project.yml")) {
     Result<transform::ProfileTarget> target = transform::ResolveProjectTarget(
         project_dir,
@@ -70,6 +73,7 @@ int RunQuery(const GlobalOptions& globals, const QueryOptions& options, bool for
       return kExitUsage;
     }
     path = target->path;
+    profile_target = std::move(target).value();
   }
   if (path.empty()) path = (project_dir / "warehouse.duckdb").string();
   std::error_code ec;
@@ -90,6 +94,13 @@ int RunQuery(const GlobalOptions& globals, const QueryOptions& options, bool for
   if (!conn.ok()) {
     PrintError(conn.status().message());
     return kExitFailed;
+  }
+  if (profile_target) {
+    Status prepared = transform::PrepareWarehouse(*profile_target, *db, *conn);
+    if (!prepared.ok()) {
+      PrintError(prepared.message());
+      return kExitFailed;
+    }
   }
   Result<warehouse::QueryResult> result = conn->Query(options.sql);
   if (!result.ok()) {

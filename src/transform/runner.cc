@@ -790,6 +790,19 @@ std::string ListLine(const Node& node, const std::string& output, const Compiler
 
 }  // namespace
 
+Status PrepareWarehouse(const ProfileTarget& target, warehouse::Database& db,
+                        warehouse::Connection& conn) {
+  RETURN_IF_ERROR(KeepFreedBlocks(target, db));
+  const warehouse::DuckDbAdapter adapter;
+  for (const auto& [key, value] : target.settings) {
+    Status status = conn.Execute(fmt::format("SET {} = {}", key, adapter.QuoteLiteral(value)));
+    if (!status.ok()) {
+      return Status(status.code(), fmt::format("profile setting {}: {}", key, status.message()));
+    }
+  }
+  return OkStatus();
+}
+
 Result<ProfileTarget> ResolveProjectTarget(const fs::path& project_dir,
                                            const std::optional<fs::path>& profiles_dir,
                                            const std::optional<std::string>& profile,

@@ -20,6 +20,8 @@
 #include "config/env.h"
 #include "transform/profiles.h"
 #include "transform/run_result.h"
+#include "warehouse/connection.h"
+#include "warehouse/database.h"
 
 namespace shoplytics::transform {
 
@@ -94,6 +96,14 @@ Result<ProfileTarget> ResolveProjectTarget(const std::filesystem::path& project_
                                            const std::optional<std::string>& profile,
                                            const std::optional<std::string>& target,
                                            const EnvLookup& env = ProcessEnv());
+
+// Readies a profile's warehouse, as a build opens it: DuckDB's block allocator keeps up to
+// half of the memory limit (unless the profile sets block_allocator_memory) on transparent
+// huge pages (warehouse/huge_pages.h), and `conn` gets the profile's settings (TimeZone
+// and the rest). `shoplytics query` in a dbt project opens it so too, so that a statement
+// runs there as it does in a build (dates cut in the same zone, the same memory).
+Status PrepareWarehouse(const ProfileTarget& target, warehouse::Database& db,
+                        warehouse::Connection& conn);
 
 // The final line: "Done. PASS=3 WARN=0 ERROR=1 SKIP=2 TOTAL=6".
 std::string DoneLine(const InvocationSummary& summary);
