@@ -87,12 +87,12 @@ TEST_F(QueryCli, FindsTheWarehouseInTheProjectDirectory) {
 TEST_F(QueryCli, InADbtProjectRunsWithTheProfilesSettingsAsABuildDoes) {
   const std::filesystem::path project = std::filesystem::path(warehouse_).parent_path();
   ASSERT_TRUE(WriteFileAtomically(project / "dbt_project.yml",
-                              "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n")
+                                  "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n")
                   .ok());
   ASSERT_TRUE(WriteFileAtomically(project / "profiles.yml",
-                              "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-                              "      path: warehouse.duckdb\n      settings:\n"
-                              "        TimeZone: America/New_York\n")
+                                  "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+                                  "      path: warehouse.duckdb\n      settings:\n"
+                                  "        TimeZone: America/New_York\n")
                   .ok());
   CliRun run = Shoplytics("--project " + ShellQuote(project.string()) +
                           " query --format csv \"SELECT current_setting('TimeZone') AS zone, "
@@ -104,6 +104,23 @@ TEST_F(QueryCli, InADbtProjectRunsWithTheProfilesSettingsAsABuildDoes) {
   CliRun plain = Query("SELECT current_setting('block_allocator_memory') AS kept", "--format csv");
   EXPECT_EQ(plain.exit_code, 0) << plain.err;
   EXPECT_EQ(plain.out, "kept\n0 bytes\n");
+}
+
+TEST_F(QueryCli, AProfileSettingDuckDbRefusesIsNamedWithItsProfileAndTarget) {
+  const std::filesystem::path project = std::filesystem::path(warehouse_).parent_path();
+  ASSERT_TRUE(WriteFileAtomically(project / "dbt_project.yml",
+                                  "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically(project / "profiles.yml",
+                                  "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+                                  "      path: warehouse.duckdb\n      settings:\n"
+                                  "        no_such_setting: 1\n")
+                  .ok());
+  CliRun run = Shoplytics("--project " + ShellQuote(project.string()) + " query 'SELECT 1'");
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_NE(run.err.find("profile 'shop' target 'dev', setting no_such_setting:"),
+            std::string::npos)
+      << run.err;
 }
 
 TEST_F(QueryCli, PrintsCsvWithRfc4180Quoting) {

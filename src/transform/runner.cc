@@ -74,6 +74,21 @@ std::string DoneLine(const InvocationSummary& s) {
 
 namespace {
 
+// The profile's settings (profiles.h) on `conn`, with the adapter's quoting; a setting
+// DuckDB refuses is named with its profile and target.
+Status ApplyProfileSettings(const ProfileTarget& target, const warehouse::SqlAdapter& adapter,
+                            warehouse::Connection& conn) {
+  for (const auto& [key, value] : target.settings) {
+    Status status = conn.Execute(fmt::format("SET {} = {}", key, adapter.QuoteLiteral(value)));
+    if (!status.ok()) {
+      return Status(status.code(),
+                    fmt::format("profile '{}' target '{}', setting {}: {}", target.profile_name,
+                                target.target_name, key, status.message()));
+    }
+  }
+  return OkStatus();
+}
+
 // DuckDB hands every block it frees back to the system (madvise), so a build, which frees
 // and takes gigabytes again from one model to the next, paid a page fault per 4 KB page
 // each time: 54 s of the 360 CPU-seconds of the full-scale build were the kernel's. Keeping
@@ -474,15 +489,8 @@ class Invocation {
     return result;
   }
 
-  // The profile's settings (profiles.h), with the adapter's quoting.
   Status ApplySettings(warehouse::Connection& conn) const {
-    for (const auto& [key, value] : compiler_.options().target.settings) {
-      Status status = conn.Execute(fmt::format("SET {} = {}", key, adapter_.QuoteLiteral(value)));
-      if (!status.ok()) {
-        return Status(status.code(), fmt::format("profile setting {}: {}", key, status.message()));
-      }
-    }
-    return OkStatus();
+    return ApplyProfileSettings(compiler_.options().target, adapter_, conn);
   }
 
   json sources_results() const {
@@ -793,14 +801,7 @@ std::string ListLine(const Node& node, const std::string& output, const Compiler
 Status PrepareWarehouse(const ProfileTarget& target, warehouse::Database& db,
                         warehouse::Connection& conn) {
   RETURN_IF_ERROR(KeepFreedBlocks(target, db));
-  const warehouse::DuckDbAdapter adapter;
-  for (const auto& [key, value] : target.settings) {
-    Status status = conn.Execute(fmt::format("SET {} = {}", key, adapter.QuoteLiteral(value)));
-    if (!status.ok()) {
-      return Status(status.code(), fmt::format("profile setting {}: {}", key, status.message()));
-    }
-  }
-  return OkStatus();
+  return ApplyProfileSettings(target, warehouse::DuckDbAdapter(), conn);
 }
 
 Result<ProfileTarget> ResolveProjectTarget(const fs::path& project_dir,
