@@ -58,6 +58,22 @@ class QueryCli : public ::testing::Test {
 
   std::string File(const std::string& name) const { return (dir_->path() / name).string(); }
 
+  // Makes the warehouse's folder a dbt project whose profile's target has `setting` (one
+  // "name: value" line) and returns the folder; empty when a file cannot be written.
+  std::filesystem::path DbtProject(const std::string& setting) const {
+    const std::filesystem::path project = dir_->path();
+    const bool written =
+        WriteFileAtomically(project / "dbt_project.yml",
+                            "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n")
+            .ok() &&
+        WriteFileAtomically(project / "profiles.yml",
+                            "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+                            "      path: warehouse.duckdb\n      settings:\n        " +
+                                setting + "\n")
+            .ok();
+    return written ? project : std::filesystem::path();
+  }
+
   std::unique_ptr<TempDir> dir_;
   std::string warehouse_;
 };
@@ -85,15 +101,8 @@ TEST_F(QueryCli, FindsTheWarehouseInTheProjectDirectory) {
 // In a dbt project the profile's warehouse is opened as a build opens it: the target's
 // settings (here a time zone other than the default UTC) and DuckDB's block allocator.
 TEST_F(QueryCli, InADbtProjectRunsWithTheProfilesSettingsAsABuildDoes) {
-  const std::filesystem::path project = std::filesystem::path(warehouse_).parent_path();
-  ASSERT_TRUE(WriteFileAtomically(project / "dbt_project.yml",
-                                  "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n")
-                  .ok());
-  ASSERT_TRUE(WriteFileAtomically(project / "profiles.yml",
-                                  "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-                                  "      path: warehouse.duckdb\n      settings:\n"
-                                  "        TimeZone: America/New_York\n")
-                  .ok());
+  const std::filesystem::path project = DbtProject("TimeZone: America/New_York");
+  ASSERT_FALSE(project.empty());
   CliRun run = Shoplytics("--project " + ShellQuote(project.string()) +
                           " query --format csv \"SELECT current_setting('TimeZone') AS zone, "
                           "current_setting('block_allocator_memory') <> '0 bytes' AS kept, "
@@ -107,15 +116,8 @@ TEST_F(QueryCli, InADbtProjectRunsWithTheProfilesSettingsAsABuildDoes) {
 }
 
 TEST_F(QueryCli, AProfileSettingDuckDbRefusesIsNamedWithItsProfileAndTarget) {
-  const std::filesystem::path project = std::filesystem::path(warehouse_).parent_path();
-  ASSERT_TRUE(WriteFileAtomically(project / "dbt_project.yml",
-                                  "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n")
-                  .ok());
-  ASSERT_TRUE(WriteFileAtomically(project / "profiles.yml",
-                                  "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-                                  "      path: warehouse.duckdb\n      settings:\n"
-                                  "        no_such_setting: 1\n")
-                  .ok());
+  const std::filesystem::path project = DbtProject("no_such_setting: 1");
+  ASSERT_FALSE(project.empty());
   CliRun run = Shoplytics("--project " + ShellQuote(project.string()) + " query 'SELECT 1'");
   EXPECT_EQ(run.exit_code, 1) << run.out;
   EXPECT_NE(run.err.find("profile 'shop' target 'dev', setting no_such_setting:"),
