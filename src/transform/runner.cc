@@ -33,6 +33,7 @@
 #include "transform/selector.h"
 #include "transform/snapshot.h"
 #include "warehouse/adapter.h"
+#include "warehouse/allocator_memory.h"
 #include "warehouse/connection.h"
 #include "warehouse/database.h"
 #include "warehouse/huge_pages.h"
@@ -950,10 +951,13 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   }
 
   // The warehouse: created on first use, as dbt-duckdb does. compile opens it only when a
-  // node reads it (is_incremental, run_query).
+  // node reads it (is_incremental, run_query). DuckDB's allocator keeps the memory it frees
+  // until the warehouse has closed (declared first, it ends last: allocator_memory.h).
+  std::optional<warehouse::RetainedAllocatorMemory> retained_memory;
   std::optional<warehouse::Database> db;
   auto open_db = [&]() -> Result<warehouse::Database*> {
     if (db) return &*db;
+    if (!retained_memory) retained_memory.emplace();
     if (target.path != ":memory:") {
       std::error_code ec;
       fs::create_directories(fs::path(target.path).parent_path(), ec);

@@ -1,0 +1,49 @@
+#include "warehouse/allocator_memory.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "warehouse/database.h"
+
+namespace shoplytics::warehouse {
+namespace {
+
+// Whether this DuckDB bundles jemalloc (initialised by opening a database).
+bool HasJemalloc() {
+  Result<Database> db = Database::OpenInMemory();
+  return db.ok() && AllocatorDirtyDecayMs().has_value();
+}
+
+TEST(WarehouseAllocatorMemory, KeepsFreedPagesWhileItLivesAndThenRestores) {
+  if (!HasJemalloc()) GTEST_SKIP() << "this DuckDB bundles no jemalloc";
+  const std::optional<int64_t> defaults = AllocatorDirtyDecayMs();
+  const std::optional<int64_t> first = AllocatorDirtyDecayMs(0);
+  ASSERT_TRUE(first.has_value());
+  {
+    RetainedAllocatorMemory retained;
+    EXPECT_TRUE(retained.active());
+    EXPECT_EQ(AllocatorDirtyDecayMs(), -1);
+    EXPECT_EQ(AllocatorDirtyDecayMs(0), -1);
+    // A database opened meanwhile allocates, and frees on closing, under the setting.
+    Result<Database> db = Database::OpenInMemory();
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+  }
+  EXPECT_EQ(AllocatorDirtyDecayMs(), defaults);
+  EXPECT_EQ(AllocatorDirtyDecayMs(0), first);
+}
+
+TEST(WarehouseAllocatorMemory, TheEnvironmentCanTurnItOff) {
+  if (!HasJemalloc()) GTEST_SKIP() << "this DuckDB bundles no jemalloc";
+  const std::optional<int64_t> defaults = AllocatorDirtyDecayMs();
+  setenv("SHOPLYTICS_RETAIN_MEMORY", "0", 1);
+  {
+    RetainedAllocatorMemory retained;
+    EXPECT_FALSE(retained.active());
+    EXPECT_EQ(AllocatorDirtyDecayMs(), defaults);
+  }
+  unsetenv("SHOPLYTICS_RETAIN_MEMORY");
+  EXPECT_EQ(AllocatorDirtyDecayMs(), defaults);
+}
+
+}  // namespace
+}  // namespace shoplytics::warehouse
