@@ -91,14 +91,29 @@ warehouse=$project/warehouse.duckdb
 cp "$work/raw_only.duckdb" "$warehouse"
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# time_build NAME: runs `build`, appends its wall seconds to $secs and peak RSS (KB) to $rss.
+# huge_page_fallbacks: the kernel's count of faults in a huge-page-advised range that got
+# 4 KB pages instead (no free 2 MB page: physical memory fragmented, by the page cache
+# among others); 0 where /proc/vmstat does not say.
+huge_page_fallbacks() {
+  awk '$1 == "thp_fault_fallback" {n = $2} END {print n + 0}' /proc/vmstat 2>/dev/null || echo 0
+}
+
+# time_build NAME: runs `build`, appends its wall seconds to $secs and peak RSS (KB) to $rss,
+# and sets $cpu: its CPU seconds (user + system), minor page faults and huge-page
+# fallbacks, which explain much of the spread between runs on a virtual machine (each 4 KB
+# fault costs microseconds there, and a fallback makes 512 of them).
 time_build() {
-  local start
+  local start fallbacks
   start=$(date +%s.%N)
+  fallbacks=$(huge_page_fallbacks)
   /usr/bin/time -v "$bin" --json build --project-dir "$project" >"$work/$1.json" \
     2>"$work/$1.err" || { grep -v '^\s' "$work/$1.err" | tail -20 >&2; exit 1; }
   secs+=("$(echo "$(date +%s.%N) - $start" | bc -l)")
   rss+=("$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/$1.err")")
+  cpu=$(awk -F': ' -v fallbacks=$(($(huge_page_fallbacks) - fallbacks)) '
+    /User time/ {user = $2} /System time/ {sys = $2} /Minor .*page faults/ {minor = $2}
+    END {printf "CPU %.0f s user + %.0f s system, %d minor page faults, %d huge-page fallbacks",
+                user, sys, minor, fallbacks}' "$work/$1.err")
   nodes=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' "$work/$1.json")
   cp "$project/target/run_results.json" "$work/$1_run_results.json"
 }
@@ -125,7 +140,7 @@ secs=() rss=()
 for i in $(seq 1 "$repeat"); do
   cp "$work/raw_only.duckdb" "$warehouse"
   time_build full
-  echo "full build $i: ${secs[-1]} s, RSS ${rss[-1]} KB, $nodes nodes" >&2
+  echo "full build $i: ${secs[-1]} s, RSS ${rss[-1]} KB, $nodes nodes; $cpu" >&2
 done
 full_s=$(printf '%s\n' "${secs[@]}" | median)
 full_rss=$(printf '%s\n' "${rss[@]}" | median)
@@ -167,7 +182,7 @@ secs=() rss=()
 for i in $(seq 1 "$repeat"); do
   [ "$repeat" -eq 1 ] || cp "$work/built_and_advanced.duckdb" "$warehouse"
   time_build incremental
-  echo "incremental build $i: ${secs[-1]} s, RSS ${rss[-1]} KB" >&2
+  echo "incremental build $i: ${secs[-1]} s, RSS ${rss[-1]} KB; $cpu" >&2
 done
 inc_s=$(printf '%s\n' "${secs[@]}" | median)
 inc_rss=$(printf '%s\n' "${rss[@]}" | median)
