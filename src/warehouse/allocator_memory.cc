@@ -4,8 +4,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace shoplytics::warehouse {
 
@@ -31,8 +33,79 @@ bool WriteMs(MallctlFn mallctl, const std::string& name, int64_t value) {
   return mallctl(name.c_str(), nullptr, nullptr, &value, sizeof(value)) == 0;
 }
 
-std::string Prefix(unsigned arena, unsigned defaults) {
-  return arena == defaults ? "arenas." : "arena." + std::to_string(arena) + ".";
+// The process's retention: jemalloc's settings are the process's, so the first holder
+// turns decay off and the last one restores it (a daemon may run builds side by side).
+struct Retention {
+  std::mutex mu;
+  int holders = 0;
+  // The decay times before: of the defaults (kDefaults) and of each arena there was.
+  struct Decay {
+    unsigned arena = 0;
+    int64_t dirty_ms = 0;
+    int64_t muzzy_ms = 0;
+  };
+  std::vector<Decay> saved;
+};
+constexpr unsigned kDefaults = ~0u;
+
+Retention& ProcessRetention() {
+  static Retention* retention = new Retention();
+  return *retention;
+}
+
+std::string Prefix(unsigned arena) {
+  return arena == kDefaults ? "arenas." : "arena." + std::to_string(arena) + ".";
+}
+
+unsigned ArenaCount(MallctlFn mallctl) {
+  unsigned arenas = 0;
+  size_t size = sizeof(arenas);
+  return mallctl("arenas.narenas", &arenas, &size, nullptr, 0) == 0 ? arenas : 0;
+}
+
+// Turns decay off on the defaults (first: an arena jemalloc creates meanwhile, such as the
+// one for huge allocations on first use, starts with them) and on every arena there is.
+void TurnDecayOff(MallctlFn mallctl, Retention& retention) {
+  std::vector<unsigned> targets = {kDefaults};
+  // One more than counted: the huge allocations' arena, when it exists, may be past it.
+  for (unsigned arena = 0, n = ArenaCount(mallctl); arena <= n; ++arena) {
+    targets.push_back(arena);
+  }
+  for (unsigned arena : targets) {
+    const std::string prefix = Prefix(arena);
+    std::optional<int64_t> dirty = ReadMs(mallctl, prefix + "dirty_decay_ms");
+    std::optional<int64_t> muzzy = ReadMs(mallctl, prefix + "muzzy_decay_ms");
+    if (!dirty || !muzzy) continue;  // no such arena (not created)
+    if (!WriteMs(mallctl, prefix + "dirty_decay_ms", -1)) continue;
+    WriteMs(mallctl, prefix + "muzzy_decay_ms", -1);
+    retention.saved.push_back({arena, *dirty, *muzzy});
+  }
+}
+
+void Restore(MallctlFn mallctl, Retention& retention) {
+  std::set<unsigned> restored;
+  int64_t default_dirty = 0, default_muzzy = 0;
+  for (const Retention::Decay& decay : retention.saved) {
+    const std::string prefix = Prefix(decay.arena);
+    WriteMs(mallctl, prefix + "dirty_decay_ms", decay.dirty_ms);
+    WriteMs(mallctl, prefix + "muzzy_decay_ms", decay.muzzy_ms);
+    restored.insert(decay.arena);
+    if (decay.arena == kDefaults) {
+      default_dirty = decay.dirty_ms;
+      default_muzzy = decay.muzzy_ms;
+    }
+  }
+  retention.saved.clear();
+  // An arena created in between took the defaults then in force: it gets what jemalloc
+  // gives a new arena, eager purging (0) where the default decays (the huge allocations'
+  // arena) and the default otherwise.
+  for (unsigned arena = 0, n = ArenaCount(mallctl); arena <= n; ++arena) {
+    if (restored.contains(arena)) continue;
+    const std::string prefix = Prefix(arena);
+    if (ReadMs(mallctl, prefix + "dirty_decay_ms") != -1) continue;
+    WriteMs(mallctl, prefix + "dirty_decay_ms", default_dirty > 0 ? 0 : default_dirty);
+    WriteMs(mallctl, prefix + "muzzy_decay_ms", default_muzzy > 0 ? 0 : default_muzzy);
+  }
 }
 
 }  // namespace
@@ -42,48 +115,19 @@ RetainedAllocatorMemory::RetainedAllocatorMemory() {
   if (setting != nullptr && std::strcmp(setting, "0") == 0) return;
   MallctlFn mallctl = Mallctl();
   if (mallctl == nullptr) return;
-  unsigned arenas = 0;
-  size_t size = sizeof(arenas);
-  if (mallctl("arenas.narenas", &arenas, &size, nullptr, 0) != 0) return;
-  // The defaults first: an arena created meanwhile (jemalloc makes the one for huge
-  // allocations on first use, purging eagerly unless the default is off) starts with them.
-  std::vector<unsigned> targets = {kDefaults};
-  // One more than counted: the huge allocations' arena, when it exists, may be past it.
-  for (unsigned arena = 0; arena <= arenas; ++arena) targets.push_back(arena);
-  for (unsigned arena : targets) {
-    const std::string prefix = Prefix(arena, kDefaults);
-    std::optional<int64_t> dirty = ReadMs(mallctl, prefix + "dirty_decay_ms");
-    std::optional<int64_t> muzzy = ReadMs(mallctl, prefix + "muzzy_decay_ms");
-    if (!dirty || !muzzy) continue;  // no such arena (not created)
-    if (!WriteMs(mallctl, prefix + "dirty_decay_ms", -1)) continue;
-    WriteMs(mallctl, prefix + "muzzy_decay_ms", -1);
-    saved_.push_back({arena, *dirty, *muzzy});
-  }
-  active_ = !saved_.empty();
+  Retention& retention = ProcessRetention();
+  std::lock_guard<std::mutex> lock(retention.mu);
+  if (retention.holders == 0) TurnDecayOff(mallctl, retention);
+  if (retention.saved.empty()) return;  // the allocator refused
+  ++retention.holders;
+  active_ = true;
 }
 
 RetainedAllocatorMemory::~RetainedAllocatorMemory() {
-  MallctlFn mallctl = Mallctl();
-  if (mallctl == nullptr || !active_) return;
-  std::set<unsigned> restored;
-  for (const Decay& decay : saved_) {
-    const std::string prefix = Prefix(decay.arena, kDefaults);
-    WriteMs(mallctl, prefix + "dirty_decay_ms", decay.dirty_ms);
-    WriteMs(mallctl, prefix + "muzzy_decay_ms", decay.muzzy_ms);
-    restored.insert(decay.arena);
-  }
-  // An arena created during the build took the defaults then in force (never purge): it is
-  // the one for huge allocations, which jemalloc purges at once.
-  unsigned arenas = 0;
-  size_t size = sizeof(arenas);
-  if (mallctl("arenas.narenas", &arenas, &size, nullptr, 0) != 0) return;
-  for (unsigned arena = 0; arena <= arenas; ++arena) {
-    if (restored.contains(arena)) continue;
-    const std::string prefix = Prefix(arena, kDefaults);
-    if (ReadMs(mallctl, prefix + "dirty_decay_ms") != -1) continue;
-    WriteMs(mallctl, prefix + "dirty_decay_ms", 0);
-    WriteMs(mallctl, prefix + "muzzy_decay_ms", 0);
-  }
+  if (!active_) return;
+  Retention& retention = ProcessRetention();
+  std::lock_guard<std::mutex> lock(retention.mu);
+  if (--retention.holders == 0) Restore(Mallctl(), retention);
 }
 
 std::optional<int64_t> AllocatorDirtyDecayMs(std::optional<unsigned> arena) {

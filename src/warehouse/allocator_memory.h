@@ -18,13 +18,12 @@
 
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 namespace shoplytics::warehouse {
 
-// While it lives, jemalloc keeps the pages freed in every arena (decay off, existing
-// arenas and those created later); on destruction, each gets back its own decay times.
-// Not copyable: one per build.
+// While one lives, jemalloc keeps the pages freed in every arena (decay off on the
+// arenas there are and the defaults of those created later); when the last one in the
+// process ends, each arena gets back its own decay times. Not copyable: one per build.
 class RetainedAllocatorMemory {
  public:
   RetainedAllocatorMemory();
@@ -37,15 +36,7 @@ class RetainedAllocatorMemory {
   bool active() const { return active_; }
 
  private:
-  struct Decay {
-    unsigned arena = 0;  // kDefaults: the defaults of arenas created later
-    int64_t dirty_ms = 0;
-    int64_t muzzy_ms = 0;
-  };
-  static constexpr unsigned kDefaults = ~0u;
-
   bool active_ = false;
-  std::vector<Decay> saved_;
 };
 
 // jemalloc's dirty-page decay time, in ms (-1: never purged), of arena `arena`, or the

@@ -32,6 +32,22 @@ TEST(WarehouseAllocatorMemory, KeepsFreedPagesWhileItLivesAndThenRestores) {
   EXPECT_EQ(AllocatorDirtyDecayMs(0), first);
 }
 
+TEST(WarehouseAllocatorMemory, TheLastOfSeveralRestores) {
+  if (!HasJemalloc()) GTEST_SKIP() << "this DuckDB bundles no jemalloc";
+  const std::optional<int64_t> defaults = AllocatorDirtyDecayMs();
+  {
+    RetainedAllocatorMemory first;
+    {
+      RetainedAllocatorMemory second;
+      EXPECT_TRUE(second.active());
+    }
+    // The first build still runs: the second one's end leaves the memory kept.
+    EXPECT_EQ(AllocatorDirtyDecayMs(), -1);
+    EXPECT_EQ(AllocatorDirtyDecayMs(0), -1);
+  }
+  EXPECT_EQ(AllocatorDirtyDecayMs(), defaults);
+}
+
 TEST(WarehouseAllocatorMemory, TheEnvironmentCanTurnItOff) {
   if (!HasJemalloc()) GTEST_SKIP() << "this DuckDB bundles no jemalloc";
   const std::optional<int64_t> defaults = AllocatorDirtyDecayMs();
