@@ -300,11 +300,14 @@ from computed
 {%- if is_incremental() %}
 -- only the lines that differ from the stored ones (a column compared NULL-safe, as EXCEPT
 -- compares rows): downstream models see what changed. A join on the key, not an EXCEPT of
--- whole rows, which hashes and deduplicates every column.
+-- whole rows, which hashes and deduplicates every column. The stored lines are those of
+-- the re-read orders: filtering them by `computed` instead would read that CTE twice, and
+-- DuckDB would then materialise it (the daily statement at full scale: 1.5-1.65 s against
+-- 1.9-2.4 s, the same rows).
 left join (
     select {{ all_columns | join(', ') }}
     from {{ this }}
-    where order_item_id in (select order_item_id from computed)
+    where order_id in (select order_id from changed_order_ids)
 ) as stored
     on stored.order_item_id = computed.order_item_id
 where stored.order_item_id is null
