@@ -445,6 +445,24 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       ORDER BY created, id LIMIT 1
       RETURNING charge)");
   ASSERT_EQ(refunded.size(), 1u);
+  // A payment retried: an order gets a second charge, a failed one whose id sorts first.
+  // payments_reconciliation groups only the orders with several charges; this one must
+  // count both and name the first, here and in the full refresh below.
+  const std::vector<std::string> retried = WarehouseWrite(R"(
+      INSERT INTO raw.stripe_charges
+      SELECT * REPLACE ('ch_0000_e2e_retry' AS id, 'failed' AS status, 0 AS amount_captured,
+                        0 AS amount_refunded, false AS captured, false AS paid,
+                        false AS refunded, false AS disputed, 'card_declined' AS failure_code,
+                        CAST(NULL AS VARCHAR) AS balance_transaction,
+                        created - INTERVAL 1 MINUTE AS created, 'e2e' AS _batch_id,
+                        now() AS _loaded_at)
+      FROM raw.stripe_charges
+      WHERE status = 'succeeded' AND order_id IS NOT NULL
+        AND order_id NOT IN ()" + edited_orders + R"()
+        AND id <> ')" + refunded[0] + R"('
+      ORDER BY created DESC, id LIMIT 1
+      RETURNING order_id)");
+  ASSERT_EQ(retried.size(), 1u);
   // The customer models run on their own first, before their snapshots catch up (`run`
   // runs no snapshot): the build's runs must still find the customers the snapshots add or
   // change then (dim_customers the new customers, int_customer_first_orders the customer
@@ -458,6 +476,9 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   EXPECT_EQ(WarehouseRows("SELECT refunded_amount FROM marts.payments_reconciliation "
                           "WHERE charge_id = '" + refunded[0] + "' AND refunded_amount > 0"),
             std::vector<std::string>{"1.00"});
+  EXPECT_EQ(WarehouseRows("SELECT charge_count, succeeded_charges, failed_charges, charge_id "
+                          "FROM marts.payments_reconciliation WHERE order_id = " + retried[0]),
+            std::vector<std::string>{"2|1|1|ch_0000_e2e_retry"});
   // It tested a staging view's newly loaded rows only (see below).
   const std::string compiled_test = compiled("unique_stg_shop__orders_order_id.sql");
   EXPECT_NE(compiled_test.find("where _loaded_at > cast('"), std::string::npos) << compiled_test;
