@@ -426,6 +426,21 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       FROM picked WHERE orders.order_id = picked.order_id
       RETURNING orders.order_id)");
   ASSERT_EQ(edited.size(), 2u);
+  // A free line of a product the order already has (a gift of a second one): the order's
+  // totals do not change, and int_product_daily_sales must count the order once for it.
+  const std::vector<std::string> gifted = SourceRows(R"(
+      INSERT INTO shop.order_items (order_item_id, order_id, product_id, quantity,
+                                    unit_price_cents, discount_cents, created_at, updated_at)
+      SELECT (SELECT max(order_item_id) + 1 FROM shop.order_items), items.order_id,
+             items.product_id, 1, 0, 0, items.created_at,
+             (SELECT max(updated_at) FROM shop.order_items) + interval '1 second'
+      FROM shop.order_items AS items
+      JOIN shop.orders AS orders ON orders.order_id = items.order_id
+      WHERE orders.status = 'delivered'
+        AND orders.order_id NOT IN ()" + moved[0] + ", " + edited[0] + ", " + edited[1] + R"()
+      ORDER BY items.order_id DESC, items.order_item_id LIMIT 1
+      RETURNING order_id || '|' || product_id)");
+  ASSERT_EQ(gifted.size(), 1u);
   ASSERT_NO_FATAL_FAILURE(Extract());
   // payments_reconciliation finds what changed by order where it can, and a charge by its
   // id only when that fails: here a refund loaded now, on the oldest charge, names no
@@ -476,6 +491,22 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   EXPECT_EQ(WarehouseRows("SELECT refunded_amount FROM marts.payments_reconciliation "
                           "WHERE charge_id = '" + refunded[0] + "' AND refunded_amount > 0"),
             std::vector<std::string>{"1.00"});
+  {
+    const std::string gift_order = gifted[0].substr(0, gifted[0].find('|'));
+    const std::string gift_product = gifted[0].substr(gifted[0].find('|') + 1);
+    const std::string day = "(SELECT order_date FROM staging.stg_shop__orders WHERE order_id = " +
+                            gift_order + ")";
+    EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__order_items WHERE order_id = " +
+                            gift_order + " AND product_id = " + gift_product),
+              std::vector<std::string>{"2"});
+    EXPECT_EQ(WarehouseRows("SELECT order_count FROM intermediate.int_product_daily_sales "
+                            "WHERE product_id = " + gift_product + " AND order_date = " + day),
+              WarehouseRows("SELECT count(DISTINCT items.order_id) "
+                            "FROM staging.stg_shop__order_items AS items "
+                            "JOIN staging.stg_shop__orders AS orders USING (order_id) "
+                            "WHERE items.product_id = " + gift_product +
+                            " AND orders.status <> 'cancelled' AND orders.order_date = " + day));
+  }
   EXPECT_EQ(WarehouseRows("SELECT charge_count, succeeded_charges, failed_charges, charge_id "
                           "FROM marts.payments_reconciliation WHERE order_id = " + retried[0]),
             std::vector<std::string>{"2|1|1|ch_0000_e2e_retry"});
