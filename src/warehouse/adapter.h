@@ -166,7 +166,8 @@ class DuckDbAdapter : public SqlAdapter {
                             std::string_view condition) const override;
   // With bitmaps over the values' range (bitstring_agg): a scan of the column instead of
   // a hash table of every value; integer columns whose range is at most 2^28 wide.
-  // ProveDistinct also takes VARCHAR columns, whose values' 64-bit hashes it groups.
+  // ProveDistinct also takes VARCHAR columns, whose values' 64-bit hashes it sorts, and
+  // integer columns too wide for a bitmap, whose values it sorts.
   Result<bool> ProveDistinct(Connection& conn, std::string_view from_sql,
                              std::string_view column) const override;
   Result<bool> ProveContained(Connection& conn, std::string_view from_sql, std::string_view column,

@@ -137,7 +137,8 @@ TEST_F(WarehouseAdapter, ProvesUniqueAndContainedKeysWithBitmapsAndUniqueTextWit
            {"s", false},         // 'a' twice: its hashes collide, the SQL decides
            {"s || i", true},     // text: distinct hashes (NULLs are not values)
            {"big", false},       // UBIGINT may not fit a BIGINT
-           {"wide", false},      // a range wider than a bitmap covers
+           {"wide", true},       // a range wider than a bitmap covers: sorted
+           {"CASE WHEN i IS NULL THEN 9223372036854775807 ELSE wide END", false},  // wide, twice
        }) {
     Result<bool> proven = adapter_.ProveDistinct(conn_, "t", c.column);
     ASSERT_TRUE(proven.ok()) << c.column << ": " << proven.status().ToString();
