@@ -426,6 +426,7 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       FROM picked WHERE orders.order_id = picked.order_id
       RETURNING orders.order_id)");
   ASSERT_EQ(edited.size(), 2u);
+  const std::string edited_orders = moved[0] + ", " + edited[0] + ", " + edited[1];
   // A free line of a product the order already has (a gift of a second one): the order's
   // totals do not change, and int_product_daily_sales must count the order once for it.
   const std::vector<std::string> gifted = SourceRows(R"(
@@ -437,7 +438,7 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       FROM shop.order_items AS items
       JOIN shop.orders AS orders ON orders.order_id = items.order_id
       WHERE orders.status = 'delivered'
-        AND orders.order_id NOT IN ()" + moved[0] + ", " + edited[0] + ", " + edited[1] + R"()
+        AND orders.order_id NOT IN ()" + edited_orders + R"()
       ORDER BY items.order_id DESC, items.order_item_id LIMIT 1
       RETURNING order_id || '|' || product_id)");
   ASSERT_EQ(gifted.size(), 1u);
@@ -446,7 +447,6 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   // id only when that fails: here a refund loaded now, on the oldest charge, names no
   // order, and that charge is far older than the balance transactions loaded since, so
   // only the search among every charge finds it. The full refresh below must agree.
-  const std::string edited_orders = moved[0] + ", " + edited[0] + ", " + edited[1];
   const std::vector<std::string> refunded = WarehouseWrite(R"(
       INSERT INTO raw.stripe_refunds (id, charge, amount, currency, status, reason,
                                       order_id, created, created_epoch, livemode, raw_json,
