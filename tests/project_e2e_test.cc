@@ -255,6 +255,38 @@ class ProjectE2E : public testing::PostgresTest {
     }
   }
 
+  // core_net_revenue_matches_orders finds a cent of net revenue, and then of refunds,
+  // moved from a line of one order to a line of another (the totals unchanged): among the
+  // orders the last run of fact_orders wrote, compared order by order, and among every
+  // order (test_rows: all), where the checksums differ first. Leaves the warehouse as it
+  // found it.
+  void ExpectACentMovedBetweenOrdersFails() {
+    const std::string newest =
+        "(SELECT order_id, order_item_id FROM marts.fact_orders "
+        "WHERE _refreshed_at = (SELECT max(_refreshed_at) FROM marts.fact_orders))";
+    const std::vector<std::string> lines = WarehouseRows(
+        "SELECT min(order_item_id) FROM " + newest + " AS newest WHERE order_id IN "
+        "((SELECT min(order_id) FROM " + newest + " AS n), (SELECT max(order_id) FROM " + newest +
+        " AS n)) GROUP BY order_id ORDER BY order_id");
+    ASSERT_EQ(lines.size(), 2u);
+    const std::string moved = "CASE WHEN order_item_id = " + lines[0] +
+                              " THEN 0.01 ELSE -0.01 END WHERE order_item_id IN (" + lines[0] +
+                              ", " + lines[1] + ")";
+    for (const std::string column : {"net_revenue", "refunded_amount"}) {
+      WarehouseWrite("UPDATE marts.fact_orders SET " + column + " = " + column + " + " + moved);
+      for (const std::string vars : {"", " --vars '{test_rows: all}'"}) {
+        ASSERT_NO_FATAL_FAILURE(
+            ExpectOneTestFails("--select core_net_revenue_matches_orders" + vars, 2))
+            << column << vars;
+        EXPECT_EQ(CompiledStartingWith("core_net_revenue_matches_orders")
+                      .find("-- Checksums that differ: 1") != std::string::npos,
+                  !vars.empty())
+            << column << vars;
+      }
+      WarehouseWrite("UPDATE marts.fact_orders SET " + column + " = " + column + " - " + moved);
+    }
+  }
+
   // The compiled SQL of the first node whose file name starts with `prefix`.
   std::string CompiledStartingWith(const std::string& prefix) {
     std::error_code walk;
@@ -381,6 +413,8 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   std::string fact_test = compiled("core_net_revenue_matches_orders.sql");
   ASSERT_NE(fact_test.find("\"fact_orders\""), std::string::npos) << fact_test;
   EXPECT_EQ(fact_test.find(scoped_marker), std::string::npos) << fact_test;
+  // It compared the checksums of every order first, which matched.
+  EXPECT_NE(fact_test.find("-- Checksums that differ: 0"), std::string::npos) << fact_test;
   // Nor do they cut the orders and the customer versions down to the fact's.
   const std::string orders_cut = "where order_id in (select order_id from fact)) as orders";
   EXPECT_EQ(fact_test.find(orders_cut), std::string::npos) << fact_test;
@@ -531,9 +565,13 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       "--json test --project-dir " + ShellQuote(project_) + " --vars '{test_rows: all}'", scratch(),
       env_);
   ASSERT_EQ(all_rows.exit_code, 0) << all_rows.err;
+  // Over every order, core_net_revenue_matches_orders compared checksums first: they matched.
+  EXPECT_NE(compiled("core_net_revenue_matches_orders.sql").find("-- Checksums that differ: 0"),
+            std::string::npos);
   ASSERT_NO_FATAL_FAILURE(ExpectAPaidOrderWithoutChargeFails());
   ASSERT_NO_FATAL_FAILURE(ExpectAVersionWithoutItsCurrentFlagFails());
   ASSERT_NO_FATAL_FAILURE(ExpectABalanceCentOffFails());
+  ASSERT_NO_FATAL_FAILURE(ExpectACentMovedBetweenOrdersFails());
 
   // The full refresh runs in a copy of the whole project, warehouse included; it ranks raw
   // keys again (dedupe_raw), which must change nothing.
