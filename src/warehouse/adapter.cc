@@ -1,11 +1,14 @@
 #include "warehouse/adapter.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <iterator>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "common/strings.h"
 #include "warehouse/transaction.h"
@@ -96,16 +99,51 @@ std::string ColumnList(const DuckDbAdapter& adapter, const std::vector<std::stri
   return out;
 }
 
-// How many of the values of `values_sql` (one column, h; no NULLs) equal the one before
-// them in sort order: 0 when they are distinct. Sorting a column of 12 M 64-bit values and
-// comparing neighbours took 1.4-1.8 s at full scale, against 2.7-3.8 s for a hash table of
-// 12 M groups.
+// Sorts `values` by their bits: a least-significant-digit radix sort, 8 bits a pass, that
+// skips the passes whose digit is the same in every value. `scratch` is working space.
+void RadixSort(std::vector<uint64_t>& values, std::vector<uint64_t>& scratch) {
+  const size_t n = values.size();
+  if (n < 2) return;
+  std::array<std::array<size_t, 256>, 8> counts{};
+  for (uint64_t v : values) {
+    for (int digit = 0; digit < 8; ++digit) ++counts[digit][(v >> (8 * digit)) & 0xFF];
+  }
+  scratch.resize(n);
+  uint64_t* from = values.data();
+  uint64_t* to = scratch.data();
+  for (int digit = 0; digit < 8; ++digit) {
+    std::array<size_t, 256>& next = counts[digit];
+    const int shift = 8 * digit;
+    if (next[(from[0] >> shift) & 0xFF] == n) continue;  // one digit value: order kept
+    size_t offset = 0;
+    for (size_t& count : next) offset += std::exchange(count, offset);
+    for (size_t i = 0; i < n; ++i) to[next[(from[i] >> shift) & 0xFF]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != values.data()) values.swap(scratch);
+}
+
+// How many of the values of `values_sql` (one 64-bit integer column, h) equal the one
+// before them in sort order, NULLs left out: 0 when they are distinct. The values are
+// fetched and radix-sorted here. At full scale, the unique test of 13 M balance
+// transaction ids took 0.70-0.74 s this way, against 1.36-1.56 s for DuckDB's sort with a
+// lag window over the hashes; 10.5 M customer_sk 0.37-0.38 s against 0.55-0.73 s.
 Result<int64_t> AdjacentRepeats(Connection& conn, const std::string& values_sql) {
-  ASSIGN_OR_RETURN(
-      QueryResult repeats,
-      conn.Query("SELECT count(*) FROM (SELECT h, lag(h) OVER (ORDER BY h) AS previous FROM (" +
-                 values_sql + ") AS shoplytics_values) AS shoplytics_sorted WHERE h = previous"));
-  return repeats.GetInt64(0, 0);
+  ASSIGN_OR_RETURN(QueryResult result, conn.Query("SELECT h FROM (" + values_sql +
+                                                  ") AS shoplytics_values WHERE h IS NOT NULL"));
+  std::vector<uint64_t> values;
+  values.reserve(result.row_count());
+  while (true) {
+    ASSIGN_OR_RETURN(DataChunk chunk, result.NextChunk());
+    if (chunk.empty()) break;
+    ASSIGN_OR_RETURN(const uint64_t* words, chunk.Words64(0));
+    values.insert(values.end(), words, words + chunk.size());
+  }
+  std::vector<uint64_t> scratch;
+  RadixSort(values, scratch);
+  int64_t repeats = 0;
+  for (size_t i = 1; i < values.size(); ++i) repeats += values[i] == values[i - 1];
+  return repeats;
 }
 
 }  // namespace

@@ -144,6 +144,18 @@ TEST_F(WarehouseAdapter, ProvesUniqueAndContainedKeysWithBitmapsAndUniqueTextWit
     ASSERT_TRUE(proven.ok()) << c.column << ": " << proven.status().ToString();
     EXPECT_EQ(*proven, c.distinct) << c.column;
   }
+  // Many values, sorted in several passes: each kind once distinct, then with one repeat
+  // (of the first value, placed last).
+  ASSERT_TRUE(conn_
+                  .Execute("CREATE TABLE many AS SELECT i, i * 4294967296 - 7 AS wide, "
+                           "'key ' || i AS s FROM range(-100000, 100000) r(i);"
+                           "CREATE TABLE repeated AS SELECT * FROM many UNION ALL "
+                           "SELECT * FROM many WHERE i = -100000")
+                  .ok());
+  for (const std::string column : {"i", "wide", "s"}) {
+    EXPECT_TRUE(adapter_.ProveDistinct(conn_, "many", column).value_or(false)) << column;
+    EXPECT_FALSE(adapter_.ProveDistinct(conn_, "repeated", column).value_or(true)) << column;
+  }
   EXPECT_TRUE(adapter_.ProveDistinct(conn_, "empty", "i").value_or(false));
   EXPECT_TRUE(adapter_.ProveDistinct(conn_, "words", "w").value_or(false));
   EXPECT_TRUE(

@@ -134,6 +134,20 @@ Result<int64_t> DataChunk::GetInt64(uint64_t col, uint64_t row) const {
   return ReadInteger(type, duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk_, col)), row);
 }
 
+Result<const uint64_t*> DataChunk::Words64(uint64_t col) const {
+  if (col >= column_count()) {
+    return InvalidArgumentError("column " + std::to_string(col) + " is outside the chunk (" +
+                                std::to_string(column_count()) + " columns)");
+  }
+  duckdb_type type = column_type(col);
+  if (type != DUCKDB_TYPE_BIGINT && type != DUCKDB_TYPE_UBIGINT) {
+    return InvalidArgumentError("column " + std::to_string(col) + " is " + TypeName(type) +
+                                ", not BIGINT or UBIGINT");
+  }
+  return static_cast<const uint64_t*>(
+      duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk_, col)));
+}
+
 Result<double> DataChunk::GetDouble(uint64_t col, uint64_t row) const {
   RETURN_IF_ERROR(CheckCell(col, row, "a number"));
   duckdb_type type = column_type(col);

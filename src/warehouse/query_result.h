@@ -52,6 +52,9 @@ class DataChunk {
   Result<double> GetDouble(uint64_t col, uint64_t row) const;
   // VARCHAR columns; the view lives as long as this chunk.
   Result<std::string_view> GetString(uint64_t col, uint64_t row) const;
+  // A BIGINT or UBIGINT column's values as raw 64-bit words, size() of them, for bulk reads;
+  // a NULL's word is unspecified (check IsNull). Valid as long as this chunk.
+  Result<const uint64_t*> Words64(uint64_t col) const;
   // Any column, as DuckDB casts it to VARCHAR (TIMESTAMP WITH TIME ZONE in UTC, LIST,
   // STRUCT, MAP, UUID, ENUM...); kUnimplemented for UNION and BIT. Precondition: not NULL.
   Result<std::string> GetText(uint64_t col, uint64_t row) const;
