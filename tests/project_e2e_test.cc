@@ -255,11 +255,20 @@ class ProjectE2E : public testing::PostgresTest {
     }
   }
 
+  // `test` fails naming two keys, among the rows the last run wrote (compared key by key)
+  // and among every row (test_rows: all), where its checksums differ first.
+  void ExpectTwoKeysFail(const std::string& test) {
+    for (const std::string vars : {"", " --vars '{test_rows: all}'"}) {
+      ASSERT_NO_FATAL_FAILURE(ExpectOneTestFails("--select " + test + vars, 2)) << vars;
+      EXPECT_EQ(CompiledStartingWith(test).find("-- Checksums that differ: 1") != std::string::npos,
+                !vars.empty())
+          << test << vars;
+    }
+  }
+
   // core_net_revenue_matches_orders finds a cent of net revenue, and then of refunds,
-  // moved from a line of one order to a line of another (the totals unchanged): among the
-  // orders the last run of fact_orders wrote, compared order by order, and among every
-  // order (test_rows: all), where the checksums differ first. Leaves the warehouse as it
-  // found it.
+  // moved from a line of one order to a line of another (the totals unchanged).
+  // Leaves the warehouse as it found it.
   void ExpectACentMovedBetweenOrdersFails() {
     const std::string newest =
         "(SELECT order_id, order_item_id FROM marts.fact_orders "
@@ -274,17 +283,32 @@ class ProjectE2E : public testing::PostgresTest {
                               ", " + lines[1] + ")";
     for (const std::string column : {"net_revenue", "refunded_amount"}) {
       WarehouseWrite("UPDATE marts.fact_orders SET " + column + " = " + column + " + " + moved);
-      for (const std::string vars : {"", " --vars '{test_rows: all}'"}) {
-        ASSERT_NO_FATAL_FAILURE(
-            ExpectOneTestFails("--select core_net_revenue_matches_orders" + vars, 2))
-            << column << vars;
-        EXPECT_EQ(CompiledStartingWith("core_net_revenue_matches_orders")
-                      .find("-- Checksums that differ: 1") != std::string::npos,
-                  !vars.empty())
-            << column << vars;
-      }
+      ASSERT_NO_FATAL_FAILURE(ExpectTwoKeysFail("core_net_revenue_matches_orders")) << column;
       WarehouseWrite("UPDATE marts.fact_orders SET " + column + " = " + column + " - " + moved);
     }
+  }
+
+  // biz_ltv_matches_orders finds a cent of lifetime value moved from one customer the last
+  // run of customer_ltv wrote to another (the total unchanged). Leaves the warehouse as it
+  // found it.
+  void ExpectACentMovedBetweenCustomersFails() {
+    const std::vector<std::string> customers = WarehouseRows(
+        "SELECT unnest([min(customer_id), max(customer_id)]) FROM marts.customer_ltv "
+        "WHERE _refreshed_at = (SELECT max(_refreshed_at) FROM marts.customer_ltv)");
+    ASSERT_EQ(customers.size(), 2u);
+    ASSERT_NE(customers[0], customers[1]);
+    const std::string cents = "CASE WHEN customer_id = " + customers[0] + " THEN 1 ELSE -1 END";
+    const std::string moved = "lifetime_value_cents = lifetime_value_cents OP " + cents +
+                              ", lifetime_value = lifetime_value OP 0.01 * " + cents +
+                              " WHERE customer_id IN (" + customers[0] + ", " + customers[1] + ")";
+    auto with = [&](const std::string& op) {
+      std::string sql = moved;
+      for (size_t at; (at = sql.find("OP")) != std::string::npos;) sql.replace(at, 2, op);
+      return "UPDATE marts.customer_ltv SET " + sql;
+    };
+    WarehouseWrite(with("+"));
+    ASSERT_NO_FATAL_FAILURE(ExpectTwoKeysFail("biz_ltv_matches_orders"));
+    WarehouseWrite(with("-"));
   }
 
   // The compiled SQL of the first node whose file name starts with `prefix`.
@@ -427,6 +451,7 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   std::string ltv_test = compiled("biz_ltv_matches_orders.sql");
   ASSERT_NE(ltv_test.find("\"customer_ltv\""), std::string::npos) << ltv_test;
   EXPECT_EQ(ltv_test.find(ltv_filter), std::string::npos) << ltv_test;
+  EXPECT_NE(ltv_test.find("-- Checksums that differ: 0"), std::string::npos) << ltv_test;
   // scd2_one_current_version checks every customer after a full build.
   const std::string scd2_test = CompiledStartingWith("scd2_one_current_version_dim_customers");
   ASSERT_NE(scd2_test.find("\"dim_customers\""), std::string::npos) << scd2_test;
@@ -572,6 +597,7 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   ASSERT_NO_FATAL_FAILURE(ExpectAVersionWithoutItsCurrentFlagFails());
   ASSERT_NO_FATAL_FAILURE(ExpectABalanceCentOffFails());
   ASSERT_NO_FATAL_FAILURE(ExpectACentMovedBetweenOrdersFails());
+  ASSERT_NO_FATAL_FAILURE(ExpectACentMovedBetweenCustomersFails());
 
   // The full refresh runs in a copy of the whole project, warehouse included; it ranks raw
   // keys again (dedupe_raw), which must change nothing.
