@@ -12,8 +12,13 @@
 // RSS grew about 1 GB (11.1-11.8 GB), the memory staying with the process until the build
 // ends.
 //
+// The rest of DuckDB's memory (its std containers: a window's per-partition aggregate
+// states, say) comes from glibc's malloc, which is told likewise to keep what is freed:
+// see KeepGlibcMemory in allocator_memory.cc.
+//
 // Nothing changes where DuckDB is built without jemalloc (its allocator control is then
-// absent) or where the environment sets SHOPLYTICS_RETAIN_MEMORY=0.
+// absent) and the C library is not glibc, or where the environment sets
+// SHOPLYTICS_RETAIN_MEMORY=0.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +27,10 @@
 namespace shoplytics::warehouse {
 
 // While one lives, jemalloc keeps the pages freed in every arena (decay off on the
-// arenas there are and the defaults of those created later); when the last one in the
-// process ends, each arena gets back its own decay times. Not copyable: one per build.
+// arenas there are and the defaults of those created later), and glibc serves blocks up
+// to 32 MB from heaps that keep their free memory; when the last one in the process ends,
+// each arena gets back its own decay times, and glibc its default thresholds (trimming
+// its heaps). Not copyable: one per build.
 class RetainedAllocatorMemory {
  public:
   RetainedAllocatorMemory();
@@ -31,8 +38,8 @@ class RetainedAllocatorMemory {
   RetainedAllocatorMemory(const RetainedAllocatorMemory&) = delete;
   RetainedAllocatorMemory& operator=(const RetainedAllocatorMemory&) = delete;
 
-  // Whether the allocator took the setting (false without jemalloc's control, or when
-  // SHOPLYTICS_RETAIN_MEMORY=0).
+  // Whether an allocator took the setting (false without jemalloc's control and glibc,
+  // or when SHOPLYTICS_RETAIN_MEMORY=0).
   bool active() const { return active_; }
 
  private:

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include <cstring>
 
 #include "warehouse/database.h"
 
@@ -60,6 +65,32 @@ TEST(WarehouseAllocatorMemory, TheEnvironmentCanTurnItOff) {
   unsetenv("SHOPLYTICS_RETAIN_MEMORY");
   EXPECT_EQ(AllocatorDirtyDecayMs(), defaults);
 }
+
+#ifdef __GLIBC__
+TEST(WarehouseAllocatorMemory, GlibcKeepsMidSizedBlocksInItsHeapsWhileItLives) {
+  // Under the 32 MB it serves from its heaps, far above glibc's default 128 KB.
+  constexpr size_t kBlock = size_t{24} << 20;
+  size_t mapped = 0;
+  {
+    RetainedAllocatorMemory retained;
+    ASSERT_TRUE(retained.active());
+    mapped = mallinfo2().hblkhd;
+    void* block = malloc(kBlock);
+    ASSERT_NE(block, nullptr);
+    std::memset(block, 1, kBlock);
+    // From a heap, not a mapping of its own that free would unmap.
+    EXPECT_EQ(mallinfo2().hblkhd, mapped);
+    free(block);
+    // Kept free in the heap, not trimmed.
+    EXPECT_GE(mallinfo2().fordblks, kBlock);
+  }
+  // Afterwards such a block is mapped on its own again.
+  void* block = malloc(kBlock);
+  ASSERT_NE(block, nullptr);
+  EXPECT_GE(mallinfo2().hblkhd, mapped + kBlock);
+  free(block);
+}
+#endif
 
 }  // namespace
 }  // namespace shoplytics::warehouse
