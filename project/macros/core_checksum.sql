@@ -9,12 +9,8 @@
     pseudo-random, so that has odds of about 1 in 2^31.
     A test runs its sums first (run_query) and its key-by-key SQL only when they differ,
     to name the keys. Everything stays in integers: a term is below 2^62, a bigint, and the
-    sums are exact (hugeint on DuckDB, numeric on PostgreSQL). -#}
-
-{#- The modulus p = 2^31 - 1, a prime. -#}
-{% macro core_checksum_modulus() -%}
-    2147483647
-{%- endmacro %}
+    sums are exact (hugeint on DuckDB, numeric on PostgreSQL). The macros below write p
+    out. -#}
 
 {#- The weight of an integer key, in [1, p - 1]: one step of the Park-Miller generator
     (x * 48271 mod p) from x = (key mod (p - 1)) + 1, which is never 0 (`%` truncates on
@@ -31,4 +27,11 @@
 {#- 1 when two sums of terms differ modulo p, else 0; a sum over no rows (NULL) is 0. -#}
 {% macro core_checksum_differs(left, right) -%}
     case when (coalesce({{ left }}, 0) - coalesce({{ right }}, 0)) % 2147483647 <> 0 then 1 else 0 end
+{%- endmacro %}
+
+{#- How many of the checksums of `checksums_sql` (one row, one count) differ, run now; none
+    when the test is `scoped` (its few keys are compared directly) and while parsing. -#}
+{% macro core_checksum_differences(checksums_sql, scoped) -%}
+    {%- set checked = run_query(checksums_sql) if execute and not scoped else none -%}
+    {{ return(checked.rows[0][0] if checked is not none else none) }}
 {%- endmacro %}

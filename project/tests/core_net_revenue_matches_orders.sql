@@ -63,9 +63,8 @@
     cross join orders
     cross join refunds
 {%- endset %}
-{%- set checked = run_query(checksums_sql) if execute and not scoped else none %}
 {#- Scoped, and while parsing, the comparison runs as it is. #}
-{%- set differences = checked.rows[0][0] if checked is not none else none %}
+{%- set differences = core_checksum_differences(checksums_sql, scoped) %}
 {%- if differences is not none %}
 -- Checksums that differ: {{ differences }} (0: every order matches, and nothing below runs).
 {%- endif %}
