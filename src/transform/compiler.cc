@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
@@ -39,6 +40,50 @@ constexpr char kOpen = '\x1e';
 constexpr char kClose = '\x1f';
 std::string Placeholder(char part, std::string_view unique_id) {
   return fmt::format("{}{}{}{}", kOpen, part, unique_id, kClose);
+}
+
+// One SELECT statement: its first word, after spaces and comments, is SELECT, and no ';'
+// ends it early (a trailing one aside). What a test's run_query may reuse (ForgetReads).
+bool IsSingleSelect(std::string_view sql) {
+  size_t i = 0;
+  while (i < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+    } else if (sql.substr(i, 2) == "--") {
+      i = sql.find('\n', i);
+      if (i == std::string_view::npos) return false;
+    } else if (sql.substr(i, 2) == "/*") {
+      i = sql.find("*/", i + 2);
+      if (i == std::string_view::npos) return false;
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  std::string_view rest = sql.substr(i);
+  if (rest.size() <= 6 || ToLower(rest.substr(0, 6)) != "select") return false;
+  const unsigned char after = static_cast<unsigned char>(rest[6]);
+  if (std::isalnum(after) || after == '_') return false;
+  const size_t semicolon = rest.find(';');
+  return semicolon == std::string_view::npos ||
+         rest.find_first_not_of(" \t\r\n", semicolon + 1) == std::string_view::npos;
+}
+
+// A copy that shares no list or dict with `value`: a template may change what run_query
+// gave it (rows.append), and a reused result must not carry that to the next test.
+Value DeepCopy(const Value& value) {
+  if (value.is_list()) {
+    List out;
+    out.reserve(value.as_list().size());
+    for (const Value& item : value.as_list()) out.push_back(DeepCopy(item));
+    return Value(std::move(out));
+  }
+  if (value.is_dict()) {
+    Dict out;
+    for (const auto& [key, item] : value.as_dict()) out.Set(key, DeepCopy(item));
+    return Value(std::move(out));
+  }
+  return value;
 }
 
 bool MentionsWarehouse(std::string_view text) {
@@ -431,6 +476,14 @@ Status Compiler::RegisterMacros() {
                     return FailedPreconditionError("run_query needs a warehouse connection");
                   }
                   const std::string sql = ArgString(args, 0, "sql");
+                  const bool reusable = ctx->node().resource_type == ResourceType::kTest &&
+                                        IsSingleSelect(sql);
+                  uint64_t generation = 0;
+                  if (reusable) {
+                    if (std::optional<Value> read = ctx->compiler().ReadBefore(sql, &generation)) {
+                      return *std::move(read);
+                    }
+                  }
                   ASSIGN_OR_RETURN(warehouse::QueryResult result, ctx->conn()->Query(sql));
                   // A table: .columns (names), .rows (lists), and iteration over rows.
                   // Cells are typed as dbt's agate table types them (CellValue).
@@ -456,7 +509,9 @@ Status Compiler::RegisterMacros() {
                   table.Set("column_names", Value(columns));
                   table.Set("columns", Value(std::move(columns)));
                   table.Set("rows", Value(std::move(rows)));
-                  return Value(std::move(table));
+                  Value out(std::move(table));
+                  if (reusable) ctx->compiler().RememberRead(sql, out, generation);
+                  return out;
                 }));
 
   auto log_sink = options_.log;
@@ -1207,6 +1262,26 @@ Result<ModelConfig> ModelConfigOf(const Node& node, bool full_refresh) {
   config.full_refresh =
       node_full_refresh.is_boolean() ? node_full_refresh.get<bool>() : full_refresh;
   return config;
+}
+
+void Compiler::ForgetReads() const {
+  std::lock_guard<std::mutex> lock(reads_mu_);
+  reads_.clear();
+  ++reads_generation_;
+}
+
+std::optional<Value> Compiler::ReadBefore(const std::string& sql, uint64_t* generation) const {
+  std::lock_guard<std::mutex> lock(reads_mu_);
+  *generation = reads_generation_;
+  auto it = reads_.find(sql);
+  if (it == reads_.end()) return std::nullopt;
+  return DeepCopy(it->second);
+}
+
+void Compiler::RememberRead(const std::string& sql, const Value& result,
+                            uint64_t generation) const {
+  std::lock_guard<std::mutex> lock(reads_mu_);
+  if (generation == reads_generation_) reads_.emplace(sql, DeepCopy(result));
 }
 
 }  // namespace shoplytics::transform

@@ -560,6 +560,49 @@ TEST_F(CompilerWarehouseTest, RunQueryReturnsRowsAtExecuteAndNoneAtParse) {
             std::string::npos);
 }
 
+// Tests only read: a test's run_query SELECT returns what it returned to a test before,
+// until ForgetReads (which the runner calls around every node that may write). A model's
+// run_query always runs, as does a statement that is not a single SELECT; a test that
+// changes the table it was given leaves the next one the result as it was read.
+TEST_F(CompilerWarehouseTest, TestsReuseRunQuerySelectsUntilForgetReads) {
+  Exec("create table t as select 1 as n");
+  const std::string count =
+      "{% set r = run_query('-- rows\\nselect count(*) from t') %}"
+      "select {{ r.rows[0][0] if r is not none else 0 }} as n";
+  const std::string with_count =
+      "{% set r = run_query('with c as (select count(*) as n from t) select n from c') %}"
+      "select {{ r.rows[0][0] if r is not none else 0 }} as n";
+  TestProject project(Files{
+      {"tests/first.sql", count},
+      {"tests/second.sql", count},
+      {"tests/with_count.sql", with_count},
+      {"tests/changes_rows.sql",
+       "{% set r = run_query('-- rows\\nselect count(*) from t') %}"
+       "{% if r is not none %}{% do r.rows.append([99]) %}{% endif %}"
+       "select {{ r.rows | length if r is not none else 0 }} as n"},
+      {"tests/reads_rows.sql",
+       "{% set r = run_query('-- rows\\nselect count(*) from t') %}"
+       "select {{ r.rows | length if r is not none else 0 }} as n"},
+      {"models/m.sql", count}});
+  std::unique_ptr<Compiler> compiler = project.CreateOrDie();
+  ASSERT_NE(compiler, nullptr);
+  EXPECT_EQ(CompileText(*compiler, "test.shop.first", &conn_), "select 1 as n");
+  EXPECT_EQ(CompileText(*compiler, "test.shop.with_count", &conn_), "select 1 as n");
+  Exec("insert into t values (2)");  // behind the compiler's back: no node wrote
+  EXPECT_EQ(CompileText(*compiler, "test.shop.second", &conn_), "select 1 as n");
+  EXPECT_EQ(CompileText(*compiler, "test.shop.with_count", &conn_), "select 2 as n");
+  EXPECT_EQ(CompileText(*compiler, "model.shop.m", &conn_), "select 2 as n");
+  EXPECT_EQ(CompileText(*compiler, "test.shop.changes_rows", &conn_), "select 2 as n");
+  EXPECT_EQ(CompileText(*compiler, "test.shop.reads_rows", &conn_), "select 1 as n");
+
+  compiler->ForgetReads();
+  EXPECT_EQ(CompileText(*compiler, "test.shop.second", &conn_), "select 2 as n");
+  Exec("insert into t values (3)");
+  EXPECT_EQ(CompileText(*compiler, "test.shop.first", &conn_), "select 2 as n");
+  compiler->ForgetReads();
+  EXPECT_EQ(CompileText(*compiler, "test.shop.first", &conn_), "select 3 as n");
+}
+
 TEST_F(CompilerWarehouseTest, ExecuteIsFalseAtParseTrueAtCompile) {
   std::vector<std::string> logged;
   CompileOptions options = TestProject::Options();

@@ -423,6 +423,17 @@ class Invocation {
 
   NodeResult Run(const std::string& id, int thread_index) {
     const Node& node = *project_.Find(id);
+    // A model, seed or snapshot may write: the reads that tests reuse
+    // (Compiler::ForgetReads) end when it starts and again once it has written.
+    const bool may_write = node.resource_type != ResourceType::kTest &&
+                           node.resource_type != ResourceType::kSource;
+    if (may_write) compiler_.ForgetReads();
+    NodeResult result = RunNode(node, id, thread_index);
+    if (may_write) compiler_.ForgetReads();
+    return result;
+  }
+
+  NodeResult RunNode(const Node& node, const std::string& id, int thread_index) {
     NodeResult result;
     result.unique_id = id;
     result.thread_index = thread_index;
