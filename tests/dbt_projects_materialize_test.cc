@@ -144,6 +144,38 @@ TEST_F(DbtProjectMaterialize, IncrementalStrategiesUpdateAndInsertWithoutDuplica
   EXPECT_EQ(Rows("select id from main.inc_append order by id"), (Strings{"2", "3", "4"}));
 }
 
+// Incremental work runs under a small memory limit (1GB, which DuckDB shows as 953.6 MiB)
+// and full rebuilds under DuckDB's default: each model records the limit it ran with, and
+// the tests fail where they see the other one. A test follows the nodes it reads.
+TEST_F(DbtProjectMaterialize, IncrementalWorkRunsUnderASmallMemoryLimit) {
+  WriteFile("models/limit_inc.sql",
+            "{{ config(materialized='incremental') }}\n"
+            "select {{ 2 if is_incremental() else 1 }} as run,\n"
+            "       current_setting('memory_limit') as memory_limit");
+  WriteFile("models/limit_table.sql",
+            "{{ config(materialized='table') }}\n"
+            "select current_setting('memory_limit') as memory_limit");
+  WriteFile("tests/limit_inc_is_limited.sql",
+            "select * from {{ ref('limit_inc') }}\n"
+            "where current_setting('memory_limit') <> '953.6 MiB'");
+  WriteFile("tests/limit_table_is_not.sql",
+            "select * from {{ ref('limit_table') }}\n"
+            "where current_setting('memory_limit') = '953.6 MiB'");
+  CliRun first = Run("run -s limit_inc limit_table");
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  CliRun second = Run("build -s limit_inc limit_table");
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("PASS=4"), std::string::npos) << second.out;
+  EXPECT_EQ(Rows("select run, memory_limit = '953.6 MiB' from main.limit_inc order by run"),
+            (Strings{"1|false", "2|true"}));
+  EXPECT_EQ(Rows("select memory_limit = '953.6 MiB' from main.limit_table"), Strings{"false"});
+
+  CliRun off = Run("run -s limit_inc", "SHOPLYTICS_INCREMENTAL_MEMORY_LIMIT=0");
+  ASSERT_EQ(off.exit_code, 0) << off.out << off.err;
+  EXPECT_EQ(Rows("select count(*) from main.limit_inc where memory_limit = '953.6 MiB'"),
+            Strings{"1"});
+}
+
 TEST_F(DbtProjectMaterialize, OnSchemaChangeIgnoreFailAppendAndSync) {
   ASSERT_EQ(Run("seed").exit_code, 0);
   const std::string models = "-s osc_ignore osc_fail osc_append_new_columns osc_sync_all_columns";
