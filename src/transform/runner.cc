@@ -115,10 +115,11 @@ Status KeepFreedBlocks(const ProfileTarget& target, warehouse::Database& db) {
 // nodes). DuckDB keeps every block it reads cached up to its memory limit, 80% of the
 // machine's memory by default, so a daily build of the default project at full scale read
 // 3.2 GB into memory it had never touched; on a virtual machine each first touch of a 4 KB
-// page is a fault of about 13 us (0.4-0.8 M of them, 7-11 s of kernel time). Under a small
-// limit the cache evicts instead, and the block allocator (KeepFreedBlocks, which keeps its
-// own size) hands the evicted blocks' memory out again: 0.1 M faults and 3-4 s. Full
-// rebuilds keep DuckDB's default, which their hash tables and sorts need. Only with one
+// page is a fault of about 13 us. Under a small limit the cache evicts instead, and the
+// block allocator (KeepFreedBlocks, which keeps its own size) hands the evicted blocks'
+// memory out again: side by side, 0.27-0.29 M faults and 4.0-4.3 s of kernel time against
+// 0.35-0.44 M and 6.5-7.0 s, and a peak RSS of 1.3 GB. Full rebuilds keep DuckDB's
+// default, which their hash tables and sorts need. Only with one
 // thread (the limit is the database's, not a node's), and not when the profile sets
 // memory_limit; SHOPLYTICS_INCREMENTAL_MEMORY_LIMIT sets another value, 0 turns it off.
 constexpr std::string_view kIncrementalMemoryLimit = "1GB";
