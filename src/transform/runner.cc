@@ -557,15 +557,12 @@ class Invocation {
     switch (node.resource_type) {
       case ResourceType::kModel:
       case ResourceType::kSnapshot: {
-        const bool existed = [&] {
+        // A snapshot or view: whether it existed before this run; a table: is_incremental().
+        if (node.resource_type == ResourceType::kSnapshot ||
+            node.config.materialized() == "view") {
           Result<warehouse::RelationKind> kind = adapter_.GetRelationKind(
               conn, compiled.relation.schema, compiled.relation.identifier);
-          return kind.ok() && *kind != warehouse::RelationKind::kNone;
-        }();
-        if (node.resource_type == ResourceType::kSnapshot) {
-          incremental = existed;
-        } else if (node.config.materialized() == "view") {
-          incremental = existed;
+          incremental = kind.ok() && *kind != warehouse::RelationKind::kNone;
         } else {
           incremental = compiled.is_incremental;
         }
