@@ -137,6 +137,13 @@ TEST_F(JaffleShop, CompileListAndDocs) {
             std::string::npos)
       << compile.out;
   EXPECT_NE(compile.out.find("\"main\".\"stg_orders\""), std::string::npos);
+  // SQL for PostgreSQL: this project has no dialect macros, so the same SQL; a dialect we
+  // do not know, and a build with another dialect than its warehouse's, are refused.
+  CliRun for_postgres = Run("compile -s orders --full-refresh --dialect postgres");
+  EXPECT_EQ(for_postgres.exit_code, 0) << for_postgres.out << for_postgres.err;
+  EXPECT_NE(for_postgres.out.find("\"main\".\"stg_orders\""), std::string::npos);
+  EXPECT_EQ(Run("compile --dialect oracle").exit_code, 2);
+  EXPECT_EQ(Run("build --dialect postgres").exit_code, 2);
 
   CliRun ls = Run("ls --resource-type model --output name");
   EXPECT_EQ(ls.exit_code, 0) << ls.err;

@@ -34,6 +34,8 @@ Examples:
   shoplytics run --full-refresh -s config.materialized:incremental
   shoplytics run --vars '{start_date: "2024-01-01"}'
   shoplytics compile -s orders          prints the compiled SQL of one model
+  shoplytics compile --full-refresh --dialect postgres
+                                        the SQL of a full build, for PostgreSQL
   shoplytics ls --resource-type model --output path
 
 Artifacts: target/manifest.json and target/run_results.json (dbt's shape), compiled SQL
@@ -51,6 +53,7 @@ struct DbtFlags {
   std::string vars;
   int threads = 0;
   bool full_refresh = false;
+  std::string dialect;
   bool fail_fast = false;
   bool store_failures = false;
   std::vector<std::string> resource_types;
@@ -87,6 +90,14 @@ void AddCommonFlags(CLI::App* sub, DbtFlags& f, Command command) {
     sub->add_flag("--full-refresh", f.full_refresh,
                   "Rebuild incremental models from scratch (seeds: recreate)");
   }
+  if (command == Command::kCompile) {
+    sub->add_flag("--full-refresh", f.full_refresh,
+                  "Compile incremental models as a full rebuild would run them");
+    sub->add_option("--dialect", f.dialect,
+                    "SQL for this warehouse: duckdb (default) or postgres; adapter.dispatch "
+                    "takes its macros (postgres__m, else default__m)")
+        ->check(CLI::IsMember({"duckdb", "postgres"}));
+  }
   if (command == Command::kBuild || command == Command::kTest) {
     sub->add_flag("--store-failures", f.store_failures,
                   "Keep the failing rows of every test in <schema>_dbt_test__audit");
@@ -108,6 +119,7 @@ int RunDbt(const GlobalOptions& globals, const DbtFlags& f, Command command) {
   options.vars_yaml = f.vars;
   if (f.threads > 0) options.threads = f.threads;
   options.full_refresh = f.full_refresh;
+  options.dialect = f.dialect;
   options.fail_fast = f.fail_fast;
   options.store_failures = f.store_failures;
   options.resource_types = f.resource_types;

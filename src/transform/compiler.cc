@@ -544,7 +544,10 @@ Status Compiler::RegisterMacros() {
   Dict target;
   target.Set("name", Value(options_.target.target_name));
   target.Set("profile_name", Value(options_.target.profile_name));
-  target.Set("type", Value(options_.target.type.empty() ? "duckdb" : options_.target.type));
+  const std::string dialect = !options_.dialect.empty()       ? options_.dialect
+                              : !options_.target.type.empty() ? options_.target.type
+                                                              : "duckdb";
+  target.Set("type", Value(dialect));
   target.Set("schema", Value(options_.target.schema));
   target.Set("database", Value(database_));
   target.Set("path", Value(options_.target.path));
@@ -552,21 +555,21 @@ Status Compiler::RegisterMacros() {
   env.SetGlobal("target", Value(std::move(target)));
 
   Dict adapter;
-  adapter.Set("type", Value("duckdb"));
+  adapter.Set("type", Value(dialect));
   adapter.Set("quote",
               Value::Function("adapter.quote", [self](const CallArgs& args) -> Result<Value> {
                 return Value(self->adapter_.QuoteIdentifier(ArgString(args, 0, "identifier")));
               }));
-  // adapter.dispatch('name'): the duckdb__ implementation, else default__.
+  // adapter.dispatch('name'): the dialect's implementation (duckdb__name), else default__.
   adapter.Set(
       "dispatch",
-      Value::Function("adapter.dispatch", [self](const CallArgs& args) -> Result<Value> {
+      Value::Function("adapter.dispatch", [self, dialect](const CallArgs& args) -> Result<Value> {
         const std::string name = ArgString(args, 0, "macro_name");
-        for (const std::string& candidate : {"duckdb__" + name, "default__" + name}) {
+        for (const std::string& candidate : {dialect + "__" + name, "default__" + name}) {
           if (const Value* macro = self->env_->FindGlobal(candidate)) return *macro;
         }
-        return NotFoundError(fmt::format(
-            "adapter.dispatch('{}'): no macro duckdb__{} or default__{}", name, name, name));
+        return NotFoundError(fmt::format("adapter.dispatch('{}'): no macro {}__{} or default__{}",
+                                         name, dialect, name, name));
       }));
   // adapter.get_relation(database, schema, identifier) and load_relation(relation): the
   // relation when the warehouse holds it, else none (always none while parsing, as in dbt).

@@ -57,6 +57,11 @@ struct CompileOptions {
   // --vars, over the vars of dbt_project.yml.
   nlohmann::json vars = nlohmann::json::object();
   bool full_refresh = false;
+  // The SQL dialect to compile for: "duckdb" (the warehouse's; also when empty) or
+  // "postgres". target.type and adapter.type say it, and adapter.dispatch('m') takes
+  // <dialect>__m, else default__m. run_query and the catalog still read the warehouse, so
+  // the SQL fits a PostgreSQL copy of it (`compile --dialect postgres`).
+  std::string dialect;
   EnvLookup env = ProcessEnv();
   // Where {{ log(msg, info=True) }} goes; unset: stderr.
   std::function<void(const std::string&)> log;

@@ -112,6 +112,12 @@ CompileOptions WithVars(json vars) {
   return options;
 }
 
+CompileOptions ForDialect(std::string dialect) {
+  CompileOptions options = TestProject::Options();
+  options.dialect = std::move(dialect);
+  return options;
+}
+
 constexpr std::string_view kSources = R"(version: 2
 sources:
   - name: raw
@@ -223,6 +229,17 @@ std::vector<SqlCase> SqlCases() {
        {{"macros/d.sql", "{% macro default__size() %}default{% endmacro %}"},
         {"models/m.sql", "{{ adapter.dispatch('size')() }}"}},
        "default"},
+      {"DispatchForPostgresTakesItsMacrosThenDefault",
+       {{"macros/d.sql",
+         "{% macro default__size() %}default{% endmacro %}"
+         "{% macro duckdb__size() %}duck{% endmacro %}"
+         "{% macro postgres__kind() %}pg{% endmacro %}"
+         "{% macro duckdb__kind() %}duck{% endmacro %}"},
+        {"models/m.sql",
+         "{{ adapter.dispatch('size')() }} {{ adapter.dispatch('kind')() }} {{ target.type }} "
+         "{{ adapter.type }}"}},
+       "default pg postgres postgres",
+       ForDialect("postgres")},
       {"ProjectMacroWithArguments",
        {{"macros/money.sql", "{% macro cents_to_dollars(col) %}({{ col }} / 100.0){% endmacro %}"},
         {"models/m.sql", "select {{ cents_to_dollars('amount') }}"}},

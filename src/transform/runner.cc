@@ -974,6 +974,18 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   CompileOptions compile_options;
   compile_options.target = target;
   compile_options.full_refresh = options.full_refresh;
+  if (!options.dialect.empty() && options.dialect != target.type) {
+    if (options.command != Command::kCompile) {
+      return InvalidArgumentError(fmt::format(
+          "--dialect {}: only compile writes SQL for another warehouse than the profile's ({})",
+          options.dialect, target.type.empty() ? "duckdb" : target.type));
+    }
+    if (options.dialect != "duckdb" && options.dialect != "postgres") {
+      return InvalidArgumentError(
+          fmt::format("--dialect {}: the dialects are duckdb and postgres", options.dialect));
+    }
+  }
+  compile_options.dialect = options.dialect;
   compile_options.env = options.env;
   if (!Trim(options.vars_yaml).empty()) {
     ASSIGN_OR_RETURN(ConfigNode vars, ParseYamlConfig(options.vars_yaml, "--vars", options.env));

@@ -52,6 +52,8 @@ struct InvocationOptions {
   std::string vars_yaml;                     // --vars, a YAML or JSON mapping
   std::optional<int> threads;                // --threads: over the profile's
   bool full_refresh = false;
+  // compile: the SQL dialect (CompileOptions::dialect); empty: the warehouse's.
+  std::string dialect;
   bool fail_fast = false;
   bool store_failures = false;                       // --store-failures: for every test
   std::vector<std::string> resource_types;           // ls --resource-type
