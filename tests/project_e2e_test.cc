@@ -356,22 +356,12 @@ class ProjectE2E : public testing::PostgresTest {
   void CopyTableToPostgres(pg::Connection& pg, const std::string& schema,
                            const std::string& table) {
     const std::string csv = scratch() + "/" + schema + "." + table + ".csv";
-    std::vector<std::string> columns;
-    {
-      warehouse::DatabaseOptions options;
-      options.read_only = true;
-      auto db = warehouse::Database::Open(project_ + "/warehouse.duckdb", options);
-      ASSERT_TRUE(db.ok()) << db.status().ToString();
-      auto conn = warehouse::Connection::Open(*db);
-      ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-      testing::DuckRows(*conn, "SET TimeZone = 'UTC'");
-      columns = testing::DuckRows(
-          *conn, "SELECT column_name || '|' || data_type FROM information_schema.columns "
-                 "WHERE table_schema = '" + schema + "' AND table_name = '" + table +
-                     "' ORDER BY ordinal_position");
-      testing::DuckRows(*conn, "COPY (SELECT * FROM \"" + schema + "\".\"" + table + "\") TO '" +
-                                   csv + "' (FORMAT csv, HEADER false)");
-    }
+    const std::vector<std::string> columns = WarehouseRows(
+        "SELECT column_name || '|' || data_type FROM information_schema.columns "
+        "WHERE table_schema = '" + schema + "' AND table_name = '" + table +
+        "' ORDER BY ordinal_position");
+    WarehouseRows("COPY (SELECT * FROM \"" + schema + "\".\"" + table + "\") TO '" + csv +
+                  "' (FORMAT csv, HEADER false)");
     ASSERT_FALSE(columns.empty()) << schema << "." << table;
     std::string ddl;
     for (const std::string& column : columns) {
