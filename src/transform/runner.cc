@@ -974,13 +974,14 @@ Result<InvocationResult> Invoke(const InvocationOptions& options) {
   CompileOptions compile_options;
   compile_options.target = target;
   compile_options.full_refresh = options.full_refresh;
-  if (!options.dialect.empty() && options.dialect != target.type) {
+  const std::string warehouse_dialect = target.type.empty() ? "duckdb" : target.type;
+  if (!options.dialect.empty() && options.dialect != warehouse_dialect) {
     if (options.command != Command::kCompile) {
       return InvalidArgumentError(fmt::format(
           "--dialect {}: only compile writes SQL for another warehouse than the profile's ({})",
-          options.dialect, target.type.empty() ? "duckdb" : target.type));
+          options.dialect, warehouse_dialect));
     }
-    if (options.dialect != "duckdb" && options.dialect != "postgres") {
+    if (options.dialect != "postgres") {
       return InvalidArgumentError(
           fmt::format("--dialect {}: the dialects are duckdb and postgres", options.dialect));
     }
