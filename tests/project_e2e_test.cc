@@ -492,8 +492,30 @@ TEST_F(ProjectE2E, InitWritesEveryFileOfTheProjectTemplateNestedFoldersIncluded)
 }
 
 TEST_F(ProjectE2E, BuildsTheDefaultProjectAndItsNumbersMatchTheSource) {
+  // An order with its product on two lines (a free second one, so that the order's total
+  // stays its lines'): the product's order count counts that order once.
+  const std::vector<std::string> doubled = SourceRows(R"(
+      INSERT INTO shop.order_items
+      SELECT (SELECT max(order_item_id) + 1 FROM shop.order_items), order_id, product_id, 1,
+             0, 0, created_at, updated_at
+      FROM shop.order_items
+      WHERE order_item_id = (SELECT min(items.order_item_id) FROM shop.order_items AS items
+                             JOIN shop.orders USING (order_id) WHERE status <> 'cancelled')
+      RETURNING order_id)");
+  ASSERT_EQ(doubled.size(), 1u);
   ASSERT_NO_FATAL_FAILURE(Extract());
   ASSERT_NO_FATAL_FAILURE(Build(project_));
+  // Orders and units per product and day.
+  const std::vector<std::string> product_days = SourceRows(
+      "SELECT items.product_id, to_char(orders.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
+      "count(DISTINCT items.order_id), sum(items.quantity) FROM shop.order_items AS items "
+      "JOIN shop.orders USING (order_id) WHERE orders.status <> 'cancelled' GROUP BY 1, 2 "
+      "ORDER BY 1, 2");
+  EXPECT_GT(product_days.size(), 100u);
+  EXPECT_EQ(WarehouseRows("SELECT product_id, strftime(order_date, '%Y-%m-%d'), order_count, "
+                          "units_sold FROM intermediate.int_product_daily_sales "
+                          "WHERE order_count > 0 ORDER BY 1, 2"),
+            product_days);
 
   // Orders per status, and order totals per day.
   EXPECT_EQ(WarehouseRows("SELECT status, count(*) FROM staging.stg_shop__orders "

@@ -36,26 +36,28 @@ orders as (
     {%- endif %}
 ),
 
--- The lines of a product that its order already has on a line before (sorted by order,
--- product and line): order_count counts each order once per product, and a line marks
--- whether it is the first of its product in its order. Cheaper than count(distinct
--- order_id), which groups every line by its order as well (the full build's statement
--- at full scale, alternating: 9.1-10.9 s against 13.7-16.5 s).
+-- The lines of a product that its order already has on a line before (by order_item_id):
+-- order_count counts each order once per product, and a line marks whether it is the
+-- first of its product in its order. Cheaper than count(distinct order_id), which groups
+-- every line by its order as well (the full build's statement at full scale, alternating:
+-- 9.1-10.9 s against 13.7-16.5 s). Ranked within each (order, product) rather than by a
+-- lag over one global sort, so both cores sort: the full statement alone, alternating,
+-- 5.5-5.9 s against 6.7-8.3 s, the same rows.
 repeated_lines as (
     select order_item_id
     from (
         select
             order_item_id, order_id, product_id,
-            lag(order_id) over by_pair as previous_order_id,
-            lag(product_id) over by_pair as previous_product_id
+            row_number() over (partition by order_id, product_id order by order_item_id)
+                as pair_rank
         from {{ ref('stg_shop__order_items') }}
         {%- if is_incremental() %}
         where order_id in (select order_id from orders)
         {%- endif %}
-        window by_pair as (order by order_id, product_id, order_item_id)
-    ) as sorted
-    where order_id = previous_order_id
-      and product_id = previous_product_id
+    ) as ranked
+    where pair_rank > 1
+      and order_id is not null
+      and product_id is not null
 ),
 
 lines as (
