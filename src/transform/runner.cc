@@ -434,8 +434,7 @@ class Invocation {
         adapter_(adapter),
         target_dir_(std::move(target_dir)),
         conns_(threads),
-        incremental_memory_limit_(
-            IncrementalMemoryLimit(compiler.options().target, threads)) {}
+        incremental_memory_limit_(IncrementalMemoryLimit(compiler.options().target, threads)) {}
 
   // The connection of worker `thread_index` (each worker uses only its own slot).
   Result<warehouse::Connection*> ConnectionFor(int thread_index) {
@@ -550,16 +549,14 @@ class Invocation {
   // Sets DuckDB's memory limit for `node` (IncrementalMemoryLimit): the small one when the
   // node does incremental work, DuckDB's default otherwise. Models and snapshots record
   // which they did, for their tests. A limit DuckDB refuses leaves the one it has.
-  void LimitMemoryFor(const Node& node, const CompiledNode& compiled,
-                      warehouse::Connection& conn) {
+  void LimitMemoryFor(const Node& node, const CompiledNode& compiled, warehouse::Connection& conn) {
     if (incremental_memory_limit_.empty()) return;
     bool incremental = false;
     switch (node.resource_type) {
       case ResourceType::kModel:
       case ResourceType::kSnapshot: {
         // A snapshot or view: whether it existed before this run; a table: is_incremental().
-        if (node.resource_type == ResourceType::kSnapshot ||
-            node.config.materialized() == "view") {
+        if (node.resource_type == ResourceType::kSnapshot || node.config.materialized() == "view") {
           Result<warehouse::RelationKind> kind = adapter_.GetRelationKind(
               conn, compiled.relation.schema, compiled.relation.identifier);
           incremental = kind.ok() && *kind != warehouse::RelationKind::kNone;
