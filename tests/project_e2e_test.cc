@@ -687,14 +687,19 @@ TEST_F(ProjectE2E, CompiledForPostgresItRunsThereAndGivesTheSameNumbers) {
 }
 
 TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable) {
-  auto compiled = [&](const std::string& file_name) {
+  auto compiled_in = [&](const std::string& project, const std::string& file_name) {
     std::error_code walk;
     for (const auto& entry :
-         fs::recursive_directory_iterator(project_ + "/target/compiled", walk)) {
+         fs::recursive_directory_iterator(project + "/target/compiled", walk)) {
       if (entry.path().filename() == file_name) return ReadFile(entry.path()).value_or("");
     }
     return std::string();
   };
+  auto compiled = [&](const std::string& file_name) { return compiled_in(project_, file_name); };
+  // int_product_daily_sales reads fact_orders' lines in a full build where the fact is
+  // current, and staging's where it is not.
+  const std::string from_fact = "from \"marts\".\"fact_orders\"";
+  const std::string from_staging_items = "from \"staging\".\"stg_shop__order_items\"";
   ASSERT_NO_FATAL_FAILURE(Extract());
   ASSERT_NO_FATAL_FAILURE(Build(project_));
   // A full build wrote every row of fact_orders: its tests read the table, unfiltered.
@@ -811,6 +816,19 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
                                      "int_customer_monthly_orders customer_ltv",
                                  scratch(), env_);
   ASSERT_EQ(dim_alone.exit_code, 0) << dim_alone.out << dim_alone.err;
+  // int_product_daily_sales rebuilt alone now, before fact_orders has seen the new loads
+  // (the gifted line among them): it must count them from staging, for its next runs only
+  // look at what is loaded after this one. The gift check and the comparison with the
+  // full refresh below fail if it took the fact's lines.
+  auto sales_alone = RunShoplytics("--json run --project-dir " + ShellQuote(project_) +
+                                       " --full-refresh --select int_product_daily_sales",
+                                   scratch(), env_);
+  ASSERT_EQ(sales_alone.exit_code, 0) << sales_alone.out << sales_alone.err;
+  {
+    const std::string sales = compiled("int_product_daily_sales.sql");
+    EXPECT_EQ(sales.find(from_fact), std::string::npos) << sales;
+    EXPECT_NE(sales.find(from_staging_items), std::string::npos) << sales;
+  }
   ASSERT_NO_FATAL_FAILURE(Build(project_));  // incremental
   EXPECT_EQ(WarehouseRows("SELECT refunded_amount FROM marts.payments_reconciliation "
                           "WHERE charge_id = '" + refunded[0] + "' AND refunded_amount > 0"),
@@ -871,6 +889,11 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   fs::copy(project_, full, fs::copy_options::recursive, ec);
   ASSERT_FALSE(ec) << ec.message();
   ASSERT_NO_FATAL_FAILURE(Build(full, "--full-refresh --vars '{dedupe_raw: true}'"));
+  {
+    const std::string sales = compiled_in(full, "int_product_daily_sales.sql");
+    EXPECT_NE(sales.find(from_fact), std::string::npos) << sales;
+    EXPECT_EQ(sales.find(from_staging_items), std::string::npos) << sales;
+  }
 
   // The incremental build also picked up the new days.
   EXPECT_EQ(WarehouseRows("SELECT count(*) FROM staging.stg_shop__orders"),
