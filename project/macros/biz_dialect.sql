@@ -57,3 +57,32 @@
 {% macro biz_dollars(cents_expr) -%}
     {{ cents_to_dollars('(' ~ cents_expr ~ ')') }}
 {%- endmacro %}
+
+{#- The number of distinct non-null values of an integer `column` among the rows of the
+    query `rows_sql`, as a scalar subquery. -#}
+{% macro biz_count_distinct_integers(column, rows_sql) -%}
+    {{ return(adapter.dispatch('biz_count_distinct_integers')(column, rows_sql)) }}
+{%- endmacro %}
+
+{#- A bitmap over the values' range (bitstring_agg, its bounds read first as literals) when
+    that is at most 2^28 wide: one pass that sets bits, where count(distinct) builds a hash
+    table of every value (the 2.9 M buyers among 12 M orders at full scale: 0.14 s against
+    1.1 s). Wider ranges, and the parse, count as usual. -#}
+{% macro duckdb__biz_count_distinct_integers(column, rows_sql) -%}
+    {%- set bounds = run_query("select min(" ~ column ~ "), max(" ~ column ~ ") from (" ~ rows_sql
+                               ~ ") as bounded_rows") if execute else none -%}
+    {%- set low = bounds.rows[0][0] if bounds is not none else none -%}
+    {%- set high = bounds.rows[0][1] if bounds is not none else none -%}
+    {%- if bounds is not none and low is none -%}
+    (select cast(0 as bigint))
+    {%- elif low is not none and high - low < 268435456 -%}
+    (select cast(bit_count(bitstring_agg({{ column }}, {{ low }}, {{ high }})) as bigint)
+     from ({{ rows_sql }}) as counted_rows where {{ column }} is not null)
+    {%- else -%}
+    {{ default__biz_count_distinct_integers(column, rows_sql) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__biz_count_distinct_integers(column, rows_sql) -%}
+    (select count(distinct {{ column }}) from ({{ rows_sql }}) as counted_rows)
+{%- endmacro %}

@@ -13,8 +13,5 @@ from (
     from {{ ref('cohort_retention') }}
     where months_since_first_order = 0
 ) as cohorts
-where cohorts.customers <> (
-    select count(distinct customer_id)
-    from {{ ref('stg_shop__orders') }}
-    where status <> 'cancelled'
-)
+where cohorts.customers <> {{ biz_count_distinct_integers('customer_id',
+    "select customer_id from " ~ ref('stg_shop__orders') ~ " where status <> 'cancelled'") }}
