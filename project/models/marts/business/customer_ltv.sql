@@ -51,35 +51,23 @@ refunds_per_order as (
     group by refunds.order_id
 ),
 
-kept_orders as (
-    select
-        orders.order_id,
-        orders.customer_id,
-        orders.ordered_at,
-        orders.total_cents,
-        coalesce(refunds_per_order.refunded_cents, 0) as refunded_cents
-    from orders
-    left join refunds_per_order on refunds_per_order.order_id = orders.order_id
-    where orders.status <> 'cancelled'
-),
-
+-- Every order with its refunds, grouped once per customer: the non-cancelled ones counted
+-- into the figures, the cancelled ones only counted (one grouping of the orders rather
+-- than one of each kind).
 per_customer as (
     select
-        customer_id,
-        count(*) as order_count,
-        sum(total_cents) as net_revenue_cents,
-        sum(refunded_cents) as refunded_cents,
-        min(ordered_at) as first_order_at,
-        max(ordered_at) as last_order_at
-    from kept_orders
-    group by customer_id
-),
-
-cancelled as (
-    select customer_id, count(*) as cancelled_order_count
+        orders.customer_id,
+        count(*) filter (where orders.status <> 'cancelled') as order_count,
+        count(*) filter (where orders.status = 'cancelled') as cancelled_order_count,
+        cast(sum(orders.total_cents) filter (where orders.status <> 'cancelled') as bigint)
+            as net_revenue_cents,
+        cast(sum(coalesce(refunds_per_order.refunded_cents, 0))
+                 filter (where orders.status <> 'cancelled') as bigint) as refunded_cents,
+        min(orders.ordered_at) filter (where orders.status <> 'cancelled') as first_order_at,
+        max(orders.ordered_at) filter (where orders.status <> 'cancelled') as last_order_at
     from orders
-    where status = 'cancelled'
-    group by customer_id
+    left join refunds_per_order on refunds_per_order.order_id = orders.order_id
+    group by orders.customer_id
 )
 
 select
@@ -94,7 +82,7 @@ select
     customers.created_at as signed_up_at,
     customers.is_deleted,
     coalesce(per_customer.order_count, 0) as order_count,
-    coalesce(cancelled.cancelled_order_count, 0) as cancelled_order_count,
+    coalesce(per_customer.cancelled_order_count, 0) as cancelled_order_count,
     per_customer.first_order_at,
     per_customer.last_order_at,
     case
@@ -109,4 +97,3 @@ select
     current_timestamp as _refreshed_at
 from customers
 left join per_customer on per_customer.customer_id = customers.customer_id
-left join cancelled on cancelled.customer_id = customers.customer_id
