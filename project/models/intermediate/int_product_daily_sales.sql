@@ -28,7 +28,7 @@ with
 -- The fact's lines, of the days to recompute.
 lines_of_orders as (
     select
-        order_item_id, order_id, product_id, quantity,
+        order_item_id, product_id, quantity,
         {{ dollars_to_cents('net_revenue') }} as net_cents, status, order_date
     from {{ ref('fact_orders') }}
     {%- if is_incremental() %}
@@ -63,7 +63,6 @@ repeated_lines as (
 lines as (
     select
         lines_of_orders.product_id,
-        lines_of_orders.order_id,
         lines_of_orders.quantity,
         lines_of_orders.net_cents,
         lines_of_orders.status,
