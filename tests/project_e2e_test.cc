@@ -805,6 +805,30 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       ORDER BY created DESC, id LIMIT 1
       RETURNING order_id)");
   ASSERT_EQ(retried.size(), 1u);
+  // A charge with a second balance transaction of its own (an adjustment of 7 cents in
+  // fees): payments_reconciliation joins balance transactions to charges without grouping
+  // them first, so its order has two rows there; both must count, and the charge once.
+  const std::vector<std::string> adjusted = WarehouseWrite(R"(
+      INSERT INTO raw.stripe_balance_transactions
+      SELECT * REPLACE ('txn_e2e_adjustment' AS id, 0 AS amount, 7 AS fee, -7 AS net,
+                        'adjustment' AS type, 'e2e' AS _batch_id, now() AS _loaded_at)
+      FROM raw.stripe_balance_transactions
+      WHERE type = 'charge' AND source IN (
+        SELECT id FROM raw.stripe_charges
+        WHERE status = 'succeeded' AND order_id IS NOT NULL
+          AND order_id NOT IN ()" + edited_orders + ", " + retried[0] + R"()
+          AND id <> ')" + refunded[0] + R"('
+          AND id NOT IN (SELECT charge FROM raw.stripe_refunds)
+          AND id NOT IN (SELECT charge FROM raw.stripe_disputes))
+      ORDER BY created, id LIMIT 1
+      RETURNING source)");
+  ASSERT_EQ(adjusted.size(), 1u);
+  const std::string adjusted_order =
+      "(SELECT order_id FROM raw.stripe_charges WHERE id = '" + adjusted[0] + "')";
+  const std::vector<std::string> fees_before = WarehouseRows(
+      "SELECT charge_count, fees + 0.07, stripe_net - 0.07, captured_amount "
+      "FROM marts.payments_reconciliation WHERE order_id = " + adjusted_order);
+  ASSERT_EQ(fees_before.size(), 1u);
   // The customer models run on their own first, before their snapshots catch up (`run`
   // runs no snapshot): the build's runs must still find the customers the snapshots add or
   // change then (dim_customers the new customers, int_customer_first_orders the customer
@@ -849,6 +873,9 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   EXPECT_EQ(WarehouseRows("SELECT charge_count, succeeded_charges, failed_charges, charge_id "
                           "FROM marts.payments_reconciliation WHERE order_id = " + retried[0]),
             std::vector<std::string>{"2|1|1|ch_0000_e2e_retry"});
+  EXPECT_EQ(WarehouseRows("SELECT charge_count, fees, stripe_net, captured_amount "
+                          "FROM marts.payments_reconciliation WHERE order_id = " + adjusted_order),
+            fees_before);
   // It tested a staging view's newly loaded rows only (see below).
   const std::string compiled_test = compiled("unique_stg_shop__orders_order_id.sql");
   EXPECT_NE(compiled_test.find("where _loaded_at > cast('"), std::string::npos) << compiled_test;

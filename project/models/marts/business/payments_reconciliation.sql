@@ -187,8 +187,13 @@ disputes as (
     {%- endif %}
 ),
 
+-- The balance transactions of the charges, refunds and disputes read, one row each, not
+-- grouped by source id: a source has one as a rule (a dispute can have two), and per_charge
+-- copes with more. At full scale, grouping the 12.9 M by their text source before joining
+-- them took more than the join itself (the full statement alone, alternating, five runs
+-- each: 17.8-25.4 s, median 20.1, against 22.3-30.3 s, median 23.3; the same rows).
 balance as (
-    select balance.source_id, sum(balance.fee_cents) as fee_cents, sum(balance.net_cents) as net_cents
+    select balance.source_id, balance.fee_cents, balance.net_cents
     {%- if is_incremental() %}
     -- a join, not `in`, with the earliest charge's time on the ids: DuckDB then builds its
     -- hash table on the ids and probes it with the scan, which skips the older row groups
@@ -209,66 +214,80 @@ balance as (
     {%- else %}
     from {{ ref('stg_stripe__balance_transactions') }} as balance
     {%- endif %}
-    group by balance.source_id
 ),
 
-charge_facts as (
+-- Per charge: its refunds' succeeded amounts, and the fees and net of their balance
+-- transactions.
+refund_facts as (
+    select
+        charge_id,
+        cast(sum(refunded_cents) as bigint) as refunded_cents,
+        cast(sum(fee_cents) as bigint) as fee_cents,
+        cast(sum(net_cents) as bigint) as net_cents
+    from (
+        select
+            charge_id,
+            case when status = 'succeeded' then amount_cents else 0 end as refunded_cents,
+            0 as fee_cents,
+            0 as net_cents
+        from refunds
+        union all
+        select refunds.charge_id, 0, balance.fee_cents, balance.net_cents
+        from refunds
+        inner join balance on balance.source_id = refunds.refund_id
+    ) as refund_money
+    group by charge_id
+),
+
+-- Per charge: its disputes (count and amounts), and the fees and net of their balance
+-- transactions.
+dispute_facts as (
+    select
+        charge_id,
+        cast(sum(disputes) as bigint) as dispute_count,
+        cast(sum(disputed_cents) as bigint) as disputed_cents,
+        cast(sum(fee_cents) as bigint) as fee_cents,
+        cast(sum(net_cents) as bigint) as net_cents
+    from (
+        select charge_id, 1 as disputes, amount_cents as disputed_cents, 0 as fee_cents,
+               0 as net_cents
+        from disputes
+        union all
+        select disputes.charge_id, 0, 0, balance.fee_cents, balance.net_cents
+        from disputes
+        inner join balance on balance.source_id = disputes.dispute_id
+    ) as dispute_money
+    group by charge_id
+),
+
+-- One row per charge and balance transaction of its own (one per charge, or none for a
+-- charge not captured; a charge with several has a row for each). The figures of its
+-- refunds and disputes (other_*) are on each of its rows, to be counted once.
+per_charge as (
     select
         charges.charge_id,
         charges.order_id,
         charges.status,
         charges.created_at,
         case when charges.status = 'succeeded' then charges.amount_captured_cents else 0 end as captured_cents,
-        coalesce(balance.fee_cents, 0) as fee_cents,
-        coalesce(balance.net_cents, 0) as net_cents
-    from charges
-    left join balance on balance.source_id = charges.charge_id
-),
-
-refund_facts as (
-    select
-        refunds.charge_id,
-        cast(sum(case when refunds.status = 'succeeded' then refunds.amount_cents else 0 end) as bigint) as refunded_cents,
-        cast(sum(coalesce(balance.fee_cents, 0)) as bigint) as fee_cents,
-        cast(sum(coalesce(balance.net_cents, 0)) as bigint) as net_cents
-    from refunds
-    left join balance on balance.source_id = refunds.refund_id
-    group by refunds.charge_id
-),
-
-dispute_facts as (
-    select
-        disputes.charge_id,
-        count(*) as dispute_count,
-        cast(sum(disputes.amount_cents) as bigint) as disputed_cents,
-        cast(sum(coalesce(balance.fee_cents, 0)) as bigint) as fee_cents,
-        cast(sum(coalesce(balance.net_cents, 0)) as bigint) as net_cents
-    from disputes
-    left join balance on balance.source_id = disputes.dispute_id
-    group by disputes.charge_id
-),
-
-per_charge as (
-    select
-        charge_facts.charge_id,
-        charge_facts.order_id,
-        charge_facts.status,
-        charge_facts.created_at,
-        charge_facts.captured_cents,
-        charge_facts.fee_cents + coalesce(refund_facts.fee_cents, 0) + coalesce(dispute_facts.fee_cents, 0) as fee_cents,
-        charge_facts.net_cents + coalesce(refund_facts.net_cents, 0) + coalesce(dispute_facts.net_cents, 0) as net_cents,
+        coalesce(balance.fee_cents, 0) as own_fee_cents,
+        coalesce(balance.net_cents, 0) as own_net_cents,
+        coalesce(refund_facts.fee_cents, 0) + coalesce(dispute_facts.fee_cents, 0) as other_fee_cents,
+        coalesce(refund_facts.net_cents, 0) + coalesce(dispute_facts.net_cents, 0) as other_net_cents,
         coalesce(refund_facts.refunded_cents, 0) as refunded_cents,
         coalesce(dispute_facts.dispute_count, 0) as dispute_count,
         coalesce(dispute_facts.disputed_cents, 0) as disputed_cents
-    from charge_facts
-    left join refund_facts on refund_facts.charge_id = charge_facts.charge_id
-    left join dispute_facts on dispute_facts.charge_id = charge_facts.charge_id
+    from charges
+    left join balance on balance.source_id = charges.charge_id
+    left join refund_facts on refund_facts.charge_id = charges.charge_id
+    left join dispute_facts on dispute_facts.charge_id = charges.charge_id
 ),
 
--- The orders with more than one charge (a payment retried, say), found by sorting the
--- charges' order ids. Most orders have one charge, whose figures are its order's as they
--- are; only the others are grouped. Grouping every charge by its order (12 M groups at full
--- scale, a string min among them) took 20-27 s of the model's 27-33; this, 20-21 s.
+-- The orders with more than one row in per_charge (a payment retried, say, or a charge
+-- with several balance transactions), found by sorting the rows' order ids. Most orders
+-- have one charge with one balance transaction, whose figures are its order's as they
+-- are; only the others are grouped. Grouping every charge by its order (12 M groups at
+-- full scale, a string min among them) took 20-27 s of the model's 27-33; this, 20-21 s.
 multi_charge_orders as (
     select distinct order_id
     from (
@@ -279,6 +298,36 @@ multi_charge_orders as (
     where order_id = previous_order_id
 ),
 
+-- The charges of no shop order: their order_id NULL, or not an order's.
+orphan_charges as (
+    select per_charge.charge_id
+    from per_charge
+    left join {{ rows_with_keys_in(ref('stg_shop__orders'), 'order_id', 'per_charge', 'order_id') }}
+        as all_orders
+        on all_orders.order_id = per_charge.order_id
+    where all_orders.order_id is null
+),
+
+-- The charges of the orders with several rows, and the charges of no shop order, one row
+-- each: their own balance transactions added up, the rest counted once. Few at any scale.
+grouped_charges as (
+    select
+        charge_id,
+        min(order_id) as order_id,
+        min(status) as status,
+        min(created_at) as created_at,
+        min(captured_cents) as captured_cents,
+        cast(sum(own_fee_cents) + min(other_fee_cents) as bigint) as fee_cents,
+        cast(sum(own_net_cents) + min(other_net_cents) as bigint) as net_cents,
+        min(refunded_cents) as refunded_cents,
+        min(dispute_count) as dispute_count,
+        min(disputed_cents) as disputed_cents
+    from per_charge
+    where order_id in (select order_id from multi_charge_orders)
+       or charge_id in (select charge_id from orphan_charges)
+    group by charge_id
+),
+
 per_order as (
     select
         per_charge.order_id,
@@ -286,8 +335,8 @@ per_order as (
         cast(case when per_charge.status = 'succeeded' then 1 else 0 end as bigint) as succeeded_charges,
         cast(case when per_charge.status = 'failed' then 1 else 0 end as bigint) as failed_charges,
         cast(per_charge.captured_cents as bigint) as captured_cents,
-        cast(per_charge.fee_cents as bigint) as fee_cents,
-        cast(per_charge.net_cents as bigint) as net_cents,
+        cast(per_charge.own_fee_cents + per_charge.other_fee_cents as bigint) as fee_cents,
+        cast(per_charge.own_net_cents + per_charge.other_net_cents as bigint) as net_cents,
         cast(per_charge.refunded_cents as bigint) as refunded_cents,
         cast(per_charge.dispute_count as bigint) as dispute_count,
         cast(per_charge.disputed_cents as bigint) as disputed_cents,
@@ -311,7 +360,7 @@ per_order as (
         cast(sum(disputed_cents) as bigint) as disputed_cents,
         -- min, not arg_min(charge_id, charge_id): 16 s against 24-40 s at full scale
         min(charge_id) as first_charge_id
-    from per_charge
+    from grouped_charges
     where order_id in (select order_id from multi_charge_orders)
     group by order_id
 ),
@@ -342,29 +391,26 @@ order_rows as (
 
 orphan_rows as (
     select
-        'charge:' || per_charge.charge_id as reconciliation_key,
+        'charge:' || grouped_charges.charge_id as reconciliation_key,
         cast(null as bigint) as order_id,
-        per_charge.charge_id,
+        grouped_charges.charge_id,
         cast(null as varchar(40)) as order_number,
         cast(null as bigint) as customer_id,
         cast(null as varchar(40)) as order_status,
-        {{ core_utc_date('per_charge.created_at') }} as reconciliation_date,
+        {{ core_utc_date('grouped_charges.created_at') }} as reconciliation_date,
         cast(0 as bigint) as order_total_cents,
         1 as charge_count,
-        case when per_charge.status = 'succeeded' then 1 else 0 end as succeeded_charges,
-        case when per_charge.status = 'failed' then 1 else 0 end as failed_charges,
-        per_charge.captured_cents,
-        per_charge.fee_cents,
-        per_charge.refunded_cents,
-        per_charge.dispute_count,
-        per_charge.disputed_cents,
-        per_charge.net_cents as stripe_net_cents,
+        case when grouped_charges.status = 'succeeded' then 1 else 0 end as succeeded_charges,
+        case when grouped_charges.status = 'failed' then 1 else 0 end as failed_charges,
+        grouped_charges.captured_cents,
+        grouped_charges.fee_cents,
+        grouped_charges.refunded_cents,
+        grouped_charges.dispute_count,
+        grouped_charges.disputed_cents,
+        grouped_charges.net_cents as stripe_net_cents,
         true as is_orphan_charge
-    from per_charge
-    left join {{ rows_with_keys_in(ref('stg_shop__orders'), 'order_id', 'per_charge', 'order_id') }}
-        as all_orders
-        on all_orders.order_id = per_charge.order_id
-    where all_orders.order_id is null
+    from grouped_charges
+    where grouped_charges.charge_id in (select charge_id from orphan_charges)
 ),
 
 all_rows as (
