@@ -829,6 +829,25 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
       "SELECT charge_count, fees + 0.07, stripe_net - 0.07, captured_amount "
       "FROM marts.payments_reconciliation WHERE order_id = " + adjusted_order);
   ASSERT_EQ(fees_before.size(), 1u);
+  // A charge of no shop order with two balance transactions of its own (30 and 5 cents of
+  // fees): one charge_without_order row, its fees added up, the charge counted once.
+  WarehouseWrite(R"(
+      INSERT INTO raw.stripe_charges
+      SELECT * REPLACE ('ch_e2e_orphan' AS id, CAST(NULL AS BIGINT) AS order_id,
+                        'txn_e2e_orphan_1' AS balance_transaction, 'e2e' AS _batch_id,
+                        now() AS _loaded_at)
+      FROM raw.stripe_charges
+      WHERE status = 'succeeded'
+      ORDER BY id LIMIT 1
+      RETURNING id)");
+  WarehouseWrite(R"(
+      INSERT INTO raw.stripe_balance_transactions
+      SELECT bt.* REPLACE ('txn_e2e_orphan_' || n AS id,
+                           CASE n WHEN 1 THEN 30 ELSE 5 END AS fee,
+                           'ch_e2e_orphan' AS source, 'e2e' AS _batch_id, now() AS _loaded_at)
+      FROM (SELECT * FROM raw.stripe_balance_transactions WHERE type = 'charge' LIMIT 1) AS bt,
+           range(1, 3) AS numbers(n)
+      RETURNING id)");
   // The customer models run on their own first, before their snapshots catch up (`run`
   // runs no snapshot): the build's runs must still find the customers the snapshots add or
   // change then (dim_customers the new customers, int_customer_first_orders the customer
@@ -876,6 +895,9 @@ TEST_F(ProjectE2E, AnIncrementalBuildAfterTwoDaysEqualsAFullRefreshTableByTable)
   EXPECT_EQ(WarehouseRows("SELECT charge_count, fees, stripe_net, captured_amount "
                           "FROM marts.payments_reconciliation WHERE order_id = " + adjusted_order),
             fees_before);
+  EXPECT_EQ(WarehouseRows("SELECT count(*), min(charge_count), min(fees), min(mismatch_category) "
+                          "FROM marts.payments_reconciliation WHERE charge_id = 'ch_e2e_orphan'"),
+            std::vector<std::string>{"1|1|0.35|charge_without_order"});
   // It tested a staging view's newly loaded rows only (see below).
   const std::string compiled_test = compiled("unique_stg_shop__orders_order_id.sql");
   EXPECT_NE(compiled_test.find("where _loaded_at > cast('"), std::string::npos) << compiled_test;
