@@ -13,8 +13,10 @@
 #     builds' ratios to it (the machine's speed, measured in the same run);
 #   - a second yardstick: DuckDB copying every table the full build left, once each: the
 #     cost of writing the build's output alone, and the full build's ratio to it;
-#   - the full build's tests alone (`shoplytics test` over what it left): with the copies,
-#     a floor under the full build, as a share of its goal.
+#   - the seconds the full build spends in its tests: with the copies, a floor under the
+#     full build, as a share of its goal. (`shoplytics test` alone over what the build left
+#     took 41 s against 30 s in the build: it runs under the 1 GB limit of incremental work,
+#     and starts with nothing cached.)
 # Times are wall clock, process start included. A build that fails a node fails the script.
 # DATA=DIR keeps the two extracted warehouses in DIR and reuses them when there (the full
 # scale takes about an hour to generate and extract); the project is always the current
@@ -141,15 +143,26 @@ breakdown() {
                    ORDER BY r.execution_time DESC LIMIT 5)" | tail -n +2 | sed 's/^/    /'
 }
 
+# test_seconds NAME: the seconds the last NAME build spent in its tests (one node at a time:
+# the project's profile runs one thread).
+test_seconds() {
+  "$bin" --project "$project" query --format csv "
+    SELECT round(sum(r.execution_time), 2)
+    FROM (SELECT unnest(results) AS r FROM read_json_auto('$work/$1_run_results.json'))
+    WHERE r.unique_id LIKE 'test.%'" | tail -1
+}
+
 rows=$("$bin" --project "$project" query --format csv \
   "SELECT sum(estimated_size) FROM duckdb_tables() WHERE schema_name = 'raw'" | tail -1)
-secs=() rss=()
+secs=() rss=() tests=()
 for i in $(seq 1 "$repeat"); do
   cp "$work/raw_only.duckdb" "$warehouse"
   time_build full
   echo "full build $i: ${secs[-1]} s, RSS ${rss[-1]} KB, $nodes nodes; $cpu" >&2
+  tests+=("$(test_seconds full)")
 done
 full_s=$(printf '%s\n' "${secs[@]}" | median)
+full_tests_s=$(printf '%s\n' "${tests[@]}" | median)
 full_rss=$(printf '%s\n' "${rss[@]}" | median)
 full_nodes=$nodes
 
@@ -202,13 +215,6 @@ written_start=$(date +%s.%N)
 "$bin" --project "$project" query --write "$copies" >/dev/null
 written_s=$(echo "$(date +%s.%N) - $written_start" | bc -l)
 
-# The full build's tests alone, over the warehouse it left (they check every row, as in
-# the build): with the copies above, a floor under the full build, which has to write
-# that output and run these tests besides reading the raw tables and computing the marts.
-tests_start=$(date +%s.%N)
-"$bin" --json test --project-dir "$project" >"$work/tests_alone.json" 2>"$work/tests_alone.err" ||
-  { tail -20 "$work/tests_alone.err" >&2; exit 1; }
-tests_s=$(echo "$(date +%s.%N) - $tests_start" | bc -l)
 
 # The warehouse the last full build left, with the raw tables (and the extraction's
 # bookkeeping) of the advanced day. The rows the advance loaded are stamped as loaded now,
@@ -245,7 +251,7 @@ inc_rss=$(printf '%s\n' "${rss[@]}" | median)
 awk -v scale="$scale" -v rows="$rows" -v nodes="$full_nodes" -v full="$full_s" \
     -v full_rss="$full_rss" -v inc="$inc_s" -v inc_rss="$inc_rss" -v base="$base_s" \
     -v base_rows="$base_rows" -v written="$written_s" -v written_rows="$written_rows" \
-    -v written_tables="$written_tables" -v tests="$tests_s" 'BEGIN {
+    -v written_tables="$written_tables" -v tests="$full_tests_s" 'BEGIN {
   printf "build of the default project (--scale %s, %d raw rows, %d nodes; medians)\n", scale,
          rows, nodes
   printf "  full build: %.2f s (goal: <= 90 s), peak RSS %.0f MB\n", full, full_rss / 1024
@@ -258,9 +264,9 @@ awk -v scale="$scale" -v rows="$rows" -v nodes="$full_nodes" -v full="$full_s" \
   printf "  writing the full build'"'"'s %d tables (%d rows) once, copies in one process: %.2f s;\n",
          written_tables, written_rows, written
   printf "    the full build takes %.1f times that\n", full / written
-  printf "  the full build'"'"'s tests alone, after it: %.2f s; with the copies, %.2f s, %.0f%% of\n",
+  printf "  the full build'"'"'s tests took %.2f s of it; with the copies, %.2f s, %.0f%% of the\n",
          tests, written + tests, 100 * (written + tests) / 90
-  printf "    the 90 s goal, before any raw row is read or any mart computed\n"
+  printf "    90 s goal, before any raw row is read or any mart computed\n"
 }'
 breakdown full
 breakdown incremental
