@@ -127,19 +127,25 @@ time_build() {
   cp "$project/target/run_results.json" "$work/$1_run_results.json"
 }
 
+# results NAME: the node results of the last NAME build, one row each (r), as a subquery.
+results() {
+  echo "(SELECT unnest(results) AS r FROM read_json_auto('$work/$1_run_results.json'))"
+}
+
 # breakdown NAME: where the last NAME build spent its time (node seconds, summed over the
 # threads), by resource type, and its slowest nodes.
 breakdown() {
-  local results="read_json_auto('$work/$1_run_results.json')"
+  local results
+  results=$(results "$1")
   echo "  $1 build, node seconds by type and the five slowest nodes:"
   "$bin" --project "$project" query --format csv "
     SELECT * FROM (SELECT split_part(r.unique_id, '.', 1) AS type, count(*) AS nodes,
                           round(sum(r.execution_time), 2) AS seconds
-                   FROM (SELECT unnest(results) AS r FROM $results) GROUP BY 1
+                   FROM $results GROUP BY 1
                    ORDER BY seconds DESC)
     UNION ALL
     SELECT * FROM (SELECT r.unique_id, 1, round(r.execution_time, 2)
-                   FROM (SELECT unnest(results) AS r FROM $results)
+                   FROM $results
                    ORDER BY r.execution_time DESC LIMIT 5)" | tail -n +2 | sed 's/^/    /'
 }
 
@@ -148,8 +154,7 @@ breakdown() {
 test_seconds() {
   "$bin" --project "$project" query --format csv "
     SELECT round(sum(r.execution_time), 2)
-    FROM (SELECT unnest(results) AS r FROM read_json_auto('$work/$1_run_results.json'))
-    WHERE r.unique_id LIKE 'test.%'" | tail -1
+    FROM $(results "$1") WHERE r.unique_id LIKE 'test.%'" | tail -1
 }
 
 rows=$("$bin" --project "$project" query --format csv \
@@ -191,22 +196,22 @@ copies=""
 written_rows=0
 written_tables=0
 while IFS=, read -r t n; do
-  zstd=$("$bin" --project "$project" query --format csv "
-    SELECT column_name FROM pragma_storage_info('$t') WHERE segment_type = 'VARCHAR'
-    GROUP BY column_name HAVING bool_and(compression = 'ZSTD')" | tail -n +2)
-  if [ -z "$zstd" ]; then
-    copies="$copies CREATE TABLE main.bench_written AS SELECT * FROM $t;"
-  else
-    columns=$("$bin" --project "$project" query --format csv "
-      SELECT string_agg(column_name || ' ' || data_type ||
-                        CASE WHEN column_name IN ('$(echo $zstd | sed "s/ /','/g")')
-                             THEN ' USING COMPRESSION zstd' ELSE '' END, ', '
-                        ORDER BY column_index)
-      FROM duckdb_columns() WHERE schema_name || '.' || table_name = '$t'" |
-      tail -1 | sed 's/^"//; s/"$//')  # CSV quotes a value with commas
-    copies="$copies CREATE TABLE main.bench_written ($columns);
-                    INSERT INTO main.bench_written SELECT * FROM $t;"
-  fi
+  columns=$("$bin" --project "$project" query --format csv "
+    WITH zstd AS (SELECT column_name FROM pragma_storage_info('$t')
+                  WHERE segment_type = 'VARCHAR'
+                  GROUP BY column_name HAVING bool_and(compression = 'ZSTD'))
+    SELECT string_agg(column_name || ' ' || data_type ||
+                      CASE WHEN column_name IN (SELECT column_name FROM zstd)
+                           THEN ' USING COMPRESSION zstd' ELSE '' END, ', '
+                      ORDER BY column_index)
+    FROM duckdb_columns() WHERE schema_name || '.' || table_name = '$t'" |
+    tail -1 | sed 's/^"//; s/"$//')  # CSV quotes a value with commas
+  case $columns in
+    *"USING COMPRESSION"*)
+      copies="$copies CREATE TABLE main.bench_written ($columns);
+                      INSERT INTO main.bench_written SELECT * FROM $t;" ;;
+    *) copies="$copies CREATE TABLE main.bench_written AS SELECT * FROM $t;" ;;
+  esac
   copies="$copies DROP TABLE main.bench_written;"
   written_rows=$((written_rows + n))
   written_tables=$((written_tables + 1))
@@ -214,7 +219,6 @@ done <<<"$built"
 written_start=$(date +%s.%N)
 "$bin" --project "$project" query --write "$copies" >/dev/null
 written_s=$(echo "$(date +%s.%N) - $written_start" | bc -l)
-
 
 # The warehouse the last full build left, with the raw tables (and the extraction's
 # bookkeeping) of the advanced day. The rows the advance loaded are stamped as loaded now,
